@@ -1,0 +1,59 @@
+"""fnstore: a versioned store for custom image-processing functions, backed by git.
+
+The public API is re-exported here and loaded lazily: ``import fnstore`` only
+imports this file and :mod:`fnstore.errors`, so it stays fast and never pulls
+in cupy, torch, jax, tensorflow, pyclesperanto or Qt.  Each public name maps to
+the module that defines it in ``_LAZY``; the first access imports that module.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from fnstore.errors import *  # noqa: F403  (the error tree is part of the API)
+from fnstore.errors import __all__ as _error_names
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported on first attribute access)
+_LAZY: dict[str, str] = {
+    "MemoryType": "fnstore.memory",
+    "convert": "fnstore.memory",
+    "cupy": "fnstore.memory",
+    "jax": "fnstore.memory",
+    "memory_types": "fnstore.memory",
+    "numpy": "fnstore.memory",
+    "pyclesperanto": "fnstore.memory",
+    "tensorflow": "fnstore.memory",
+    "torch": "fnstore.memory",
+}
+
+__all__ = sorted([*_error_names, *_LAZY, "__version__"])  # noqa: PLE0605
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fnstore' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # let type checkers and IDEs see the lazy names
+    from fnstore.memory import (
+        MemoryType,
+        convert,
+        cupy,
+        jax,
+        memory_types,
+        numpy,
+        pyclesperanto,
+        tensorflow,
+        torch,
+    )

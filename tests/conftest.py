@@ -1,0 +1,58 @@
+"""Shared fixtures: every test gets its own fnstore home and git identity.
+
+The user's real store, git config and caches are never touched: ``FNSTORE_HOME``
+points into the test's tmp dir, ``HOME`` too (so git and libgit2 find a
+throw-away ``.gitconfig`` with a known author), and the system git config is
+ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+AUTHOR_NAME = "Test Scientist"
+AUTHOR_EMAIL = "scientist@example.org"
+
+
+def _point_libgit2_at(home: Path) -> None:
+    """libgit2 reads $HOME once at start-up; tell it where the config is now."""
+    import pygit2
+
+    for level in (
+        pygit2.enums.ConfigLevel.GLOBAL,
+        pygit2.enums.ConfigLevel.XDG,
+        pygit2.enums.ConfigLevel.SYSTEM,
+    ):
+        pygit2.settings.search_path[level] = str(home)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh FNSTORE_HOME, HOME and git identity for each test."""
+    home = tmp_path_factory.mktemp("home")
+    (home / ".gitconfig").write_text(
+        f"[user]\n\tname = {AUTHOR_NAME}\n\temail = {AUTHOR_EMAIL}\n"
+        "[init]\n\tdefaultBranch = main\n"
+        "[protocol \"file\"]\n\tallow = always\n"
+    )
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("FNSTORE_HOME", str(home / "fnstore"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    _point_libgit2_at(home)
+    yield home
+
+
+@pytest.fixture
+def no_git_identity(isolated_home: Path) -> Path:
+    """Remove the test's git identity, as on a machine where git was never configured."""
+    (isolated_home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
+    return isolated_home
