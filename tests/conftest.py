@@ -16,6 +16,19 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Import pyclesperanto before anything can import tensorflow.
+
+    Under pocl, importing tensorflow first makes pyclesperanto's first OpenCL
+    call segfault the whole process; the other order is fine.  Tests from
+    several layers import both, so the session fixes the order once here.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("pyclesperanto") is not None:
+        import pyclesperanto  # noqa: F401
+
 AUTHOR_NAME = "Test Scientist"
 AUTHOR_EMAIL = "scientist@example.org"
 
