@@ -1,0 +1,244 @@
+"""``fnstore doctor``: what can run here, and is the store healthy.
+
+Two reports.  Backends: for each memory type, whether its package is
+installed (found with :func:`importlib.util.find_spec`, without importing it),
+its version, and which devices it can use here (this part imports the
+backend, so it is behind a progress bar and can be skipped with
+``--no-devices``).  Store: whether it opens, its head, how many modules and
+functions it holds, and which manifests cannot be read.
+
+:func:`missing_here` is shared with ``fnstore ls``: the packages a saved
+module needs that this machine lacks.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import platform
+import sys
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from fnstore.cli._app import (
+    SETUP,
+    CommandError,
+    JsonFlag,
+    app,
+    print_json,
+    progress,
+    store_location,
+    table,
+    ui,
+)
+
+if TYPE_CHECKING:
+    from fnstore.manifest import Manifest
+
+# memory type -> the extra that installs it (numpy is in the core install).
+# Spelled out so `fnstore ls` does not need the memory layer for this.
+_EXTRAS: dict[str, str | None] = {
+    "numpy": None,
+    "cupy": "cupy",
+    "torch": "torch",
+    "tensorflow": "tensorflow",
+    "jax": "jax",
+    "pyclesperanto": "cle",
+}
+
+
+@cache
+def installed(package: str) -> bool:
+    """Whether a top-level package can be imported here (it is not imported)."""
+    try:
+        return importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):
+        # A broken or half-installed package: it cannot be imported either.
+        return False
+
+
+def missing_here(manifest: Manifest) -> list[str]:
+    """List the packages a saved module needs that are not installed here, sorted.
+
+    Parameters
+    ----------
+    manifest
+        The module's manifest: its imports and its functions' memory types.
+
+    Returns
+    -------
+    list[str]
+        Top-level package names; empty when the module can run here.
+    """
+    needed = set(manifest.imports)
+    for info in manifest.functions:
+        needed.update((info.input_memory_type, info.output_memory_type))
+    return sorted(p for p in needed if not installed(p))
+
+
+def _version_of(package: str) -> str | None:
+    from importlib import metadata
+
+    # The distribution name differs from the import name for some backends
+    # (cupy ships as cupy-cuda12x), so look it up through the mapping.
+    for dist in metadata.packages_distributions().get(package, [package]):
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def _probe_devices(memory_type: str) -> tuple[list[str], str | None]:
+    """Devices the backend can use here, and why not when it cannot run."""
+    from fnstore import memory
+    from fnstore.errors import FnStoreError
+
+    try:
+        found = memory.available_devices(memory.MemoryType(memory_type))
+    except FnStoreError as exc:
+        return [], str(exc)
+    except Exception as exc:  # a backend that crashes on import must not stop the report
+        return [], f"{type(exc).__name__}: {exc}"
+    return [str(d) for d in found], None
+
+
+def backends_report(*, devices: bool) -> list[dict[str, Any]]:
+    """One entry per memory type: installed, version, devices."""
+    rows: list[dict[str, Any]] = []
+    names = list(_EXTRAS)
+    with progress("checking backends", total=len(names)) as advance:
+        for mt in names:
+            advance(0, description=f"checking {mt}")
+            extra = _EXTRAS[mt]
+            row: dict[str, Any] = {
+                "memory_type": mt,
+                "installed": installed(mt),
+                "version": None,
+                "devices": None,
+                "note": None,
+                "install": f'pip install "fnstore[{extra}]"' if extra else None,
+            }
+            if row["installed"]:
+                row["version"] = _version_of(mt)
+                if devices:
+                    row["devices"], row["note"] = _probe_devices(mt)
+            advance()
+            rows.append(row)
+    return rows
+
+
+def store_report() -> dict[str, Any]:
+    """Whether the store opens, what it holds, and what cannot be read."""
+    from fnstore.errors import FnStoreError
+    from fnstore.store import open_store
+
+    path = store_location()
+    report: dict[str, Any] = {
+        "path": str(path),
+        "exists": path.exists(),
+        "opens": False,
+        "head": None,
+        "modules": 0,
+        "functions": 0,
+        "tags": 0,
+        "unreadable": {},
+        "error": None,
+    }
+    if not report["exists"]:
+        return report
+    try:
+        store = open_store(path, create=False)
+        scan = store.scan()
+        report.update(
+            opens=True,
+            head=store.head,
+            modules=len(scan.manifests),
+            functions=sum(len(m.functions) for m in scan.manifests),
+            tags=len(store.tags()),
+            unreadable={module: str(e) for module, e in sorted(scan.errors.items())},
+        )
+    except FnStoreError as exc:
+        report["error"] = str(exc)
+    return report
+
+
+@app.command(rich_help_panel=SETUP)
+def doctor(
+    devices: Annotated[
+        bool,
+        typer.Option(
+            "--devices/--no-devices",
+            help="Probe each installed backend for devices (imports it, which can take seconds).",
+        ),
+    ] = True,
+    as_json: JsonFlag = False,
+) -> None:
+    """Check which backends and devices work here, and whether the store is healthy.
+
+    Exits 1 when the store exists but cannot be opened or holds manifests that
+    cannot be read; missing optional backends are reported, not failures.
+    """
+    from fnstore import __version__
+
+    backends = backends_report(devices=devices)
+    store = store_report()
+    problems: list[str] = []
+    if store["error"]:
+        problems.append(f"the store at {store['path']} cannot be opened ({store['error']})")
+    if store["unreadable"]:
+        problems.append(
+            f"{len(store['unreadable'])} module(s) have unreadable manifests: "
+            + ", ".join(store["unreadable"])
+            + " (see `fnstore ls`; fix them with git or save them again)"
+        )
+    if as_json:
+        print_json(
+            {
+                "fnstore": __version__,
+                "python": sys.version.split()[0],
+                "platform": platform.platform(),
+                "backends": backends,
+                "store": store,
+                "ok": not problems,
+            }
+        )
+    else:
+        _print_report(__version__, backends, store, probed=devices)
+    if problems:
+        raise CommandError("; ".join(problems))
+
+
+def _print_report(
+    version: str, backends: list[dict[str, Any]], store: dict[str, Any], *, probed: bool
+) -> None:
+    console = ui()
+    console.print(f"fnstore {version} on Python {sys.version.split()[0]} ({platform.platform()})")
+    rows = []
+    for b in backends:
+        if not b["installed"]:
+            status = "not installed"
+            where = b["install"] or ""
+        elif b["note"]:
+            status, where = "installed, cannot run", b["note"]
+        elif b["devices"] is None:
+            status, where = "installed", "(not probed)" if not probed else ""
+        else:
+            status, where = "ok", ", ".join(b["devices"]) or "no device"
+        rows.append([b["memory_type"], b["version"] or "", status, where])
+    console.print(table(["memory type", "version", "status", "devices / how to install"], rows))
+    if not store["exists"]:
+        console.print(f"Store: none yet at {store['path']} (`fnstore init` creates it).")
+        return
+    if store["error"]:
+        console.print(f"Store at {store['path']}: cannot be opened.")
+        return
+    head = (store["head"] or "")[:10] or "(empty)"
+    console.print(
+        f"Store at {store['path']}: opens; head {head}; {store['modules']} module(s), "
+        f"{store['functions']} function(s), {store['tags']} tag(s), "
+        f"{len(store['unreadable'])} unreadable."
+    )
+    for module, error in store["unreadable"].items():
+        console.print(f"  unreadable {module}: {error}", markup=False)

@@ -1,0 +1,498 @@
+"""The store verbs: init, new, save, ls, show, log, diff, rollback, rm, restore, rename, tag, edit.
+
+Each verb is a thin layer over :class:`fnstore.store.FunctionStore`: it parses
+the command line, calls one store method, and prints the result as a table
+(or JSON with ``--json``).  The store does the checking and raises
+:class:`fnstore.errors.FnStoreError` subclasses, which the boundary in
+:mod:`fnstore.cli._app` prints as one line.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from fnstore.cli._app import (
+    HISTORY,
+    SETUP,
+    WORK,
+    CommandError,
+    JsonFlag,
+    app,
+    open_cli_store,
+    print_json,
+    store_location,
+    table,
+    ui,
+)
+from fnstore.errors import FnStoreError
+
+if TYPE_CHECKING:
+    from fnstore.manifest import Manifest
+    from fnstore.store import FunctionVersion, SaveResult
+
+
+# The values of fnstore.memory.MemoryType, spelled out so that `--help` does
+# not import the memory layer (and numpy); a test keeps the two in step.
+class MemoryTypeName(enum.StrEnum):
+    """The memory types ``fnstore new --memory-type`` offers."""
+
+    numpy = "numpy"
+    cupy = "cupy"
+    torch = "torch"
+    tensorflow = "tensorflow"
+    jax = "jax"
+    pyclesperanto = "pyclesperanto"
+
+
+Message = Annotated[
+    str | None,
+    typer.Option("--message", "-m", help="Why this change was made (the commit message)."),
+]
+Author = Annotated[
+    str | None,
+    typer.Option(
+        "--author",
+        metavar="'NAME <EMAIL>'",
+        help="Author of the change; by default git's user.name and user.email.",
+    ),
+]
+
+
+# -- small helpers -------------------------------------------------------------
+
+
+def _short(oid: str | None) -> str:
+    return oid[:10] if oid else ""
+
+
+def _when(version: FunctionVersion) -> str:
+    return version.time.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _memory_types(manifest: Manifest, function: str | None = None) -> str:
+    seen: list[str] = []
+    for info in manifest.functions:
+        if function is not None and info.name != function:
+            continue
+        for mt in (str(info.input_memory_type), str(info.output_memory_type)):
+            if mt not in seen:
+                seen.append(mt)
+    return ", ".join(seen)
+
+
+def _version_json(v: FunctionVersion) -> dict[str, Any]:
+    return {
+        "name": v.name,
+        "module": v.module,
+        "version": v.version,
+        "content_id": v.content_id,
+        "commit": v.commit,
+        "author": v.author,
+        "message": v.message,
+        "time": v.time.isoformat(),
+    }
+
+
+def _report_save(result: SaveResult, verb: str) -> None:
+    console = ui()
+    if not result.changed:
+        names = ", ".join(sorted({v.module for v in result.versions})) or "the store"
+        console.print(f"No change: {names} already holds this code; nothing was committed.")
+        return
+    modules: dict[str, int] = {}
+    for v in result.versions:
+        modules[v.module] = v.version
+    for module, version in modules.items():
+        functions = ", ".join(v.name for v in result.versions if v.module == module)
+        console.print(
+            f"{verb} module [bold]{module}[/bold] version {version} "
+            f"({functions}) in commit {_short(result.commit)}"
+        )
+
+
+def _parse_version(text: str) -> int | str:
+    # "3" means version 3; anything else is a content id prefix, tag or commit.
+    return int(text) if text.isdecimal() else text
+
+
+# -- verbs ---------------------------------------------------------------------
+
+
+@app.command(rich_help_panel=SETUP)
+def init() -> None:
+    """Create an empty store (a git repository) where --store points, or in the data dir."""
+    path = store_location()
+    existed = path.exists()
+    store = open_cli_store(create=True)
+    if existed:
+        ui().print(f"A store already exists at {store.path}; nothing changed.")
+    else:
+        ui().print(f"Created an empty store at {store.path}")
+
+
+@app.command(rich_help_panel=WORK)
+def new(
+    file: Annotated[Path, typer.Argument(help="The .py file to create.", dir_okay=False)],
+    memory_type: Annotated[
+        MemoryTypeName | None,
+        typer.Option(
+            "--memory-type",
+            "-t",
+            help="Memory type of the starter function (default: numpy).",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Write a starter function module to FILE, ready to edit and `fnstore save`."""
+    from fnstore import templates
+
+    if file.exists() and not force:
+        raise CommandError(f"{file} already exists: choose another name or pass --force")
+    code = (
+        templates.get_template_for_memory_type(memory_type.value)
+        if memory_type
+        else templates.get_default_template()
+    )
+    try:
+        file.write_text(code, encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"cannot write {file}: {exc.strerror}; check the folder") from exc
+    ui().print(f"Wrote {file}: edit it, then run  fnstore save {file} -m 'first version'")
+
+
+@app.command(rich_help_panel=WORK)
+def save(
+    file: Annotated[
+        Path,
+        typer.Argument(help="The .py file to save.", exists=True, dir_okay=False, readable=True),
+    ],
+    message: Message = None,
+    module: Annotated[
+        str | None,
+        typer.Option(
+            "--module", help="Module name to save under (default: the file name without .py)."
+        ),
+    ] = None,
+    author: Author = None,
+) -> None:
+    """Save FILE as the next version of its module (one commit)."""
+    code = _read_source(file)
+    store = open_cli_store(create=True)
+    result = store.save(code, message=message, author=author, module=module or file.stem)
+    _report_save(result, "Saved")
+
+
+def _read_source(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"{file} is not UTF-8 text: save it as UTF-8 and retry") from exc
+    except OSError as exc:
+        raise CommandError(f"cannot read {file}: {exc.strerror}") from exc
+
+
+@app.command("ls", rich_help_panel=WORK)
+def list_functions(
+    rev: Annotated[
+        str | None, typer.Option("--rev", help="List at this branch, tag or commit.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List the functions in the store, with their version and whether they run here."""
+    from fnstore.cli._doctor import missing_here
+
+    store = open_cli_store()
+    scan = store.scan(rev=rev)
+    rows: list[dict[str, Any]] = []
+    for manifest in scan.manifests:
+        missing = missing_here(manifest)
+        for info in manifest.functions:
+            rows.append(
+                {
+                    "name": info.name,
+                    "module": manifest.module,
+                    "version": manifest.version,
+                    "memory_types": _memory_types(manifest, info.name).split(", "),
+                    "author": manifest.author.name,
+                    "date": manifest.created.isoformat(),
+                    "available": not missing,
+                    "missing": missing,
+                }
+            )
+    broken = {module: str(error) for module, error in sorted(scan.errors.items())}
+    if as_json:
+        print_json({"functions": rows, "unreadable": broken})
+        return
+    console = ui()
+    if not rows and not broken:
+        console.print(
+            "No functions yet: write one with `fnstore new FILE`, then `fnstore save FILE`."
+        )
+        return
+    console.print(
+        table(
+            ["name", "module", "version", "memory types", "author", "date", "available here"],
+            [
+                [
+                    r["name"],
+                    r["module"],
+                    r["version"],
+                    ", ".join(r["memory_types"]),
+                    r["author"],
+                    r["date"][:16].replace("T", " "),
+                    "yes" if r["available"] else "no: needs " + ", ".join(r["missing"]),
+                ]
+                for r in rows
+            ],
+        )
+    )
+    for module, error in broken.items():
+        console.print(f"[yellow]unreadable module {module}[/yellow]: ", error, markup=True)
+
+
+@app.command(rich_help_panel=HISTORY)
+def show(
+    ref: Annotated[str, typer.Argument(help="name, name@3, name@<content id>, name@<tag>.")],
+    source: Annotated[
+        bool, typer.Option("--source/--no-source", help="Print the code too.")
+    ] = True,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one version of a function: its manifest and its code."""
+    store = open_cli_store()
+    v = store.get(ref)
+    if as_json:
+        data = _version_json(v)
+        data["manifest"] = v.manifest.model_dump(mode="json")
+        data["source"] = v.source
+        print_json(data)
+        return
+    from rich.syntax import Syntax
+
+    console = ui()
+    m = v.manifest
+    info = next((f for f in m.functions if f.name == v.name), None)
+    rows: list[list[object]] = [
+        ["function", v.name],
+        ["module", v.module],
+        ["version", v.version],
+        ["content id", v.content_id],
+        ["commit", v.commit],
+        ["author", v.author],
+        ["date", _when(v)],
+        ["message", v.message],
+        ["memory types", _memory_types(m, v.name)],
+    ]
+    if info is not None:
+        params = ", ".join(p.name for p in info.parameters)
+        rows.append(["parameters", params])
+        if info.docstring:
+            rows.append(["docstring", info.docstring.strip().splitlines()[0]])
+    others = [f.name for f in m.functions if f.name != v.name]
+    if others:
+        rows.append(["same module", ", ".join(others)])
+    if m.imports:
+        rows.append(["imports", ", ".join(m.imports)])
+    console.print(table(["", ""], rows, title=f"{v.name}@{v.version}"))
+    if source:
+        console.print(Syntax(v.source, "python", line_numbers=True, theme="ansi_dark"))
+
+
+@app.command(rich_help_panel=HISTORY)
+def log(
+    name: Annotated[str, typer.Argument(help="Function name.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show the history of a function, newest version first."""
+    store = open_cli_store()
+    versions = store.history(name)
+    if as_json:
+        print_json([_version_json(v) for v in versions])
+        return
+    ui().print(
+        table(
+            ["version", "content id", "commit", "date", "author", "message"],
+            [
+                [v.version, _short(v.content_id), _short(v.commit), _when(v), v.author, v.message]
+                for v in versions
+            ],
+            title=f"history of {name}",
+        )
+    )
+
+
+@app.command(rich_help_panel=HISTORY)
+def diff(
+    ref_a: Annotated[str, typer.Argument(metavar="REF_A", help="The older version, e.g. blur@1.")],
+    ref_b: Annotated[str, typer.Argument(metavar="REF_B", help="The newer version, e.g. blur@2.")],
+) -> None:
+    """Show what changed in the code between two versions (a unified diff)."""
+    store = open_cli_store()
+    text = store.diff(ref_a, ref_b)
+    console = ui()
+    if not text.strip():
+        console.print(f"No difference between {ref_a} and {ref_b}.")
+        return
+    if console.is_terminal:
+        from rich.syntax import Syntax
+
+        console.print(Syntax(text, "diff", theme="ansi_dark"))
+    else:
+        # Exactly the diff, so that `fnstore diff a b > x.patch` is a patch.
+        typer.echo(text, nl=not text.endswith("\n"))
+
+
+@app.command(rich_help_panel=HISTORY)
+def rollback(
+    name: Annotated[str, typer.Argument(help="Function name.")],
+    version: Annotated[
+        str, typer.Argument(help="Version number to go back to (or a content id or tag).")
+    ],
+    message: Message = None,
+    author: Author = None,
+) -> None:
+    """Make an old version current again, as a new version (history is kept)."""
+    store = open_cli_store()
+    result = store.rollback(name, _parse_version(version), message=message, author=author)
+    _report_save(result, "Rolled back: saved")
+
+
+@app.command("rm", rich_help_panel=HISTORY)
+def remove(
+    name: Annotated[str, typer.Argument(help="Function name (its whole module is removed).")],
+    message: Message = None,
+    author: Author = None,
+) -> None:
+    """Remove a function's module from the store (`fnstore restore` brings it back)."""
+    store = open_cli_store()
+    commit = store.delete(name, message=message, author=author)
+    ui().print(
+        f"Removed {name} in commit {_short(commit)}; `fnstore restore {name}` brings it back."
+    )
+
+
+@app.command(rich_help_panel=HISTORY)
+def restore(
+    name: Annotated[str, typer.Argument(help="Name of a removed function.")],
+    message: Message = None,
+    author: Author = None,
+) -> None:
+    """Bring back a removed function, as it was when removed."""
+    store = open_cli_store()
+    result = store.restore(name, message=message, author=author)
+    _report_save(result, "Restored")
+
+
+@app.command(rich_help_panel=HISTORY)
+def rename(
+    old: Annotated[str, typer.Argument(help="Current function name.")],
+    new_name: Annotated[str, typer.Argument(metavar="NEW", help="New function name.")],
+    message: Message = None,
+    author: Author = None,
+) -> None:
+    """Rename a function (a commit; its history stays reachable)."""
+    store = open_cli_store()
+    result = store.rename(old, new_name, message=message, author=author)
+    _report_save(result, f"Renamed {old} -> {new_name}: saved")
+
+
+tag_app = typer.Typer(
+    help="Name a revision of the whole store (e.g. the one a paper used).",
+    no_args_is_help=True,
+)
+app.add_typer(tag_app, name="tag", rich_help_panel=HISTORY)
+
+
+@tag_app.command("add")
+def tag_add(
+    tag: Annotated[str, typer.Argument(help="Tag name, e.g. paper-2026.")],
+    rev: Annotated[str, typer.Argument(help="Branch, tag or commit to tag.")] = "HEAD",
+) -> None:
+    """Tag a revision (by default the newest commit)."""
+    store = open_cli_store()
+    commit = store.tag(tag, rev)
+    ui().print(f"Tagged commit {_short(commit)} as {tag}; use it as name@{tag} or a pin.")
+
+
+@tag_app.command("list")
+def tag_list(as_json: JsonFlag = False) -> None:
+    """List the tags and the commits they name."""
+    store = open_cli_store()
+    tags = store.tags()
+    if as_json:
+        print_json(tags)
+        return
+    if not tags:
+        ui().print("No tags yet: `fnstore tag add NAME` tags the newest commit.")
+        return
+    ui().print(table(["tag", "commit"], [[t, _short(c)] for t, c in sorted(tags.items())]))
+
+
+@app.command(rich_help_panel=WORK)
+def edit(
+    name: Annotated[str, typer.Argument(help="Function name.")],
+    message: Message = None,
+    author: Author = None,
+) -> None:
+    """Open $EDITOR on the current code of NAME and save a new version if it changed."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise CommandError("no editor is set: set EDITOR (e.g. export EDITOR=nano) and retry")
+    store = open_cli_store()
+    current = store.get(name)
+    workdir = Path(tempfile.mkdtemp(prefix="fnstore-edit-"))
+    path = workdir / f"{current.module}.py"
+    path.write_text(current.source, encoding="utf-8")
+    try:
+        status = subprocess.run([*shlex.split(editor), str(path)], check=False).returncode
+    except OSError as exc:
+        raise CommandError(
+            f"cannot run the editor {editor!r} ({exc.strerror}): set EDITOR to an installed editor"
+        ) from exc
+    if status != 0:
+        raise CommandError(
+            f"the editor exited with status {status}; nothing was saved "
+            f"(the file is kept at {path}: `fnstore save {path}` saves it)"
+        )
+    code = _read_source(path)
+    if code == current.source:
+        ui().print(f"No change to {name}; nothing was saved.")
+        _discard(workdir)
+        return
+    try:
+        result = store.save(
+            code,
+            message=message or f"Edit {name}",
+            author=author,
+            module=current.module,
+        )
+    except FnStoreError as exc:
+        # Never lose the scientist's edits: the message says where they are.
+        raise CommandError(
+            f"{exc} (your edited code is kept at {path}: fix it and run `fnstore save {path}`)"
+        ) from exc
+    _discard(workdir)
+    _report_save(result, "Saved")
+
+
+def _discard(workdir: Path) -> None:
+    for child in workdir.iterdir():
+        child.unlink()
+    workdir.rmdir()
+
+
+@app.command(rich_help_panel=WORK)
+def gui() -> None:
+    """Open the function editor GUI (not part of this release yet)."""
+    raise CommandError(
+        "the GUI is not part of this release: use `fnstore edit NAME` "
+        "or your own editor with `fnstore save FILE`"
+    )
