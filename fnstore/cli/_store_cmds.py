@@ -204,6 +204,13 @@ def list_functions(
     rev: Annotated[
         str | None, typer.Option("--rev", help="List at this branch, tag or commit.")
     ] = None,
+    available: Annotated[
+        bool,
+        typer.Option(
+            "--available",
+            help="Only the functions that can run here (their packages are installed).",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """List the functions in the store, with their version and whether they run here."""
@@ -214,6 +221,8 @@ def list_functions(
     rows: list[dict[str, Any]] = []
     for manifest in scan.manifests:
         missing = missing_here(manifest)
+        if available and missing:
+            continue
         for info in manifest.functions:
             rows.append(
                 {
