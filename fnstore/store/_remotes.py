@@ -1,7 +1,533 @@
-"""Remotes, fetch, push and pull for the store (filled in by the sync work)."""
+"""Remotes, fetch, push and pull for the store: how a lab shares one repository.
+
+:class:`RemotesMixin` gives :class:`~fnstore.store.FunctionStore` its sync
+verbs.  A remote is an ordinary git remote in the repository's config, with
+two fetch refspecs: the remote's branches go to ``refs/remotes/<name>/*`` and
+its notes (benchmark records) to ``refs/fnstore/remote-notes/<name>/*``, so
+plain ``git fetch`` in the store does the same thing.
+
+- ``push`` sends the branch and every ``refs/notes/*`` without force: if the
+  remote moved, the server refuses and we say "pull first".
+- ``pull`` fetches, merges the notes (union), then fast-forwards or merges
+  the branch one function module at a time (:mod:`fnstore.store._merge`).
+  When both sides changed a module, nothing local changes: the conflicts are
+  kept in ``<repo>/fnstore/pending.json`` plus the ref
+  ``refs/fnstore/pending/<remote>`` until each is resolved with
+  :meth:`RemotesMixin.resolve_conflict`; then the merge commit is made.
+
+Network work happens outside the store lock (a slow server must not block
+saves); every local ref update happens under it, compare-and-swap.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-class RemotesMixin:
+import pygit2
+
+from fnstore.errors import (
+    ConflictError,
+    FnStoreError,
+    InvalidNameError,
+    PushRejectedError,
+    RemoteExistsError,
+    RemoteNotFoundError,
+    StoreError,
+    SyncError,
+)
+from fnstore.manifest import Author, Manifest
+from fnstore.store import _merge
+from fnstore.store._core import MANIFEST, AuthorLike, _Core, _signature
+from fnstore.store._sync_types import (
+    FetchResult,
+    PendingMerge,
+    PullResult,
+    PullStatus,
+    PushResult,
+)
+from fnstore.store._transport import (
+    ProgressCallback,
+    SyncCallbacks,
+    network_settings,
+    redact,
+    translate_error,
+)
+
+if TYPE_CHECKING:
+    from fnstore.store._merge import Choice, Conflict
+
+__all__ = ["RemotesMixin"]
+
+_REMOTE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*\Z")
+_REMOTE_NOTES = "refs/fnstore/remote-notes"
+_PENDING_REF = "refs/fnstore/pending"
+_PENDING_FILE = "pending.json"
+_CHOICES = ("mine", "theirs", "both")
+# What libgit2 and git servers say when a push is not a fast-forward or lost a race.
+_REJECTED = (
+    "non-fast-forward",
+    "fetch first",
+    "cannot push",
+    "failed to update ref",
+    "failed to lock",
+    "stale info",
+    "rejected",
+)
+
+
+def _check_remote_name(name: str) -> str:
+    if (
+        not isinstance(name, str)
+        or not _REMOTE_NAME.match(name)
+        or ".." in name
+        or name.endswith((".lock", "."))
+        or len(name) > 100
+    ):
+        raise InvalidNameError(
+            f"remote name {name!r} is not usable: use letters, digits, '_', '-' and '.', "
+            "starting with a letter or digit (e.g. 'lab')"
+        )
+    return name
+
+
+def _normalise_url(url: str) -> str:
+    url = url.strip()
+    if not url:
+        raise SyncError(
+            "the remote URL is empty: give a path, file://, git://, ssh:// or https:// URL"
+        )
+    if "://" in url:
+        if re.match(r"[a-z]+://[^/@]*:[^/@]*@", url):
+            raise SyncError(
+                f"the URL {redact(url)} holds a password or token, which would be written into "
+                "the store's config: remove it and put the token in FNSTORE_TOKEN instead"
+            )
+        return url
+    if re.match(r"[^/]+:", url) and not Path(url).exists():
+        return url  # scp-like ssh address: user@host:path
+    return str(Path(url).expanduser().resolve())  # a local path, made absolute
+
+
+class RemotesMixin(_Core):
     """Lab sync operations of :class:`FunctionStore`."""
+
+    # -- remotes -------------------------------------------------------------
+
+    def add_remote(self, name: str, url: str) -> None:
+        """Register a lab repository under ``name``.
+
+        Parameters
+        ----------
+        name
+            A short name, e.g. ``"lab"``.
+        url
+            A path, ``file://``, ``git://``, ``ssh://`` or ``https://`` URL.
+            Never put a password or token in it: use ``FNSTORE_TOKEN``.
+
+        Raises
+        ------
+        RemoteExistsError
+            A remote of that name exists already.
+        InvalidNameError
+            The name cannot be a git remote name.
+        """
+        _check_remote_name(name)
+        url = _normalise_url(url)
+        with self._locked():
+            if name in self._repo.remotes.names():
+                existing = self._repo.remotes[name].url or ""
+                raise RemoteExistsError(
+                    f"a remote called {name!r} exists already ({redact(existing)}): pick another "
+                    f"name, or remove it first with store.remove_remote({name!r})"
+                )
+            try:
+                self._repo.remotes.create(name, url, f"+refs/heads/*:refs/remotes/{name}/*")
+                self._repo.remotes.add_fetch(name, f"+refs/notes/*:{_REMOTE_NOTES}/{name}/*")
+            except pygit2.GitError as exc:
+                raise SyncError(f"could not add remote {name!r} ({redact(url)}): {exc}") from exc
+
+    def remotes(self) -> dict[str, str]:
+        """Return the registered remotes: name -> URL (passwords redacted), sorted."""
+        return {
+            str(r.name): redact(r.url or "")
+            for r in sorted(self._repo.remotes, key=lambda r: r.name or "")
+            if r.name
+        }
+
+    def remove_remote(self, name: str) -> None:
+        """Forget a remote, its fetched refs and any pull from it awaiting resolution.
+
+        Raises
+        ------
+        RemoteNotFoundError
+            No remote of that name.
+        """
+        self._remote(name)
+        with self._locked():
+            self._repo.remotes.delete(name)
+            for ref in list(self._repo.references):
+                if ref.startswith(f"{_REMOTE_NOTES}/{name}/"):
+                    self._repo.references.delete(ref)
+            pending = self._pending()
+            if pending is not None and pending.remote == name:
+                self._clear_pending(name)
+
+    def _remote(self, name: str) -> pygit2.Remote:
+        try:
+            return self._repo.remotes[name]
+        except (KeyError, ValueError, pygit2.GitError):
+            known = ", ".join(str(n) for n in self._repo.remotes.names()) or "none yet"
+            raise RemoteNotFoundError(
+                f"no remote called {name!r} (known: {known}): add it with "
+                f"store.add_remote({name!r}, url) or `fnstore remote add {name} URL`"
+            ) from None
+
+    # -- fetch and push -----------------------------------------------------
+
+    def fetch(
+        self, remote: str = "origin", *, progress: ProgressCallback | None = None
+    ) -> FetchResult:
+        """Download a remote's branches and notes without changing local work.
+
+        Parameters
+        ----------
+        remote
+            The remote's name.
+        progress
+            Called with a :class:`TransferProgress` as objects arrive.
+
+        Raises
+        ------
+        RemoteNotFoundError, RemoteUnreachableError, AuthenticationError
+            Unknown remote; the server cannot be reached in time or has no
+            repository there; it refused our credentials.
+        """
+        handle = self._remote(remote)
+        url = handle.url or ""
+        callbacks = SyncCallbacks(url, progress)
+        try:
+            with network_settings():
+                stats = handle.fetch(callbacks=callbacks)
+        except pygit2.GitError as exc:
+            callbacks.finish(ok=False)
+            raise translate_error(exc, url, f"fetching from {remote!r}") from exc
+        callbacks.finish(ok=True)
+        tip = self._repo.references.get(f"refs/remotes/{remote}/{self.branch}")
+        return FetchResult(
+            remote,
+            str(tip.target) if tip is not None else None,
+            stats.received_objects,
+            stats.received_bytes,
+        )
+
+    def push(
+        self,
+        remote: str = "origin",
+        *,
+        branch: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> PushResult:
+        """Send the branch and the benchmark notes to a remote, never by force.
+
+        Raises
+        ------
+        PushRejectedError
+            The remote has work we do not have: pull first, then push.
+        RemoteNotFoundError, RemoteUnreachableError, AuthenticationError
+            As for :meth:`fetch`.
+        """
+        branch = branch or self.branch
+        handle = self._remote(remote)
+        url = handle.url or ""
+        local = self._repo.references.get(f"refs/heads/{branch}")
+        if local is None:
+            raise SyncError(f"branch {branch!r} has no commits yet: save a function, then push")
+        notes = sorted(r for r in self._repo.references if r.startswith("refs/notes/"))
+        specs = [f"refs/heads/{branch}:refs/heads/{branch}", *(f"{n}:{n}" for n in notes)]
+        callbacks = SyncCallbacks(url, progress)
+        action = f"pushing to {remote!r}"
+        try:
+            with network_settings():
+                handle.push(specs, callbacks=callbacks)
+        except pygit2.GitError as exc:
+            callbacks.finish(ok=False)
+            if any(word in str(exc).lower() for word in _REJECTED):
+                raise self._rejected(remote, str(exc)) from exc
+            raise translate_error(exc, url, action) from exc
+        callbacks.finish(ok=True)
+        if callbacks.rejected:
+            why = "; ".join(f"{ref}: {msg}" for ref, msg in sorted(callbacks.rejected.items()))
+            raise self._rejected(remote, why)
+        return PushResult(remote, branch, str(local.target), notes)
+
+    @staticmethod
+    def _rejected(remote: str, why: str) -> PushRejectedError:
+        return PushRejectedError(
+            f"{remote!r} has changes you do not have yet ({why}): pull first "
+            f"(`fnstore pull {remote}`), then push again; nothing was lost"
+        )
+
+    # -- pull and conflicts -------------------------------------------------
+
+    def pull(
+        self,
+        remote: str = "origin",
+        *,
+        progress: ProgressCallback | None = None,
+        author: AuthorLike | None = None,
+    ) -> PullResult:
+        """Fetch a remote and merge its work into the local branch, module by module.
+
+        Modules changed on one side only merge by themselves; a module changed
+        on both sides is a conflict: the local branch stays as it was and the
+        result lists the conflicts (resolve each with :meth:`resolve_conflict`).
+
+        Parameters
+        ----------
+        remote
+            The remote's name.
+        progress
+            Called with a :class:`TransferProgress` while fetching.
+        author
+            Who signs the merge commit (default: git's user.name/user.email).
+
+        Raises
+        ------
+        ConflictError
+            A pull from another remote is still waiting for resolutions.
+        RemoteNotFoundError, RemoteUnreachableError, AuthenticationError
+            As for :meth:`fetch`.
+        """
+        pending = self._pending()
+        if pending is not None and pending.remote != remote:
+            raise ConflictError(
+                f"the pull from {pending.remote!r} still has conflicts: resolve them "
+                "(`fnstore resolve NAME mine|theirs|both`) or abandon it (`fnstore pull --abort`) "
+                "before pulling from another remote"
+            )
+        fetched = self.fetch(remote, progress=progress)
+        with self._locked():
+            notes = self._merge_notes(remote, author)
+            if fetched.commit is None:
+                return PullResult(remote, "up-to-date", self.head, notes=notes)
+            choices = pending.choices if pending and pending.theirs == fetched.commit else {}
+            result = self._integrate(remote, fetched.commit, choices, author)
+        return PullResult(**{**result.__dict__, "notes": notes})
+
+    def conflicts(self) -> list[Conflict]:
+        """Return the conflicts of the pending pull still awaiting a choice ([] if none)."""
+        pending = self._pending()
+        return pending.open_conflicts() if pending is not None else []
+
+    def resolve_conflict(
+        self, name: str, choice: Choice, *, author: AuthorLike | None = None
+    ) -> PullResult:
+        """Settle one conflict of the pending pull; the last one completes the merge.
+
+        Parameters
+        ----------
+        name
+            A function (or module) name listed among the conflicts.  The
+            choice applies to the whole module holding it.
+        choice
+            ``"mine"`` keeps the local version, ``"theirs"`` takes the
+            remote's, ``"both"`` keeps the local one and adds the remote's
+            as module ``<module>_theirs`` with its functions renamed
+            ``<name>_theirs`` (the result's ``renamed`` says so).
+        author
+            Who signs the merge commit.
+
+        Raises
+        ------
+        ConflictError
+            No pull is pending, the name is not among its conflicts, or the
+            choice is not one of mine, theirs, both.
+        """
+        if choice not in _CHOICES:
+            raise ConflictError(f"choose 'mine', 'theirs' or 'both', not {choice!r}")
+        with self._locked():
+            pending = self._pending()
+            if pending is None:
+                raise ConflictError("no pull is waiting for a resolution: nothing to resolve")
+            unit = pending.unit_of(name)
+            reasons = {c.reason for c in pending.conflicts if pending.units[c.module] == unit}
+            if choice == "theirs" and any(r.startswith(_merge.CLASH) for r in reasons):
+                raise ConflictError(
+                    f"{name!r}: the remote's module would reuse a function name a local module "
+                    "defines; choose 'mine' (skip theirs) or 'both' (keep theirs renamed)"
+                )
+            pending.choices[unit] = choice
+            if pending.open_conflicts():
+                self._save_pending(pending)
+                return PullResult(
+                    pending.remote, "conflicts", self.head, conflicts=pending.open_conflicts()
+                )
+            return self._integrate(pending.remote, pending.theirs, pending.choices, author)
+
+    def abort_pull(self) -> None:
+        """Forget the pending pull: the local branch was never changed by it."""
+        with self._locked():
+            pending = self._pending()
+            if pending is None:
+                raise ConflictError("no pull is waiting for a resolution: nothing to abort")
+            self._clear_pending(pending.remote)
+
+    # -- internals ----------------------------------------------------------
+
+    def _pending(self) -> PendingMerge | None:
+        return PendingMerge.load(self._state_path(_PENDING_FILE))
+
+    def _save_pending(self, pending: PendingMerge) -> None:
+        self._repo.references.create(
+            f"{_PENDING_REF}/{pending.remote}", pygit2.Oid(hex=pending.theirs), force=True
+        )
+        self._write_state(_PENDING_FILE, pending.to_bytes())
+
+    def _clear_pending(self, remote: str) -> None:
+        self._state_path(_PENDING_FILE).unlink(missing_ok=True)
+        ref = f"{_PENDING_REF}/{remote}"
+        if ref in self._repo.references:
+            self._repo.references.delete(ref)
+
+    def _integrate(
+        self, remote: str, theirs: str, choices: dict[str, Choice], author: AuthorLike | None
+    ) -> PullResult:
+        """Bring commit ``theirs`` into the branch (lock held): ff, merge or conflicts."""
+        repo = self._repo
+        ours = self.head
+        message = f"Merge {remote}/{self.branch}"
+        if ours is not None and (ours == theirs or repo.descendant_of(ours, theirs)):
+            self._clear_pending(remote)
+            return PullResult(remote, "up-to-date", ours)
+        if ours is None or repo.descendant_of(theirs, ours):
+            base = _merge.tree_of(repo, ours) if ours is not None else None
+            changed = _merge.plan_merge(
+                repo, base, base or _merge.tree_of(repo, theirs), _merge.tree_of(repo, theirs)
+            )
+            self._move_branch(pygit2.Oid(hex=theirs), ours, f"Fast-forward to {remote}")
+            self._clear_pending(remote)
+            incoming = (
+                [p for p, e in changed.units.items() if e is not None]
+                if base is None
+                else changed.incoming
+            )
+            return self._result(remote, "fast-forward", theirs, incoming, {})
+        base_id = repo.merge_base(ours, theirs)
+        plan = _merge.plan_merge(
+            repo,
+            _merge.tree_of(repo, base_id) if base_id is not None else None,
+            _merge.tree_of(repo, ours),
+            _merge.tree_of(repo, theirs),
+            choices,
+        )
+        if plan.conflicts:
+            pending = PendingMerge(
+                remote,
+                theirs,
+                _merge.conflicts_of(repo, plan),
+                dict(choices),
+                {p.split("/", 1)[-1]: p for p in plan.conflicts},
+            )
+            self._save_pending(pending)
+            return PullResult(remote, "conflicts", ours, conflicts=pending.open_conflicts())
+        when = datetime.now().astimezone()
+        who = self._author(author)
+        renamed = self._keep_both(plan, theirs, Author(name=who[0], email=who[1]))
+        lines = [f"{message}: {len(plan.incoming)} module(s) from the lab"]
+        lines += [f"  {p.split('/', 1)[-1]}" for p in plan.incoming]
+        lines += [f"  kept theirs as {new}" for new in renamed.values()]
+        try:
+            tree = _merge.write_tree(repo, plan.units)
+            sig = _signature(who, when)
+            commit = repo.create_commit(
+                None,
+                sig,
+                sig,
+                "\n".join(lines) + "\n",
+                tree,
+                [pygit2.Oid(hex=ours), pygit2.Oid(hex=theirs)],
+            )
+        except pygit2.GitError as exc:
+            raise StoreError(f"git could not write the merge into {self.path}: {exc}") from exc
+        self._move_branch(commit, ours, message)
+        self._clear_pending(remote)
+        return self._result(remote, "merged", str(commit), plan.incoming, renamed)
+
+    def _keep_both(self, plan: _merge.MergePlan, theirs: str, author: Author) -> dict[str, str]:
+        """Add the remote's side of each ``both`` choice under new names."""
+        renamed: dict[str, str] = {}
+        if not plan.both:
+            return renamed
+        names = {n for e in plan.units.values() for n in _merge.function_names(self._repo, e)}
+        for path, entry in plan.both.items():
+            module = path.split("/", 1)[-1]
+            taken = {p.split("/", 1)[-1] for p, e in plan.units.items() if e is not None}
+            try:
+                new, new_entry, renames = _merge.theirs_copy(
+                    self._repo, entry, module, taken, names, commit=theirs, author=author
+                )
+            except (FnStoreError, ValueError, KeyError) as exc:
+                raise ConflictError(
+                    f"cannot keep both versions of {module!r}: the remote's cannot be read "
+                    f"({exc}); choose 'mine' or 'theirs' instead"
+                ) from exc
+            plan.units[f"{_merge.FUNCTIONS}/{new}"] = new_entry
+            plan.incoming.append(f"{_merge.FUNCTIONS}/{new}")
+            names.update(renames.values())
+            renamed.update(renames)
+            renamed.setdefault(module, new)
+        return renamed
+
+    def _result(
+        self,
+        remote: str,
+        status: PullStatus,
+        commit: str,
+        incoming: list[str],
+        renamed: dict[str, str],
+    ) -> PullResult:
+        """Build a pull result naming the incoming modules, and those fnstore cannot read."""
+        modules = [p.split("/", 1)[1] for p in incoming if p.startswith(_merge.FUNCTIONS + "/")]
+        tree = _merge.tree_of(self._repo, commit)
+        broken: dict[str, str] = {}
+        for module in modules:
+            path = f"{_merge.FUNCTIONS}/{module}/{MANIFEST}"
+            if f"{_merge.FUNCTIONS}/{module}" not in tree:
+                continue  # deleted on the remote
+            try:
+                Manifest.from_json(_merge.blob_of(self._repo, tree[path].id))
+            except KeyError:
+                broken[module] = f"{path} is missing: save the module again to recreate it"
+            except FnStoreError as exc:
+                broken[module] = f"{path}: {exc}; fix the file (or save the module again)"
+        return PullResult(remote, status, commit, modules, broken=broken, renamed=renamed)
+
+    def _merge_notes(self, remote: str, author: AuthorLike | None) -> list[str]:
+        """Merge every fetched notes ref into the local one (lock held): a union."""
+        repo = self._repo
+        prefix = f"{_REMOTE_NOTES}/{remote}/"
+        updated: list[str] = []
+        for name in sorted(r for r in repo.references if r.startswith(prefix)):
+            local = "refs/notes/" + name[len(prefix) :]
+            theirs = repo.references[name].target
+            ref = repo.references.get(local)
+            if ref is None:
+                repo.references.create(local, theirs)
+            elif ref.target == theirs or repo.descendant_of(ref.target, theirs):
+                continue
+            elif repo.descendant_of(theirs, ref.target):
+                ref.set_target(theirs, f"notes: fast-forward to {remote}")
+            else:
+                sig = _signature(self._author(author), datetime.now().astimezone())
+                tree = _merge.merge_notes_trees(
+                    repo, _merge.tree_of(repo, ref.target), _merge.tree_of(repo, theirs)
+                )
+                commit = repo.create_commit(
+                    None, sig, sig, f"Merge notes from {remote}\n", tree, [ref.target, theirs]
+                )
+                ref.set_target(commit, f"notes: merge {remote}")
+            updated.append(local)
+        return updated

@@ -1,0 +1,191 @@
+"""Real git servers on 127.0.0.1 for the sync tests: ``git daemon`` and ``sshd``.
+
+Each server is a child process in its own session (so the whole process group,
+the forked ``receive-pack`` included, can be killed), serves a root directory
+of bare repositories, and listens on a free loopback port.  Nothing here
+mocks git: the tests talk to these servers exactly as a lab member would.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SSHD = "/usr/sbin/sshd"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str) -> None:
+    """Block until something accepts connections on ``port`` (a readiness wait).
+
+    This is not a timed assertion: it only bounds how long a server that never
+    comes up can hold the test run, and reports the server's own output then.
+    """
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            raise RuntimeError(f"{what} exited with {proc.returncode}: {out}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on port {port}")
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait()
+    if proc.stdout:
+        proc.stdout.close()
+
+
+@dataclass
+class GitDaemon:
+    """``git daemon --enable=receive-pack`` serving every bare repo under ``root``."""
+
+    root: Path
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        """Start (or restart) the daemon on a fresh free port."""
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [
+                "git",
+                "daemon",
+                "--reuseaddr",
+                "--listen=127.0.0.1",
+                f"--port={self.port}",
+                f"--base-path={self.root}",
+                "--export-all",
+                "--enable=receive-pack",
+                "--informative-errors",
+                str(self.root),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for_port(self.port, self.proc, "git daemon")
+
+    def kill(self) -> None:
+        """Kill the daemon and every process it forked (mid-transfer included)."""
+        if self.proc is not None:
+            _kill_group(self.proc)
+            self.proc = None
+
+    def url(self, name: str) -> str:
+        """The git:// URL of the bare repository ``root/name``."""
+        return f"git://127.0.0.1:{self.port}/{name}"
+
+
+@dataclass
+class SshServer:
+    """OpenSSH's sshd on 127.0.0.1 with generated host and user keys.
+
+    ``key`` / ``pubkey`` are the user's key pair (authorised for the current
+    user); ``known_hosts`` holds the line a client needs to trust the server.
+    """
+
+    root: Path
+    workdir: Path
+    port: int = 0
+    key: Path = field(init=False)
+    pubkey: Path = field(init=False)
+    known_hosts_line: str = field(init=False)
+    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        """Generate keys, write the config and start sshd in the foreground."""
+        wd = self.workdir
+        host_key = wd / "ssh_host_ed25519_key"
+        self.key = wd / "id_ed25519"
+        self.pubkey = wd / "id_ed25519.pub"
+        for path in (host_key, self.key):
+            subprocess.run(
+                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True
+            )
+        (wd / "authorized_keys").write_text(self.pubkey.read_text())
+        self.port = free_port()
+        host_pub = (wd / "ssh_host_ed25519_key.pub").read_text().split()
+        self.known_hosts_line = f"[127.0.0.1]:{self.port} {host_pub[0]} {host_pub[1]}\n"
+        config = wd / "sshd_config"
+        config.write_text(
+            f"Port {self.port}\n"
+            "ListenAddress 127.0.0.1\n"
+            f"HostKey {host_key}\n"
+            f"PidFile {wd / 'sshd.pid'}\n"
+            f"AuthorizedKeysFile {wd / 'authorized_keys'}\n"
+            "PubkeyAuthentication yes\n"
+            "PasswordAuthentication no\n"
+            "KbdInteractiveAuthentication no\n"
+            # The tests run as root in CI containers; sshd refuses root unless told.
+            "PermitRootLogin prohibit-password\n"
+            # tmp dirs are world-readable parents; sshd's mode checks would refuse them.
+            "StrictModes no\n"
+            "UsePAM no\n"
+            "LogLevel ERROR\n"
+        )
+        if os.geteuid() == 0:
+            # sshd's privilege-separation directory; Debian creates it at boot
+            # only when the service is started by systemd.
+            Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [SSHD, "-D", "-e", "-f", str(config)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for_port(self.port, self.proc, "sshd")
+
+    def kill(self) -> None:
+        """Stop sshd and every session it forked."""
+        if self.proc is not None:
+            _kill_group(self.proc)
+            self.proc = None
+
+    def url(self, name: str) -> str:
+        """The ssh:// URL of the bare repository ``root/name`` for the current user."""
+        return f"ssh://{getpass.getuser()}@127.0.0.1:{self.port}{self.root / name}"
+
+
+def sshd_available() -> bool:
+    """Whether OpenSSH's server and ssh-keygen are installed."""
+    return Path(SSHD).exists() and shutil.which("ssh-keygen") is not None
+
+
+class SilentServer:
+    """Accepts TCP connections and never says a word: a host that hangs.
+
+    Stands in for an unreachable host without sending traffic off the machine.
+    """
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = int(self.sock.getsockname()[1])
+
+    def close(self) -> None:
+        """Stop listening (connections the kernel accepted are dropped)."""
+        self.sock.close()
