@@ -1,0 +1,23 @@
+"""Running code written for OpenHCS when OpenHCS is not installed.
+
+Such code imports its decorators from ``openhcs.core.memory.decorators``.  The
+store provides a stand-in for that module (used by its save-time check); this
+installs it before a stored module that imports ``openhcs`` is run, unless the
+real OpenHCS is importable.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = ["ensure_shim"]
+
+
+def ensure_shim(imports: Iterable[str]) -> None:
+    """Make ``openhcs.core.memory.decorators`` importable if the code needs it."""
+    if "openhcs" not in imports:
+        return
+    # TODO(registry): reuse the store's shim once it lands.

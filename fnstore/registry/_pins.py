@@ -1,0 +1,106 @@
+"""Reading a store's pin without opening it with pygit2 (the cached start-up path).
+
+The second start-up at the same pin must cost almost nothing, and importing
+pygit2 alone costs more than that budget.  A pin and the refs it names are
+small text files in the bare repository, whose formats git documents:
+
+* ``<repo>/fnstore/pins.json``: the pin spec and the per-function lock,
+  written by :class:`fnstore.store.FunctionStore` (see docs/contract.md);
+* ``<repo>/refs/heads/<branch>``, ``<repo>/refs/tags/<tag>``: one object id;
+* ``<repo>/packed-refs``: ``<id> <refname>`` lines (a loose ref wins over it).
+
+Anything this module is unsure about (no pin file it understands, a symbolic
+ref, a reftable repository...) gives ``None`` and the caller asks the store,
+which is always right.  The id found may be an annotated tag's object id rather
+than a commit's: it is just as immutable, so it still names a cache entry.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["read_pin", "resolve"]
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _is_oid(text: str) -> bool:
+    return len(text) == 40 and not (set(text) - _HEX)
+
+
+def read_pin(repo: Path) -> tuple[str, dict[str, str]] | None:
+    """Return the pin spec and overrides (name -> content id), or None if unsure."""
+    try:
+        raw = (repo / "fnstore" / "pins.json").read_bytes()
+    except FileNotFoundError:
+        # No pin written yet: the store follows its branch.
+        return ("main", {}) if (repo / "HEAD").is_file() else None
+    except OSError:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    spec = data.get("spec", "main")
+    functions = data.get("functions", {})
+    if not isinstance(spec, str) or not isinstance(functions, dict):
+        return None
+    if not all(
+        isinstance(k, str) and isinstance(v, str) and _is_oid(v) for k, v in functions.items()
+    ):
+        return None
+    return spec, dict(functions)
+
+
+_UNSURE = "?"
+
+
+def _loose(repo: Path, refname: str) -> str | None:
+    path = repo / refname
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError):
+        return _UNSURE
+    # A symbolic ref ("ref: ...") or anything else odd: let the store decide.
+    return text if _is_oid(text) else _UNSURE
+
+
+def _packed(repo: Path, refname: str) -> str | None:
+    try:
+        lines = (repo / "packed-refs").read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError):
+        return _UNSURE
+    for line in lines:
+        oid, _, name = line.partition(" ")
+        if name == refname:
+            return oid if _is_oid(oid) else _UNSURE
+    return None
+
+
+def resolve(repo: Path, spec: str) -> str | None:
+    """Return the object id ``spec`` (a branch, tag or commit id) names, or None."""
+    if _is_oid(spec):
+        return spec
+    if not spec or spec.startswith(("/", ".", "-")) or ".." in spec or "\\" in spec:
+        return None
+    found = []
+    for refname in (f"refs/heads/{spec}", f"refs/tags/{spec}"):
+        oid = _loose(repo, refname)  # a loose ref wins over packed-refs
+        if oid is None:
+            oid = _packed(repo, refname)
+        if oid is not None:
+            found.append(oid)
+    # Both a branch and a tag of that name, or an odd ref: the store knows the rules.
+    if len(found) != 1 or found[0] == _UNSURE:
+        return None
+    return found[0]

@@ -1,0 +1,346 @@
+"""The registry: the functions of one pinned revision of a store, loaded lazily.
+
+:meth:`Registry.load` reads the store's pin and per-function overrides and the
+manifests at that pin (from the cache when the pin resolves to a commit read
+before: see :mod:`fnstore.registry._snapshot`).  No code runs at start-up.  A
+function's module is compiled and run on first use, once per process, as a
+real module (:mod:`fnstore.registry._loaded`).
+
+References: ``name`` (at the pin, or at its override), ``name@3`` (version 3),
+``name@<content id or prefix>`` (exactly that code, even after later
+versions), ``name@<tag or commit>``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fnstore import paths
+from fnstore.errors import FunctionNotFoundError, MemoryTypeError, RegistryError
+from fnstore.registry import _loaded, _openhcs, _pins
+from fnstore.registry._metadata import (
+    FunctionMetadata,
+    missing_packages,
+    unavailable_reason,
+    unavailable_stub,
+)
+from fnstore.registry._records import FunctionRecord, ModuleRecord, module_record_from_manifest
+from fnstore.registry._snapshot import (
+    Snapshot,
+    add_overrides,
+    build,
+    cache_key,
+    load_cached,
+    read_from_store,
+    save_cached,
+)
+from fnstore.registry._store_source import STORES_ENV
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from fnstore.store import FunctionStore
+
+__all__ = ["MEMORY_TYPES", "Registry", "RegistryChange"]
+
+MEMORY_TYPES = ("numpy", "cupy", "torch", "tensorflow", "jax", "pyclesperanto")
+
+_Hit = tuple[ModuleRecord, FunctionRecord]
+
+
+@dataclass(frozen=True)
+class RegistryChange:
+    """What a :meth:`Registry.refresh` changed: function names, sorted."""
+
+    commit: str | None
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+
+def _remember_store(path: Path) -> None:
+    # Worker processes inherit the environment: through it they find the store
+    # to import a pickled function's module from (see fnstore.registry._loaded).
+    known = os.environ.get(STORES_ENV, "")
+    entries = known.split(os.pathsep) if known else []
+    if str(path) not in entries:
+        os.environ[STORES_ENV] = os.pathsep.join([*entries, str(path)])
+
+
+class Registry:
+    """The functions of a store at its pin; build one with :meth:`load`."""
+
+    def __init__(self, path: Path, store: FunctionStore | None = None) -> None:
+        self.path = path
+        self._store = store
+        self._lock = threading.RLock()
+        self._snap = Snapshot(None)
+        self._by_name: dict[str, _Hit] = {}
+        self._meta: dict[str, FunctionMetadata] = {}
+        self._exact: dict[str, tuple[ModuleRecord, FunctionRecord, Callable[[], str]]] = {}
+        self._callbacks: list[Callable[[RegistryChange], None]] = []
+        self.pin_spec: str | None = None
+        self.overrides: dict[str, str] = {}
+
+    # ----------------------------------------------------------------- loading
+    @classmethod
+    def load(cls, store: FunctionStore | str | os.PathLike[str] | None = None) -> Registry:
+        """Load the store's pinned revision (default: the user's store).
+
+        Reads manifests only, from the cache when this pin was read before.
+        A missing default store gives an empty registry; a broken manifest
+        is listed in :attr:`errors` and never stops the load.
+
+        Raises
+        ------
+        StoreNotFoundError
+            An explicitly given store path holds no store.
+        """
+        if store is None:
+            reg = cls(paths.default_store_path())
+        elif isinstance(store, str | os.PathLike):
+            reg = cls(Path(store))
+        else:
+            reg = cls(Path(store.path), store)
+        reg._explicit = store is not None
+        reg._read(None)
+        return reg
+
+    _explicit = True
+
+    def _read(self, previous: Snapshot | None) -> None:
+        """Install the snapshot at the current pin: cache, then git, then the store."""
+        pin = _pins.read_pin(self.path)
+        target = _pins.resolve(self.path, pin[0]) if pin is not None else None
+        if pin is not None and target is not None:
+            spec, overrides = pin
+            key = cache_key(target, overrides)
+            if previous is not None and key == self._key:
+                return  # same commit, same overrides: nothing can have changed
+            snap = load_cached(key)
+            if snap is None:
+                snap = self._read_with_git(target, overrides, previous)
+            if snap is not None:
+                save_cached(key, snap)
+                self._install(snap, key, spec, overrides)
+                return
+        if not self.path.exists() and not self._explicit:
+            self._install(Snapshot(None), "", None, {})  # no store yet: nothing saved
+            return
+        store = self.store
+        spec, commit, overrides = store.pin_spec, store.pinned_commit, store.pinned_functions
+        snap = read_from_store(store, commit, previous)
+        add_overrides(snap, store, overrides)
+        key = cache_key(commit, overrides) if commit is not None else ""
+        if key:
+            save_cached(key, snap)
+        self._install(snap, key, spec, overrides)
+
+    def _read_with_git(
+        self, target: str, overrides: dict[str, str], previous: Snapshot | None
+    ) -> Snapshot | None:
+        from fnstore.registry._gitread import read_manifests
+
+        known = {m: blob for m, (blob, _) in previous.modules.items()} if previous else {}
+        found = read_manifests(self.path, target, known)
+        if found is None:
+            return None
+        commit, blobs, bare = found
+        snap = build(commit, blobs, bare, previous)
+        if overrides:
+            add_overrides(snap, self.store, overrides)
+        return snap
+
+    _key = ""
+
+    def _install(
+        self, snap: Snapshot, key: str, spec: str | None, overrides: dict[str, str]
+    ) -> None:
+        by_name: dict[str, _Hit] = {}
+        for _, record in snap.modules.values():
+            for fn in record[3]:
+                by_name[fn[0]] = (record, fn)
+        for name, record in snap.overrides.items():
+            for fn in record[3]:
+                if fn[0] == name:
+                    by_name[name] = (record, fn)
+        self._snap, self._key, self._by_name = snap, key, by_name
+        self.pin_spec, self.overrides = spec, dict(overrides)
+        self._meta, self._exact = {}, {}
+        _remember_store(self.path)
+
+    @property
+    def store(self) -> FunctionStore:
+        """The store behind this registry (opened on first use: imports pygit2)."""
+        if self._store is None:
+            from fnstore.store import open_store
+
+            self._store = open_store(self.path, create=not self._explicit)
+        return self._store
+
+    @property
+    def commit(self) -> str | None:
+        """The commit the pin resolved to (None for an empty store)."""
+        return self._snap.commit
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """Modules (or overrides) whose manifests could not be read, and why."""
+        return dict(self._snap.errors)
+
+    # ----------------------------------------------------------------- refresh
+    def refresh(self) -> RegistryChange:
+        """Follow a save or a pin change; re-reads only the manifests that changed.
+
+        Calls every :meth:`on_change` callback when something changed.
+        """
+        with self._lock:
+            before = {n: (r[2], f) for n, (r, f) in self._by_name.items()}
+            self._read(self._snap)
+            after = {n: (r[2], f) for n, (r, f) in self._by_name.items()}
+        change = RegistryChange(
+            commit=self.commit,
+            added=tuple(sorted(after.keys() - before.keys())),
+            removed=tuple(sorted(before.keys() - after.keys())),
+            changed=tuple(sorted(n for n in after.keys() & before.keys() if after[n] != before[n])),
+        )
+        if change:
+            for callback in list(self._callbacks):
+                callback(change)
+        return change
+
+    def on_change(self, callback: Callable[[RegistryChange], None]) -> Callable[[], None]:
+        """Call ``callback`` after each refresh that changed something; returns an unsubscriber."""
+        self._callbacks.append(callback)
+        return lambda: self._callbacks.remove(callback) if callback in self._callbacks else None
+
+    # ----------------------------------------------------------------- lookup
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._by_name))
+
+    def names(self) -> list[str]:
+        """Return the function names at the pin, sorted."""
+        return sorted(self._by_name)
+
+    def _hit(self, name: str) -> _Hit:
+        hit = self._by_name.get(name)
+        if hit is None:
+            raise FunctionNotFoundError(
+                f"no function {name!r} at pin {self.pin_spec or '(none)'}: "
+                "see `fnstore ls` for the names, or save it first"
+            )
+        return hit
+
+    def info(self, ref: str) -> FunctionMetadata:
+        """Return the metadata of ``name`` or ``name@<version|content id|tag|commit>``."""
+        name, _, at = ref.partition("@")
+        if not at:
+            meta = self._meta.get(name)
+            if meta is None:
+                record, fn = self._hit(name)
+                meta = FunctionMetadata.from_record(
+                    record, fn, lambda: self._resolve(record, fn, self._source_of(record))
+                )
+                self._meta[name] = meta
+            return meta
+        record, fn, source = self._exact_hit(name, at)
+        return FunctionMetadata.from_record(record, fn, lambda: self._resolve(record, fn, source))
+
+    def get(self, ref: str) -> Callable[..., Any]:
+        """Return the callable for ``name`` or ``name@<version|content id|tag|commit>``.
+
+        A function whose packages are missing here comes back as a stand-in
+        that raises :class:`~fnstore.errors.BackendUnavailableError` when called.
+
+        Raises
+        ------
+        FunctionNotFoundError, RevisionNotFoundError
+            No such function or version.
+        RegistryError
+            The module's code failed while running (not for a missing package).
+        """
+        return self.info(ref).func
+
+    def functions(self, memory_type: str | None = None) -> dict[str, FunctionMetadata]:
+        """Metadata keyed ``"<registry>:<name>"``, optionally of one input memory type."""
+        if memory_type is not None and memory_type not in MEMORY_TYPES:
+            raise MemoryTypeError(
+                f"{memory_type!r} is not a memory type: use one of {', '.join(MEMORY_TYPES)}"
+            )
+        out: dict[str, FunctionMetadata] = {}
+        for name in sorted(self._by_name):
+            if memory_type is not None and self._by_name[name][1][1] != memory_type:
+                continue
+            meta = self.info(name)
+            out[meta.key] = meta
+        return out
+
+    # ----------------------------------------------------------------- exact versions
+    def _exact_hit(
+        self, name: str, at: str
+    ) -> tuple[ModuleRecord, FunctionRecord, Callable[[], str]]:
+        current = self._by_name.get(name)
+        if current is not None:
+            record = current[0]
+            same_version = at.isdigit() and int(at) == record[1]
+            same_content = len(at) >= 4 and record[2].startswith(at.lower())
+            if same_version or same_content:
+                return record, current[1], self._source_of(record)
+        found = self._exact.get(f"{name}@{at}")
+        if found is None:
+            version = self.store.get(f"{name}@{at}")
+            record = module_record_from_manifest(version.manifest)
+            fn = next((f for f in record[3] if f[0] == name), None)
+            if fn is None:  # pragma: no cover - the store returned another function
+                raise FunctionNotFoundError(f"no function {name!r} in {record[0]} v{record[1]}")
+            text = str(version.source)
+            found = (record, fn, lambda: text)
+            self._exact[f"{name}@{at}"] = found
+        return found
+
+    # ----------------------------------------------------------------- compiling
+    def _source_of(self, record: ModuleRecord) -> Callable[[], str]:
+        def source() -> str:
+            from fnstore.registry._store_source import blob_text
+
+            return blob_text(self.store, record[2])[1]
+
+        return source
+
+    def _resolve(
+        self, record: ModuleRecord, fn: FunctionRecord, source: Callable[[], str]
+    ) -> Callable[..., Any]:
+        missing = missing_packages(record)
+        if missing:
+            return unavailable_stub(fn[0], fn, unavailable_reason(missing))
+        _openhcs.ensure_shim(record[4])
+        try:
+            module = _loaded.import_stored(record[0], record[2], source)
+        except ImportError as exc:
+            return unavailable_stub(fn[0], fn, f"importing its module failed ({exc})")
+        except Exception as exc:
+            raise RegistryError(
+                f"function {fn[0]!r} ({record[0]} v{record[1]}) failed while loading: "
+                f"{type(exc).__name__}: {exc}; fix the code and save a new version, or pin "
+                f"an earlier one (fnstore pin --function {fn[0]} {fn[0]}@<version>)"
+            ) from exc
+        func = getattr(module, fn[0], None)
+        if not callable(func):
+            raise RegistryError(
+                f"module {record[0]} v{record[1]} ran but defines no function {fn[0]!r}: "
+                "save it again so that its manifest is rebuilt"
+            )
+        return func

@@ -1,0 +1,65 @@
+"""Getting a stored module's source from a git store, by content id.
+
+Used when the source is not in the module cache: on the first run of a function
+in the process that loaded the registry, and in a worker process that unpickles
+a function of a module it has never seen.  Importing this module installs the
+lookup hook of :mod:`fnstore.registry._loaded`; it imports pygit2 (through
+:mod:`fnstore.store`) only when a store is actually opened.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fnstore import paths
+from fnstore.errors import FnStoreError
+from fnstore.registry import _loaded, _modcache
+
+if TYPE_CHECKING:
+    from fnstore.store import FunctionStore
+
+__all__ = ["blob_text", "find_in_stores"]
+
+STORES_ENV = "FNSTORE_REGISTRY_STORES"
+
+_open: dict[Path, FunctionStore] = {}
+
+
+def blob_text(store: FunctionStore, content_id: str) -> tuple[str, str]:
+    """Return the full content id and text of the ``source.py`` blob ``content_id``."""
+    return store.blob_text(content_id)
+
+
+def _stores() -> list[Path]:
+    listed = os.environ.get(STORES_ENV, "")
+    candidates = [Path(p) for p in listed.split(os.pathsep) if p]
+    candidates.append(paths.default_store_path())
+    unique: list[Path] = []
+    for path in candidates:
+        if path not in unique and path.exists():
+            unique.append(path)
+    return unique
+
+
+def find_in_stores(module: str, prefix: str) -> tuple[str, str] | None:
+    """Content id and source of ``module`` at content id ``prefix`` from any known store."""
+    candidates = _stores()
+    if not candidates:
+        return None
+    from fnstore.store import open_store
+
+    for path in candidates:
+        try:
+            store = _open.get(path) or open_store(path, create=False)
+            _open[path] = store
+            cid, text = blob_text(store, prefix)
+        except (FnStoreError, LookupError):
+            continue
+        if _modcache.blob_id(text) == cid:
+            return cid, text
+    return None
+
+
+_loaded._store_lookup = find_in_stores
