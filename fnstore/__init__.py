@@ -18,6 +18,12 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it (imported on first attribute access)
 _LAZY: dict[str, str] = {
+    "FunctionStore": "fnstore.store",
+    "FunctionVersion": "fnstore.store",
+    "Manifest": "fnstore.manifest",
+    "SaveResult": "fnstore.store",
+    "Scan": "fnstore.store",
+    "open_store": "fnstore.store",
     "MemoryType": "fnstore.memory",
     "convert": "fnstore.memory",
     "cupy": "fnstore.memory",
@@ -46,6 +52,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # let type checkers and IDEs see the lazy names
+    from fnstore.manifest import Manifest
+    from fnstore.store import FunctionStore, FunctionVersion, SaveResult, Scan, open_store
     from fnstore.memory import (
         MemoryType,
         convert,

@@ -110,7 +110,7 @@ def _aliases(tree: ast.Module) -> dict[str, str]:
 
 
 def _dotted(node: ast.expr, aliases: dict[str, str]) -> str | None:
-    """The full dotted path an expression like ``fs.numpy`` refers to, if it is one."""
+    """Return the full dotted path an expression like ``fs.numpy`` refers to, if it is one."""
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
@@ -271,4 +271,3 @@ def _imports(tree: ast.Module) -> list[str]:
             names.add(node.module.split(".")[0])
     names.discard("__future__")
     return sorted(names)
-

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from fnstore.errors import ManifestError, SchemaVersionError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -40,7 +42,7 @@ ParameterKind = Literal[
 
 
 def content_id(source: bytes) -> str:
-    """The git blob id of ``source``: the content id of a version whose code is ``source``."""
+    """Return the git blob id of ``source``: the content id of code ``source``."""
     # Same bytes as git hashes ('blob <size>\0<data>'), so ids match `git hash-object`.
     return hashlib.sha1(b"blob %d\0" % len(source) + source, usedforsecurity=False).hexdigest()
 
@@ -84,16 +86,20 @@ class Parameter(_Model):
     kind: ParameterKind = Field(
         description="The parameter's kind, as inspect.Parameter.kind names it, in lower case."
     )
-    has_default: bool = Field(False, description="Whether the parameter has a default value.")
+    has_default: bool = Field(
+        default=False, description="Whether the parameter has a default value."
+    )
     default: Any = Field(
-        None,
+        default=None,
         description="The default value when it is a JSON literal (null, bool, number, string, "
         "or lists and objects of them); null otherwise.",
     )
     default_source: str | None = Field(
-        None, description="The default's source text when it is not a JSON literal."
+        default=None, description="The default's source text when it is not a JSON literal."
     )
-    annotation: str | None = Field(None, description="The annotation's source text, if any.")
+    annotation: str | None = Field(
+        default=None, description="The annotation's source text, if any."
+    )
 
 
 class FunctionInfo(_Model):
@@ -108,7 +114,7 @@ class FunctionInfo(_Model):
     parameters: list[Parameter] = Field(
         default_factory=list, description="The signature's parameters, in order."
     )
-    docstring: str | None = Field(None, description="The function's docstring, if any.")
+    docstring: str | None = Field(default=None, description="The function's docstring, if any.")
     special_inputs: list[str] = Field(
         default_factory=list, description="Names declared with @special_inputs (OpenHCS)."
     )
@@ -122,7 +128,7 @@ class Manifest(_Model):
     """The metadata of one version of a function module."""
 
     schema_version: int = Field(
-        SCHEMA_VERSION, description="Version of this document's schema (newer is refused)."
+        default=SCHEMA_VERSION, description="Version of this document's schema (newer is refused)."
     )
     module: str = Field(description="The module's name: its folder under functions/.")
     version: int = Field(ge=1, description="The module's version number, counted from 1.")
@@ -130,21 +136,22 @@ class Manifest(_Model):
         description="The git blob id of source.py (the identity of this version's code)."
     )
     parent_content_id: ObjectId | None = Field(
-        None, description="The content id of the version this one came from; null for the first."
+        default=None,
+        description="The content id of the version this one came from; null for the first.",
     )
     parent_commit: ObjectId | None = Field(
-        None,
+        default=None,
         description="The commit that holds the parent version, so that history costs one "
         "step per version; null for the first version or when unknown.",
     )
     parent_module: str | None = Field(
-        None,
+        default=None,
         description="The module the parent version lived in, when it differs from this one "
         "(after a rename); null otherwise.",
     )
     author: Author = Field(description="Who saved this version.")
     created: AwareDatetime = Field(description="When this version was saved (with its offset).")
-    message: str = Field("", description="The commit message of the save.")
+    message: str = Field(default="", description="The commit message of the save.")
     functions: list[FunctionInfo] = Field(
         min_length=1, description="The decorated functions of the module, in source order."
     )
@@ -158,7 +165,7 @@ class Manifest(_Model):
     )
 
     def to_json(self) -> str:
-        """The document as written to ``manifest.json`` (stable key order, final newline)."""
+        """Return the document as written to ``manifest.json`` (stable key order, final newline)."""
         return self.model_dump_json(indent=2) + "\n"
 
     @classmethod

@@ -21,7 +21,7 @@ SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "manifest.schema
 
 
 def manifest_schema() -> dict[str, object]:
-    """The JSON schema of :class:`~fnstore.manifest.Manifest`, with an id and version."""
+    """Return the JSON schema of :class:`~fnstore.manifest.Manifest`, with an id and version."""
     schema = Manifest.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"https://fnstore.invalid/schemas/manifest-v{SCHEMA_VERSION}.json"
@@ -29,7 +29,7 @@ def manifest_schema() -> dict[str, object]:
 
 
 def render() -> str:
-    """The schema as the exact text written to the file."""
+    """Return the schema as the exact text written to the file."""
     return json.dumps(manifest_schema(), indent=2, sort_keys=True) + "\n"
 
 
@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         current = args.path.read_text(encoding="utf-8") if args.path.exists() else None
         if current != text:
             print(
-                f"{args.path} is out of date: run 'python -m fnstore.manifest.schema' and commit it",
+                f"{args.path} is out of date: "
+                "run 'python -m fnstore.manifest.schema' and commit it",
                 file=sys.stderr,
             )
             return 1

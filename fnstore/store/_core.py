@@ -1,0 +1,362 @@
+"""The private core of :class:`~fnstore.store.FunctionStore`: git plumbing.
+
+Everything here is what the higher-level mixins (save/read in this package,
+``_remotes.py`` for sync, ``_notes.py`` for benchmark records) build on:
+
+* ``_repo`` -- the :class:`pygit2.Repository` (bare);
+* ``_locked()`` -- the inter-process lock (``fcntl.flock``) as a context manager;
+* ``_commit_change(changes, ...)`` -- write a new tree with some modules
+  replaced or removed and move the branch to a commit of it, compare-and-swap;
+* ``_module_tree`` / ``_read_module`` / ``_write_module`` -- a module's files in a tree;
+* ``resolve(rev)`` -- branch, tag, commit or ``HEAD`` to a commit id.
+
+Every :class:`pygit2.GitError` is translated here into a :class:`StoreError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import time as _time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pygit2
+from pygit2.enums import FileMode
+
+from fnstore.errors import (
+    AuthorRequiredError,
+    RevisionNotFoundError,
+    StoreError,
+)
+from fnstore.store._lock import StoreLock
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+    from datetime import datetime
+
+__all__ = ["FUNCTIONS", "MANIFEST", "SOURCE", "AuthorLike"]
+
+FUNCTIONS = "functions"
+SOURCE = "source.py"
+MANIFEST = "manifest.json"
+STATE_DIR = "fnstore"  # local, never pushed: lock, pins, derived index
+
+AuthorLike = str | tuple[str, str]
+_AUTHOR = re.compile(r"\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*\Z")
+
+
+class _Core:
+    """Repository access, locking and compare-and-swap commits (see module docstring)."""
+
+    def __init__(self, repo: pygit2.Repository, path: Path, *, lock_timeout: float = 30.0) -> None:
+        self._repo = repo
+        self.path = path
+        head = repo.references.get("HEAD")
+        target = head.target if head is not None else "refs/heads/main"
+        self.branch: str = target.removeprefix("refs/heads/") if isinstance(target, str) else "main"
+        self._lock = StoreLock(path / STATE_DIR / "lock", timeout=lock_timeout)
+        # (functions tree id, builder holding exactly that tree): saves reuse it
+        # so that each save does not re-read and re-copy a tree of N modules.
+        self._builder: tuple[str | None, pygit2.TreeBuilder] | None = None
+        self._default_author: tuple[str, str] | None = None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {str(self.path)!r} branch={self.branch!r}>"
+
+    # -- locking and refs ---------------------------------------------------
+
+    @property
+    def lock_timeout(self) -> float:
+        """Seconds a write waits for another process's lock before StoreLockedError."""
+        return self._lock.timeout
+
+    @lock_timeout.setter
+    def lock_timeout(self, seconds: float) -> None:
+        self._lock.timeout = seconds
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the store's inter-process lock (re-entrant within this object)."""
+        with self._lock:
+            yield
+
+    @property
+    def _ref_name(self) -> str:
+        return f"refs/heads/{self.branch}"
+
+    @property
+    def head(self) -> str | None:
+        """Commit id of the branch, or None while the store is empty."""
+        ref = self._repo.references.get(self._ref_name)
+        return str(ref.target) if ref is not None else None
+
+    def resolve(self, rev: str | None = None) -> str:
+        """Return the commit id that ``rev`` names (branch, tag, commit, ``HEAD``, ``main~2``).
+
+        Raises
+        ------
+        RevisionNotFoundError
+            ``rev`` names nothing here, or the store is still empty.
+        """
+        if rev is None or rev == "HEAD":
+            head = self.head
+            if head is None:
+                raise RevisionNotFoundError(
+                    "the store is empty: save a function first (store.save(code))"
+                )
+            return head
+        try:
+            obj = self._repo.revparse_single(rev)
+            commit = obj.peel(pygit2.Commit)
+        except (KeyError, ValueError, pygit2.GitError) as exc:
+            raise RevisionNotFoundError(
+                f"no branch, tag or commit {rev!r} in the store: list tags with store.tags() "
+                "and versions with store.history(name)"
+            ) from exc
+        return str(commit.id)
+
+    def _commit(self, commit_id: str) -> pygit2.Commit:
+        try:
+            obj = self._repo[commit_id]
+        except (KeyError, ValueError) as exc:
+            raise RevisionNotFoundError(f"commit {commit_id} is not in the store") from exc
+        if not isinstance(obj, pygit2.Commit):
+            raise RevisionNotFoundError(f"{commit_id} is not a commit")
+        return obj
+
+    # -- trees ----------------------------------------------------------------
+
+    def _functions_tree(self, commit_id: str | None) -> pygit2.Tree | None:
+        if commit_id is None:
+            return None
+        root = self._commit(commit_id).tree
+        if FUNCTIONS not in root:
+            return None
+        obj = root[FUNCTIONS]
+        return obj if isinstance(obj, pygit2.Tree) else None
+
+    def _module_tree(self, commit_id: str | None, module: str) -> pygit2.Tree | None:
+        """Return the ``functions/<module>`` tree at a commit, or None."""
+        tree = self._functions_tree(commit_id)
+        if tree is None or module not in tree:
+            return None
+        obj = tree[module]
+        return obj if isinstance(obj, pygit2.Tree) else None
+
+    def _read_module(self, tree: pygit2.Tree) -> tuple[str | None, bytes | None, bytes | None]:
+        """``(source blob id, source bytes, manifest bytes)`` of a module tree (None: missing)."""
+        source_id = source = manifest = None
+        if SOURCE in tree:
+            blob = tree[SOURCE]
+            if isinstance(blob, pygit2.Blob):
+                source_id, source = str(blob.id), blob.data
+        if MANIFEST in tree:
+            blob = tree[MANIFEST]
+            if isinstance(blob, pygit2.Blob):
+                manifest = blob.data
+        return source_id, source, manifest
+
+    def _write_module(self, source: bytes, manifest: bytes) -> str:
+        """Write a module's two files; return the id of its tree."""
+        builder = self._repo.TreeBuilder()
+        builder.insert(MANIFEST, self._repo.create_blob(manifest), FileMode.BLOB)
+        builder.insert(SOURCE, self._repo.create_blob(source), FileMode.BLOB)
+        return str(builder.write())
+
+    def _blob(self, blob_id: str) -> bytes:
+        obj = self._repo[blob_id]
+        if not isinstance(obj, pygit2.Blob):
+            raise StoreError(f"{blob_id} is not a file in the store")
+        return obj.data
+
+    # -- writing ------------------------------------------------------------------
+
+    def _commit_change(
+        self,
+        changes: Mapping[str, str | None],
+        *,
+        message: str,
+        author: tuple[str, str],
+        when: datetime,
+        expected_head: str | None,
+    ) -> str:
+        """Commit the head tree with ``functions/<module>`` set to a tree id (None: removed).
+
+        Must be called with the lock held.  The branch moves only if it still
+        points at ``expected_head`` (compare-and-swap), so an update made
+        meanwhile by anything else (plain git, a push) is never overwritten.
+        """
+        if not self._lock.held:
+            raise RuntimeError("_commit_change needs the store lock")  # a bug, not user error
+        if self.head != expected_head:
+            raise StoreError(
+                "the store's branch moved while saving (another git process?): try again"
+            )
+        try:
+            ftree = self._functions_tree(expected_head)
+            key = str(ftree.id) if ftree is not None else None
+            cached, self._builder = self._builder, None  # dropped unless all goes well
+            if cached is not None and cached[0] == key:
+                builder = cached[1]
+            else:
+                builder = (
+                    self._repo.TreeBuilder(ftree) if ftree is not None else self._repo.TreeBuilder()
+                )
+            for module, tree_id in changes.items():
+                if tree_id is None:
+                    if builder.get(module) is not None:
+                        builder.remove(module)
+                else:
+                    builder.insert(module, pygit2.Oid(hex=tree_id), FileMode.TREE)
+            new_ftree = builder.write()
+            root = (
+                self._repo.TreeBuilder(self._commit(expected_head).tree)
+                if expected_head is not None
+                else self._repo.TreeBuilder()
+            )
+            if len(builder):
+                root.insert(FUNCTIONS, new_ftree, FileMode.TREE)
+            elif root.get(FUNCTIONS) is not None:
+                root.remove(FUNCTIONS)
+            signature = _signature(author, when)
+            parents = [pygit2.Oid(hex=expected_head)] if expected_head else []
+            commit = self._repo.create_commit(
+                None, signature, signature, message, root.write(), parents
+            )
+            self._move_branch(commit, expected_head, message)
+        except pygit2.GitError as exc:
+            raise StoreError(f"git could not write to the store {self.path}: {exc}") from exc
+        self._builder = (str(new_ftree), builder)
+        return str(commit)
+
+    def _move_branch(self, new: pygit2.Oid, old: str | None, message: str) -> None:
+        refs = self._repo.references
+        for attempt in range(2):
+            try:
+                if old is None:
+                    refs.create(self._ref_name, new)  # fails if it appeared meanwhile
+                else:
+                    ref = refs.get(self._ref_name)
+                    if ref is None or str(ref.target) != old:
+                        raise StoreError("the store's branch moved while saving: try again")
+                    ref.set_target(new, message.splitlines()[0] if message else "fnstore")
+                return
+            except (pygit2.GitError, ValueError) as exc:
+                if attempt == 0 and self._clear_stale_ref_lock():
+                    continue
+                raise StoreError(
+                    f"could not move {self._ref_name} in {self.path}: {exc}; try again"
+                ) from exc
+
+    def _clear_stale_ref_lock(self) -> bool:
+        """Remove ``<ref>.lock`` left by a process killed mid-update; True if removed.
+
+        We hold the store lock, so another fnstore cannot be writing it; a
+        plain git process holds it for milliseconds, hence the short wait.
+        """
+        lock = self.path / f"{self._ref_name}.lock"
+        deadline = _time.monotonic() + 1.0
+        while lock.exists() and _time.monotonic() < deadline:
+            _time.sleep(0.02)
+        try:
+            lock.unlink()
+        except FileNotFoundError:
+            return True  # it went away by itself: worth one more try
+        return True
+
+    # -- authors and local files ------------------------------------------------
+
+    def _author(self, author: AuthorLike | None) -> tuple[str, str]:
+        """``(name, email)`` from an argument, or from git's user.name/user.email."""
+        if isinstance(author, tuple):
+            if len(author) == 2 and all(isinstance(p, str) and p.strip() for p in author):
+                return author[0].strip(), author[1].strip()
+        elif isinstance(author, str):
+            match = _AUTHOR.match(author)
+            if match and match["name"] and match["email"]:
+                return match["name"], match["email"]
+        elif author is None:
+            return self._configured_author()
+        raise AuthorRequiredError(
+            f"author {author!r} is not understood: give 'Name <email>' or (name, email)"
+        )
+
+    def _configured_author(self) -> tuple[str, str]:
+        if self._default_author is None:
+            try:
+                config = self._repo.config
+                name, email = config["user.name"], config["user.email"]
+            except (KeyError, pygit2.GitError):
+                raise AuthorRequiredError(
+                    "no author given and git has no identity: set one with "
+                    "git config --global user.name 'Your Name' and "
+                    "git config --global user.email 'you@example.org', or pass author="
+                ) from None
+            self._default_author = (str(name), str(email))
+        return self._default_author
+
+    def _state_path(self, name: str) -> Path:
+        """Return the path of a local (never pushed) file in ``<repo>/fnstore/``."""
+        return self.path / STATE_DIR / name
+
+    def _write_state(self, name: str, data: bytes) -> None:
+        """Replace a local state file atomically (a crash leaves the old or the new one)."""
+        target = self._state_path(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+
+def _signature(author: tuple[str, str], when: datetime) -> pygit2.Signature:
+    offset = when.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    return pygit2.Signature(author[0], author[1], int(when.timestamp()), minutes)
+
+
+def open_repository(path: Path, *, create: bool) -> pygit2.Repository:
+    """Open (or create) the bare repository, with git's fast loose-object compression."""
+    from fnstore.errors import StoreNotFoundError
+
+    if not path.exists() or (path.is_dir() and not any(path.iterdir())):
+        if not create:
+            raise StoreNotFoundError(
+                f"no store at {path}: create one with fnstore.open_store({str(path)!r})"
+            )
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            repo = pygit2.init_repository(str(path), bare=True, initial_head="main")
+        except (OSError, pygit2.GitError) as exc:
+            raise StoreError(f"could not create a store at {path}: {exc}") from exc
+    else:
+        try:
+            repo = pygit2.Repository(str(path))
+        except pygit2.GitError as exc:
+            raise StoreError(
+                f"{path} exists but is not a git repository: choose another path for the store"
+            ) from exc
+    _use_fast_loose_objects(repo)
+    return repo
+
+
+def _use_fast_loose_objects(repo: pygit2.Repository) -> None:
+    # libgit2 deflates loose objects at zlib's default level; git itself uses
+    # level 1 (core.looseCompression).  For a big functions/ tree that is most
+    # of the cost of a save, so use git's level.  Alternates are kept by
+    # falling back to the default object database if anything is unusual.
+    objects = Path(repo.path) / "objects"
+    if (objects / "info" / "alternates").exists():
+        return
+    odb = pygit2.Odb()
+    odb.add_backend(pygit2.OdbBackendPack(str(objects)), 2)
+    odb.add_backend(pygit2.OdbBackendLoose(str(objects), 1, False), 1)
+    repo.set_odb(odb)

@@ -1,0 +1,99 @@
+"""The pin: which revision the registry loads, and per-function overrides (the lock).
+
+Kept in ``<repo>/fnstore/pins.json`` (local, never pushed), a documented
+format the registry may read directly::
+
+    {"format": 1, "spec": "main", "functions": {"blur": "<content id>"}}
+
+``spec`` is a branch (follow its head), a tag, or a full commit id;
+``functions`` maps a function name to the content id it stays at.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fnstore.errors import ManifestError, NothingToDoError, RevisionNotFoundError
+from fnstore.store._write import _WriteMixin
+
+__all__: list[str] = []
+
+_PINS = "pins.json"
+_FORMAT = 1
+
+
+class _PinMixin(_WriteMixin):
+    """Pinning of :class:`FunctionStore` (see the module docstring)."""
+
+    def _pins(self) -> dict[str, object]:
+        path = self._state_path(_PINS)
+        if not path.exists():
+            return {"format": _FORMAT, "spec": self.branch, "functions": {}}
+        try:
+            doc = json.loads(path.read_bytes())
+            if not isinstance(doc, dict) or not isinstance(doc.get("functions", {}), dict):
+                raise ValueError("not an object with 'spec' and 'functions'")
+        except ValueError as exc:
+            raise ManifestError(
+                f"{path} cannot be read ({exc}): delete it to unpin everything, or fix it by hand"
+            ) from exc
+        if not isinstance(doc.get("format"), int) or doc["format"] > _FORMAT:
+            raise ManifestError(f"{path} was written by a newer fnstore: upgrade fnstore")
+        return doc
+
+    def _write_pins(self, doc: dict[str, object]) -> None:
+        self._write_state(_PINS, (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode())
+
+    def pin(self, spec: str) -> None:
+        """Pin the registry to a branch (follow its head), a tag, or a commit."""
+        refs = self._repo.references
+        if refs.get(f"refs/heads/{spec}") is None and refs.get(f"refs/tags/{spec}") is None:
+            spec = self.resolve(spec)  # a commit (prefix): store it in full
+        with self._locked():
+            doc = self._pins()
+            doc["spec"] = spec
+            self._write_pins(doc)
+
+    @property
+    def pin_spec(self) -> str:
+        """What the registry follows: a branch, a tag, or a commit id (default: the branch)."""
+        return str(self._pins()["spec"])
+
+    @property
+    def pinned_commit(self) -> str | None:
+        """The commit the pin names now (None while the pinned branch is empty)."""
+        spec = self.pin_spec
+        if spec == self.branch and self.head is None:
+            return None
+        try:
+            return self.resolve(spec)
+        except RevisionNotFoundError:
+            if self._repo.references.get(f"refs/heads/{spec}") is None:
+                raise
+            return None
+
+    def pin_function(self, name: str, ref: str) -> None:
+        """Keep function ``name`` at one version (``3``, a content id prefix, tag, commit)."""
+        version = self.get(ref if "@" in ref else f"{name}@{ref}")
+        with self._locked():
+            doc = self._pins()
+            functions = dict(doc.get("functions", {}))  # type: ignore[call-overload]
+            functions[name] = version.content_id
+            doc["functions"] = functions
+            self._write_pins(doc)
+
+    def unpin_function(self, name: str) -> None:
+        """Let function ``name`` follow the pin again."""
+        with self._locked():
+            doc = self._pins()
+            functions = dict(doc.get("functions", {}))  # type: ignore[call-overload]
+            if functions.pop(name, None) is None:
+                raise NothingToDoError(f"{name!r} is not pinned: nothing to unpin")
+            doc["functions"] = functions
+            self._write_pins(doc)
+
+    @property
+    def pinned_functions(self) -> dict[str, str]:
+        """Function name -> the content id it is pinned at."""
+        functions = self._pins().get("functions", {})
+        return {str(k): str(v) for k, v in functions.items()}  # type: ignore[attr-defined]

@@ -1,0 +1,411 @@
+"""Writing the store: save, rollback, delete, restore, rename, tags.
+
+Each operation is one commit, made under the store lock with a
+compare-and-swap of the branch (see :meth:`_Core._commit_change`).  All the
+checks that can fail (code, names, conflicts) run before anything is written,
+so a refused operation leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import pygit2
+
+from fnstore.errors import (
+    CodeTooLargeError,
+    FunctionNotFoundError,
+    InvalidCodeError,
+    ManifestError,
+    NameConflictError,
+    NothingToDoError,
+    StoreError,
+)
+from fnstore.store._index import HeadIndex, ModuleEntry
+from fnstore.store._read import _PERSIST_EVERY, _ReadMixin
+from fnstore.store._types import FunctionVersion, SaveResult
+
+if TYPE_CHECKING:
+    from fnstore.manifest import Introspection, Manifest
+    from fnstore.store._core import AuthorLike
+
+__all__ = ["MAX_CODE_BYTES"]
+
+#: Largest code block a save accepts (UTF-8 bytes).
+MAX_CODE_BYTES = 1 << 20
+_DELETED = "fnstore-deleted-module: "
+_Parent = tuple[int, str | None, str | None, str | None]  # version, content id, commit, module
+
+
+class _WriteMixin(_ReadMixin):
+    """Changes to :class:`FunctionStore` (see the module docstring)."""
+
+    def save(
+        self,
+        code: str,
+        *,
+        message: str | None = None,
+        author: AuthorLike | None = None,
+        module: str | None = None,
+        time: datetime | None = None,
+    ) -> SaveResult:
+        """Commit a code block as a new version of its module.
+
+        Parameters
+        ----------
+        code
+            One or more decorated functions with their helpers and imports.
+        message
+            The commit message (default: ``save <module> version <n>``).
+        author
+            ``"Name <email>"`` or ``(name, email)``; default: git's user.name/user.email.
+        module
+            The module to save into; default: the first decorated function's name.
+        time
+            The author time (default: now).
+
+        Returns
+        -------
+        SaveResult
+            ``changed=False`` (and no commit) when the code equals the current version.
+
+        Raises
+        ------
+        InvalidCodeError, CodeTooLargeError, InvalidNameError, NameConflictError,
+        AuthorRequiredError, StoreLockedError
+        """
+        data, found, missing = _checked(code)
+        from fnstore.manifest import check_name
+
+        module = check_name(module if module is not None else found.functions[0].name, "module")
+        who, when = self._author(author), _when(time)
+        with self._locked():
+            index = self._head_index()
+            self._check_free(index, module, [f.name for f in found.functions])
+            parent = self._parent_of(index, module)
+            return self._commit_version(
+                index,
+                module,
+                data,
+                found,
+                missing,
+                parent,
+                message=message,
+                who=who,
+                when=when,
+                remove=None,
+            )
+
+    def _parent_of(self, index: HeadIndex, module: str) -> _Parent | None:
+        if module not in index.modules or index.head is None:
+            return None
+        commit = self._introducer(index.head, module)
+        try:
+            current = self._manifest_at(commit, module)
+        except ManifestError:
+            # a hand-broken manifest must not block saving a fixed version
+            tree = self._module_tree(index.head, module)
+            source_id = self._read_module(tree)[0] if tree is not None else None
+            return (0, source_id, commit, None)
+        return (current.version, current.content_id, commit, None)
+
+    def _check_free(self, index: HeadIndex, module: str, names: list[str]) -> None:
+        for name in names:
+            owner = index.names.get(name)
+            if owner is not None and owner != module:
+                raise NameConflictError(
+                    f"function {name!r} already exists in module {owner!r}: rename yours, or "
+                    f"save into that module with module={owner!r}"
+                )
+        owner = index.names.get(module)
+        if owner is not None and owner != module:
+            raise NameConflictError(
+                f"module name {module!r} is the name of a function in module {owner!r}: "
+                "choose another module name"
+            )
+
+    def _commit_version(
+        self,
+        index: HeadIndex,
+        module: str,
+        data: bytes,
+        found: Introspection,
+        missing: list[str],
+        parent: _Parent | None,
+        *,
+        message: str | None,
+        who: tuple[str, str],
+        when: datetime,
+        remove: str | None,
+        force: bool = False,
+    ) -> SaveResult:
+        from fnstore.manifest import Author, Manifest, content_id
+
+        cid = content_id(data)
+        head = index.head
+        if not force and parent is not None and parent[1] == cid and head is not None:
+            current = self._manifest_at(parent[2] or head, module)
+            return SaveResult(head, self._versions(parent[2] or head, current, data), changed=False)
+        version = parent[0] + 1 if parent else 1
+        text = message or f"save {module} version {version}"
+        manifest = Manifest(
+            module=module,
+            version=version,
+            content_id=cid,
+            parent_content_id=parent[1] if parent else None,
+            parent_commit=parent[2] if parent else None,
+            parent_module=parent[3] if parent else None,
+            author=Author(name=who[0], email=who[1]),
+            created=when,
+            message=text,
+            functions=found.functions,
+            imports=found.imports,
+            missing_imports=missing,
+        )
+        tree = self._write_module(data, manifest.to_json().encode())
+        changes: dict[str, str | None] = {module: tree}
+        if remove is not None:
+            changes[remove] = None
+        commit = self._commit_change(
+            changes, message=text, author=who, when=when, expected_head=head
+        )
+        if remove is not None:
+            index.set(remove, None)
+        index.set(module, ModuleEntry(tree, tuple(f.name for f in found.functions), commit))
+        index.head = commit
+        index.unsaved += 1
+        if index.unsaved >= _PERSIST_EVERY:
+            self._persist_index(index)
+        return SaveResult(commit, self._versions(commit, manifest, data))
+
+    def _versions(self, commit: str, manifest: Manifest, data: bytes) -> list[FunctionVersion]:
+        source = data.decode("utf-8", errors="replace")
+        return [
+            FunctionVersion(
+                name=f.name,
+                module=manifest.module,
+                version=manifest.version,
+                content_id=manifest.content_id,
+                commit=commit,
+                source=source,
+                manifest=manifest,
+                author=str(manifest.author),
+                message=manifest.message,
+                time=manifest.created,
+            )
+            for f in manifest.functions
+        ]
+
+    def rollback(
+        self,
+        name: str,
+        to: int | str,
+        *,
+        message: str | None = None,
+        author: AuthorLike | None = None,
+    ) -> SaveResult:
+        """Make a new version of ``name``'s module whose code equals version ``to``.
+
+        ``to`` is a version number, a content id prefix, a tag or a commit (or a
+        full reference ``name@...``).  History is never rewritten.
+        """
+        ref = str(to) if "@" in str(to) else f"{name}@{to}"
+        target = self.get(ref)
+        current = self.get(name)
+        text = message or f"roll back {current.module} to version {target.version}"
+        return self.save(target.source, message=text, author=author, module=current.module)
+
+    def delete(
+        self, name: str, *, message: str | None = None, author: AuthorLike | None = None
+    ) -> str:
+        """Remove ``name``'s module in a new commit (``restore`` brings it back); the commit id."""
+        who = self._author(author)
+        with self._locked():
+            index = self._head_index()
+            module = index.module_of(name)
+            if module is None or index.head is None:
+                raise FunctionNotFoundError(
+                    f"no function or module {name!r} to delete: list them with store.functions()"
+                )
+            names = ", ".join(index.modules[module].functions)
+            text = (message or f"delete {module}") + f"\n\n{_DELETED}{module}\nfunctions: {names}\n"
+            commit = self._commit_change(
+                {module: None},
+                message=text,
+                author=who,
+                when=_when(None),
+                expected_head=index.head,
+            )
+            index.set(module, None)
+            index.head = commit
+            index.unsaved += 1
+            return commit
+
+    def restore(
+        self, name: str, *, message: str | None = None, author: AuthorLike | None = None
+    ) -> SaveResult:
+        """Bring back a deleted module as a new version equal to its last one."""
+        who = self._author(author)
+        with self._locked():
+            index = self._head_index()
+            if index.module_of(name) is not None:
+                raise NothingToDoError(f"{name!r} is not deleted: nothing to restore")
+            module, before = self._find_deleted(name, index.head)
+            last_commit = self._introducer(before, module)
+            last = self._manifest_at(last_commit, module)
+            data = self._blob(last.content_id)
+            found, missing = _introspected(data), list(last.missing_imports)
+            self._check_free(index, module, [f.name for f in found.functions])
+            parent = (last.version, last.content_id, last_commit, None)
+            text = message or f"restore {module} (version {last.version + 1})"
+            return self._commit_version(
+                index,
+                module,
+                data,
+                found,
+                missing,
+                parent,
+                message=text,
+                who=who,
+                when=_when(None),
+                remove=None,
+                force=True,
+            )
+
+    def _find_deleted(self, name: str, head: str | None) -> tuple[str, str]:
+        """Find the deleted module called (or holding) ``name``, and the last commit that had it."""
+        commit = self._commit(head) if head else None
+        while commit is not None and commit.parents:
+            parent = commit.parents[0]
+            for line in commit.message.splitlines():
+                if line.startswith(_DELETED):
+                    module = line.removeprefix(_DELETED).strip()
+                    tree = self._module_tree(str(parent.id), module)
+                    if tree is not None and (module == name or name in self._names_in(tree)):
+                        return module, str(parent.id)
+            if self._module_tree(str(parent.id), name) is not None and (
+                self._module_tree(str(commit.id), name) is None
+            ):
+                return name, str(parent.id)
+            commit = parent
+        raise FunctionNotFoundError(f"{name!r} was never deleted here: nothing to restore")
+
+    def rename(
+        self,
+        old: str,
+        new: str,
+        *,
+        message: str | None = None,
+        author: AuthorLike | None = None,
+    ) -> SaveResult:
+        """Rename a function (its ``def``, and its module if named after it) or a module."""
+        from fnstore.manifest import check_name
+
+        check_name(new)
+        who = self._author(author)
+        with self._locked():
+            index = self._head_index()
+            module = index.module_of(old)
+            if module is None or index.head is None:
+                raise FunctionNotFoundError(f"no function or module {old!r} to rename")
+            if index.module_of(new) is not None:
+                raise NameConflictError(f"{new!r} already exists: choose another name")
+            source = self.source(module)
+            if old in index.modules[module].functions:
+                source = _rename_def(source, old, new)
+            new_module = new if module == old else module
+            data, found, missing = _checked(source)
+            parent = self._parent_of(index, module)
+            if parent is not None and new_module != module:
+                parent = (parent[0], parent[1], parent[2], module)
+            self._check_free(index, new_module, [f.name for f in found.functions])
+            text = message or f"rename {old} to {new}"
+            return self._commit_version(
+                index,
+                new_module,
+                data,
+                found,
+                missing,
+                parent,
+                message=text,
+                who=who,
+                when=_when(None),
+                remove=module if new_module != module else None,
+                force=True,
+            )
+
+    def tag(self, tag: str, rev: str = "HEAD") -> str:
+        """Tag a revision (lightweight tag); returns the commit id."""
+        from fnstore.manifest import check_tag
+
+        check_tag(tag)
+        commit = self.resolve(rev)
+        with self._locked():
+            if self._repo.references.get(f"refs/tags/{tag}") is not None:
+                raise NameConflictError(f"tag {tag!r} already exists: choose another name")
+            try:
+                self._repo.references.create(f"refs/tags/{tag}", pygit2.Oid(hex=commit))
+            except (pygit2.GitError, ValueError) as exc:
+                raise StoreError(f"could not create tag {tag!r}: {exc}") from exc
+        return commit
+
+    def tags(self) -> dict[str, str]:
+        """Every tag and the commit it names."""
+        out: dict[str, str] = {}
+        for name in self._repo.references:
+            if name.startswith("refs/tags/"):
+                try:
+                    out[name.removeprefix("refs/tags/")] = self.resolve(name)
+                except StoreError:
+                    continue  # a tag of something other than a commit
+        return dict(sorted(out.items()))
+
+
+def _checked(code: object) -> tuple[bytes, Introspection, list[str]]:
+    """Every check a code block must pass before anything is written."""
+    if not isinstance(code, str):
+        raise InvalidCodeError(f"code must be a str, not {type(code).__name__}")
+    try:
+        data = code.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidCodeError(
+            f"the code is not valid text ({exc}): fix it and save again"
+        ) from exc
+    if len(data) > MAX_CODE_BYTES:
+        raise CodeTooLargeError(
+            f"the code is {len(data):,} bytes, more than the {MAX_CODE_BYTES:,} a save accepts: "
+            "split it into several modules, or keep data files out of the code"
+        )
+    from fnstore.store._verify import check_code
+
+    found = _introspected(data)
+    return data, found, check_code(code, found.functions)
+
+
+def _introspected(data: bytes) -> Introspection:
+    from fnstore.manifest import introspect
+
+    return introspect(data.decode("utf-8"))
+
+
+def _when(time: datetime | None) -> datetime:
+    when = time if time is not None else datetime.now()
+    when = when.astimezone()  # naive means local time; keep the offset
+    return when.replace(microsecond=0)
+
+
+def _rename_def(source: str, old: str, new: str) -> str:
+    from fnstore.manifest import parse
+
+    for node in parse(source).body:
+        if getattr(node, "name", None) == old and hasattr(node, "args"):
+            lines = source.splitlines(keepends=True)
+            line = lines[node.lineno - 1]
+            renamed = re.sub(rf"\bdef\s+{re.escape(old)}\b", f"def {new}", line, count=1)
+            if renamed == line:
+                break
+            lines[node.lineno - 1] = renamed
+            return "".join(lines)
+    raise InvalidCodeError(f"could not find 'def {old}' in the code to rename it")
