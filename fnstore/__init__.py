@@ -53,7 +53,6 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # let type checkers and IDEs see the lazy names
     from fnstore.manifest import Manifest
-    from fnstore.store import FunctionStore, FunctionVersion, SaveResult, Scan, open_store
     from fnstore.memory import (
         MemoryType,
         convert,
@@ -65,3 +64,4 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the lazy names
         tensorflow,
         torch,
     )
+    from fnstore.store import FunctionStore, FunctionVersion, SaveResult, Scan, open_store
