@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Literal
 import pygit2
 
 from fnstore.errors import FnStoreError
-from fnstore.manifest import SCHEMA_VERSION, Author, Manifest, check_name, content_id, introspect
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from fnstore.manifest import Author
 
 __all__ = [
     "Choice",
@@ -139,6 +140,9 @@ def function_names(repo: pygit2.Repository, entry: Entry) -> list[str]:
     """List the functions a module unit's manifest names ([] if unreadable)."""
     if entry is None or entry[1] != pygit2.GIT_FILEMODE_TREE:
         return []
+    # pydantic is imported only when a merge needs manifests: opening a store stays light.
+    from fnstore.manifest import Manifest
+
     tree = tree_of(repo, entry[0])
     if "manifest.json" not in tree:
         return []
@@ -319,6 +323,8 @@ def theirs_copy(
     tuple
         The new module name, its tree entry and the function renames made.
     """
+    from fnstore.manifest import SCHEMA_VERSION, Manifest, check_name, content_id, introspect
+
     if entry is None or entry[1] != pygit2.GIT_FILEMODE_TREE:
         raise ValueError(f"{module} has no remote version to keep")
     tree = tree_of(repo, entry[0])
@@ -376,16 +382,25 @@ def _flatten(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str = "") -> di
     return out
 
 
+def _record_key(record: object) -> str:
+    if isinstance(record, dict) and isinstance(record.get("id"), str):
+        return "id:" + str(record["id"])
+    return json.dumps(record, sort_keys=True)
+
+
 def _merge_note(mine: bytes, theirs: bytes) -> bytes:
     try:
         a, b = json.loads(mine), json.loads(theirs)
     except ValueError:
         a = b = None
     if isinstance(a, list) and isinstance(b, list):
-        # Keep every record from both sides, in order, without duplicates.
-        seen = {json.dumps(r, sort_keys=True) for r in a}
-        merged = a + [r for r in b if json.dumps(r, sort_keys=True) not in seen]
-        return (json.dumps(merged, indent=2) + "\n").encode()
+        # Keep every record from both sides, in order, without duplicates; a
+        # record's "id" names it (the same run seen through two clones).
+        seen = {_record_key(r) for r in a}
+        merged = a + [r for r in b if _record_key(r) not in seen]
+        # The bench layer's layout: one record per line, so git diffs stay readable.
+        rows = [json.dumps(r, separators=(",", ":"), ensure_ascii=False) for r in merged]
+        return ("[\n" + ",\n".join(rows) + "\n]\n").encode()
     # Not fnstore's JSON: keep both texts, like git's cat_sort_uniq strategy.
     lines = dict.fromkeys(mine.decode(errors="replace").splitlines())
     lines.update(dict.fromkeys(theirs.decode(errors="replace").splitlines()))

@@ -38,7 +38,6 @@ from fnstore.errors import (
     StoreError,
     SyncError,
 )
-from fnstore.manifest import Author, Manifest
 from fnstore.store import _merge
 from fnstore.store._core import MANIFEST, AuthorLike, _Core, _signature
 from fnstore.store._sync_types import (
@@ -57,6 +56,7 @@ from fnstore.store._transport import (
 )
 
 if TYPE_CHECKING:
+    from fnstore.manifest import Author
     from fnstore.store._merge import Choice, Conflict
 
 __all__ = ["RemotesMixin"]
@@ -433,6 +433,8 @@ class RemotesMixin(_Core):
             )
             self._save_pending(pending)
             return PullResult(remote, "conflicts", ours, conflicts=pending.open_conflicts())
+        from fnstore.manifest import Author
+
         when = datetime.now().astimezone()
         who = self._author(author)
         renamed = self._keep_both(plan, theirs, Author(name=who[0], email=who[1]))
@@ -490,6 +492,8 @@ class RemotesMixin(_Core):
         renamed: dict[str, str],
     ) -> PullResult:
         """Build a pull result naming the incoming modules, and those fnstore cannot read."""
+        from fnstore.manifest import Manifest
+
         modules = [p.split("/", 1)[1] for p in incoming if p.startswith(_merge.FUNCTIONS + "/")]
         tree = _merge.tree_of(self._repo, commit)
         broken: dict[str, str] = {}

@@ -1,4 +1,4 @@
-"""Real git servers on 127.0.0.1 for the sync tests: ``git daemon`` and ``sshd``.
+"""Helpers for the sync tests: real git servers on 127.0.0.1, function code, git CLI.
 
 Each server is a child process in its own session (so the whole process group,
 the forked ``receive-pack`` included, can be killed), serves a root directory
@@ -19,6 +19,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SSHD = "/usr/sbin/sshd"
+
+
+def function_code(name: str, factor: int = 2) -> str:
+    """A small, valid function module whose body depends on ``factor``."""
+    return (
+        "from fnstore import numpy\n\n\n"
+        "@numpy\n"
+        f"def {name}(image, sigma: float = 1.0):\n"
+        f'    """Scale by {factor}."""\n'
+        f"    return image * {factor}\n"
+    )
+
+
+def git(*args: str, cwd: Path | None = None) -> str:
+    """Run the git CLI and return its stdout (raises AssertionError on failure)."""
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {done.stderr}")
+    return done.stdout
 
 
 def free_port() -> int:

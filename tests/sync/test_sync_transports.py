@@ -1,0 +1,77 @@
+"""Push, fetch and pull over every transport a lab uses: path, file://, git://, ssh://."""
+
+from __future__ import annotations
+
+import pytest
+from _lab import function_code, git
+
+
+@pytest.fixture(params=["path", "file", "git", "ssh"])
+def remote_url(request, bare_remote):
+    """The URL of ``bare_remote`` over one transport (servers started on demand)."""
+    kind = request.param
+    if kind == "path":
+        return str(bare_remote)
+    if kind == "file":
+        return f"file://{bare_remote}"
+    if kind == "git":
+        return request.getfixturevalue("git_daemon").url(bare_remote.name)
+    return request.getfixturevalue("ssh_client").url(bare_remote.name)
+
+
+def test_push_then_pull_into_another_store(make_store, remote_url, bare_remote):
+    alice, bob = make_store("alice"), make_store("bob")
+    alice.save(function_code("blur"), message="add blur")
+    alice.save(function_code("sharpen"), message="add sharpen")
+    alice.add_remote("lab", remote_url)
+    sent = []
+    pushed = alice.push("lab", progress=sent.append)
+    assert pushed.commit == alice.head
+    assert git("rev-parse", "main", cwd=bare_remote).strip() == alice.head
+    assert sent and sent[-1].phase == "sending" and sent[-1].objects == sent[-1].total
+
+    bob.add_remote("lab", remote_url)
+    got = []
+    result = bob.pull("lab", progress=got.append)
+    assert result.status == "fast-forward"
+    assert sorted(result.changed) == ["blur", "sharpen"]
+    assert bob.head == alice.head
+    assert bob.source("blur") == function_code("blur")
+    assert got and got[-1].total > 0
+
+
+def test_fetch_changes_nothing_local(make_store, remote_url):
+    alice, bob = make_store("alice"), make_store("bob")
+    alice.save(function_code("blur"), message="add blur")
+    alice.add_remote("lab", remote_url)
+    alice.push("lab")
+    bob.save(function_code("denoise"), message="mine")
+    before = bob.head
+    bob.add_remote("lab", remote_url)
+    fetched = bob.fetch("lab")
+    assert fetched.commit == alice.head and fetched.objects > 0
+    assert bob.head == before
+
+
+def test_pull_of_empty_remote_is_up_to_date(make_store, remote_url):
+    store = make_store()
+    store.add_remote("lab", remote_url)
+    assert store.pull("lab").status == "up-to-date"
+    assert store.head is None
+
+
+def test_push_of_empty_store_says_save_first(make_store, remote_url):
+    from fnstore.errors import SyncError
+
+    store = make_store()
+    store.add_remote("lab", remote_url)
+    with pytest.raises(SyncError, match="save a function"):
+        store.push("lab")
+
+
+def test_second_push_is_a_no_op(make_store, remote_url):
+    store = make_store()
+    store.save(function_code("blur"), message="add blur")
+    store.add_remote("lab", remote_url)
+    first = store.push("lab")
+    assert store.push("lab").commit == first.commit
