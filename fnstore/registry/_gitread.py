@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["read_manifests"]
 
 _MANIFEST = "manifest.json"
+_SOURCE = "source.py"
 _TIMEOUT = 60.0
 
 
@@ -51,12 +52,13 @@ def _git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def _listing(repo: Path, target: str) -> dict[str, str | None] | None:
-    """Map each module to its manifest.json blob id (None when its folder has none)."""
+def _listing(repo: Path, target: str) -> tuple[dict[str, str | None], dict[str, str]] | None:
+    """Map each module to its manifest.json blob id (None if none) and its source.py id."""
     out = _git(repo, "ls-tree", "-r", "-z", "--full-tree", target, "--", "functions/")
     if out is None:
         return None
     modules: dict[str, str | None] = {}
+    sources: dict[str, str] = {}
     for entry in out.split(b"\0"):
         if not entry:
             continue
@@ -67,9 +69,12 @@ def _listing(repo: Path, target: str) -> dict[str, str | None] | None:
             return None
         module = path[1]
         modules.setdefault(module, None)
-        if len(path) == 3 and path[2] == _MANIFEST and parts[1] == b"blob":
-            modules[module] = parts[2].decode("ascii")
-    return modules
+        if len(path) == 3 and parts[1] == b"blob":
+            if path[2] == _MANIFEST:
+                modules[module] = parts[2].decode("ascii")
+            elif path[2] == _SOURCE:
+                sources[module] = parts[2].decode("ascii")
+    return modules, sources
 
 
 def _cat(repo: Path, names: list[str]) -> list[tuple[str, bytes]] | None:
@@ -99,9 +104,10 @@ def read_manifests(
     id equals ``known[module]``); and the modules that have no manifest.  None
     when ``git`` cannot answer (the caller then asks the store).
     """
-    listing = _listing(repo, target)
-    if listing is None:
+    found = _listing(repo, target)
+    if found is None:
         return None
+    listing, sources = found
     wanted = [
         (module, blob)
         for module, blob in listing.items()
@@ -113,6 +119,11 @@ def read_manifests(
     commit = answers[0][0]
     data = {module: (blob, None) for module, blob in listing.items() if blob is not None}
     for (module, blob), (_, content) in zip(wanted, answers[1:], strict=True):
+        source = sources.get(module)
+        if source is None or f'"content_id": "{source}"'.encode() not in content:
+            # source.py edited with plain git, so the manifest is stale: the
+            # store re-derives it (it needs pydantic), so let the store read all.
+            return None
         data[module] = (blob, content)
     bare = sorted(m for m, blob in listing.items() if blob is None)
     return commit, data, bare

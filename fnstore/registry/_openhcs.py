@@ -8,6 +8,7 @@ real OpenHCS is importable.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -18,6 +19,9 @@ __all__ = ["ensure_shim"]
 
 def ensure_shim(imports: Iterable[str]) -> None:
     """Make ``openhcs.core.memory.decorators`` importable if the code needs it."""
-    if "openhcs" not in imports:
+    if "openhcs" not in imports or "openhcs.core.memory.decorators" in sys.modules:
         return
-    # TODO(registry): reuse the store's shim once it lands.
+    # The same stand-in the store's save-time check runs the code with.
+    from fnstore.manifest._openhcs_shim import ensure_openhcs_decorators
+
+    ensure_openhcs_decorators()

@@ -4,8 +4,9 @@ The second start-up at the same pin must cost almost nothing, and importing
 pygit2 alone costs more than that budget.  A pin and the refs it names are
 small text files in the bare repository, whose formats git documents:
 
-* ``<repo>/fnstore/pins.json``: the pin spec and the per-function lock,
-  written by :class:`fnstore.store.FunctionStore` (see docs/contract.md);
+* ``<repo>/fnstore/pins.json``: ``{"format": 1, "spec": ..., "functions":
+  {name: content id}}``, written by :mod:`fnstore.store._pins`; absent, the
+  store follows the branch ``HEAD`` names;
 * ``<repo>/refs/heads/<branch>``, ``<repo>/refs/tags/<tag>``: one object id;
 * ``<repo>/packed-refs``: ``<id> <refname>`` lines (a loose ref wins over it).
 
@@ -26,10 +27,21 @@ if TYPE_CHECKING:
 __all__ = ["read_pin", "resolve"]
 
 _HEX = frozenset("0123456789abcdef")
+_FORMAT = 1  # the pin file format this reader knows (fnstore.store._pins writes it)
 
 
 def _is_oid(text: str) -> bool:
     return len(text) == 40 and not (set(text) - _HEX)
+
+
+def _branch(repo: Path) -> str | None:
+    """Return the branch ``HEAD`` names (what the store follows when nothing is pinned)."""
+    try:
+        head = (repo / "HEAD").read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    prefix = "ref: refs/heads/"
+    return head.removeprefix(prefix) if head.startswith(prefix) else None
 
 
 def read_pin(repo: Path) -> tuple[str, dict[str, str]] | None:
@@ -37,24 +49,23 @@ def read_pin(repo: Path) -> tuple[str, dict[str, str]] | None:
     try:
         raw = (repo / "fnstore" / "pins.json").read_bytes()
     except FileNotFoundError:
-        # No pin written yet: the store follows its branch.
-        return ("main", {}) if (repo / "HEAD").is_file() else None
+        branch = _branch(repo)  # no pin written yet: the store follows its branch
+        return (branch, {}) if branch else None
     except OSError:
         return None
     try:
         data = json.loads(raw)
     except ValueError:
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or data.get("format") != _FORMAT:
         return None
-    spec = data.get("spec", "main")
+    spec = data.get("spec")
     functions = data.get("functions", {})
     if not isinstance(spec, str) or not isinstance(functions, dict):
         return None
-    if not all(
-        isinstance(k, str) and isinstance(v, str) and _is_oid(v) for k, v in functions.items()
-    ):
-        return None
+    for name, cid in functions.items():
+        if not (isinstance(name, str) and isinstance(cid, str) and _is_oid(cid)):
+            return None
     return spec, dict(functions)
 
 

@@ -70,9 +70,7 @@ def test_functions_pickle_by_reference_into_a_fresh_process() -> None:
     assert module.__name__.encode() in data  # type: ignore[attr-defined]
     # A fresh interpreter knows nothing: it finds the module in the module cache.
     child = "import pickle, sys; f = pickle.loads(sys.stdin.buffer.read()); print(f(7))"
-    out = subprocess.run(
-        [sys.executable, "-c", child], input=data, capture_output=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", child], input=data, capture_output=True, check=True)
     assert out.stdout.strip() == b"21"
 
 

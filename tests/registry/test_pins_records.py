@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from fnstore.errors import ManifestError, SchemaVersionError
 from fnstore.registry import _pins, _records
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 A = "a" * 40
 B = "b" * 40
@@ -59,9 +62,16 @@ def test_pin_file(tmp_path: Path) -> None:
     assert _pins.read_pin(repo) == ("main", {})
     (repo / "fnstore").mkdir()
     pins = repo / "fnstore" / "pins.json"
-    pins.write_text(json.dumps({"spec": "v1", "functions": {"blur": A}}))
+    pins.write_text(json.dumps({"format": 1, "spec": "v1", "functions": {"blur": A}}))
     assert _pins.read_pin(repo) == ("v1", {"blur": A})
-    for broken in ("{", "[]", json.dumps({"spec": 3}), json.dumps({"functions": {"b": "x"}})):
+    broken_docs = [
+        "{",
+        "[]",
+        json.dumps({"format": 1, "spec": 3}),
+        json.dumps({"format": 1, "spec": "main", "functions": {"b": "x"}}),
+        json.dumps({"format": 2, "spec": "main", "functions": {}}),
+    ]
+    for broken in broken_docs:
         pins.write_text(broken)
         assert _pins.read_pin(repo) is None
     assert _pins.read_pin(tmp_path / "nothing-here") is None
