@@ -12,6 +12,7 @@ from __future__ import annotations
 from fnstore.cli import (  # noqa: F401
     _demo,
     _doctor,
+    _registry_cmds,
     _store_cmds,
 )
 from fnstore.cli._app import app, main
