@@ -82,9 +82,9 @@ def parse(code: str) -> ast.Module:
     try:
         return ast.parse(code, filename="source.py")
     except SyntaxError as exc:
-        where = f"line {exc.lineno}" if exc.lineno else "somewhere"
+        where = f" at line {exc.lineno}" if exc.lineno else ""
         raise InvalidCodeError(
-            f"the code has a syntax error at {where}: {exc.msg}; fix it and save again"
+            f"the code has a syntax error{where}: {exc.msg}; fix it and save again"
         ) from exc
     except (ValueError, RecursionError, MemoryError) as exc:
         # null bytes (ValueError) or absurd nesting (RecursionError/MemoryError)
