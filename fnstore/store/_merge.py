@@ -32,7 +32,7 @@ import pygit2
 from fnstore.errors import FnStoreError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from fnstore.manifest import Author
 
@@ -167,12 +167,14 @@ def plan_merge(
     mine: pygit2.Tree,
     theirs: pygit2.Tree,
     choices: dict[str, Choice] | None = None,
+    names: Callable[[Entry], list[str]] | None = None,
 ) -> MergePlan:
     """Merge the units of ``mine`` and ``theirs`` against their common ``base``.
 
     Units listed in ``choices`` (earlier resolutions) that still conflict
     take the chosen side; ``"both"`` leaves the local unit in place and is
-    completed by :func:`theirs_copy`.
+    completed by :func:`theirs_copy`.  ``names`` gives a unit's function names
+    (default: from its manifest).
     """
     choices = choices or {}
     b, m, t = _units(repo, base), _units(repo, mine), _units(repo, theirs)
@@ -198,22 +200,22 @@ def plan_merge(
             else:
                 reason = "changed both here and in the remote"
             plan.conflicts[path] = (em, et, reason)
-    _name_clashes(repo, plan, m, t, choices)
+    _name_clashes(plan, m, t, choices, names or (lambda e: function_names(repo, e)))
     return plan
 
 
 def _name_clashes(
-    repo: pygit2.Repository,
     plan: MergePlan,
     mine: dict[str, Entry],
     theirs: dict[str, Entry],
     choices: dict[str, Choice],
+    names: Callable[[Entry], list[str]],
 ) -> None:
     """Turn an incoming module whose function names another module uses into a conflict."""
     owners: dict[str, str] = {}
     for path, entry in plan.units.items():
         if path not in plan.incoming:
-            for name in function_names(repo, entry):
+            for name in names(entry):
                 owners[name] = path
     for path in list(plan.incoming):
         choice = choices.get(path)
@@ -225,9 +227,7 @@ def _name_clashes(
             if choice == "both" and theirs.get(path) is not None:
                 plan.both[path] = theirs.get(path)
             continue
-        clash = [
-            owners[n] for n in function_names(repo, plan.units[path]) if owners.get(n, path) != path
-        ]
+        clash = [owners[n] for n in names(plan.units[path]) if owners.get(n, path) != path]
         if clash:
             plan.incoming.remove(path)
             del plan.units[path]
@@ -239,13 +239,15 @@ def _name_clashes(
             )
 
 
-def conflicts_of(repo: pygit2.Repository, plan: MergePlan) -> list[Conflict]:
+def conflicts_of(
+    repo: pygit2.Repository, plan: MergePlan, names: Callable[[Entry], list[str]]
+) -> list[Conflict]:
     """List the plan's conflicts, one per function (union of both sides' functions)."""
     out: list[Conflict] = []
     for path, (em, et, reason) in sorted(plan.conflicts.items()):
         module = path.split("/", 1)[-1]
-        names = dict.fromkeys(function_names(repo, em) + function_names(repo, et))
-        for name in names or [module]:
+        found = dict.fromkeys(names(em) + names(et))
+        for name in found or [module]:
             out.append(Conflict(name, module, source_id(repo, em), source_id(repo, et), reason))
     return out
 

@@ -39,7 +39,8 @@ from fnstore.errors import (
     SyncError,
 )
 from fnstore.store import _merge
-from fnstore.store._core import MANIFEST, AuthorLike, _Core, _signature
+from fnstore.store._core import AuthorLike, _signature
+from fnstore.store._read import _ReadMixin
 from fnstore.store._sync_types import (
     FetchResult,
     PendingMerge,
@@ -111,7 +112,7 @@ def _normalise_url(url: str) -> str:
     return str(Path(url).expanduser().resolve())  # a local path, made absolute
 
 
-class RemotesMixin(_Core):
+class RemotesMixin(_ReadMixin):
     """Lab sync operations of :class:`FunctionStore`."""
 
     # -- remotes -------------------------------------------------------------
@@ -422,12 +423,13 @@ class RemotesMixin(_Core):
             _merge.tree_of(repo, ours),
             _merge.tree_of(repo, theirs),
             choices,
+            self._unit_names,
         )
         if plan.conflicts:
             pending = PendingMerge(
                 remote,
                 theirs,
-                _merge.conflicts_of(repo, plan),
+                _merge.conflicts_of(repo, plan, self._unit_names),
                 dict(choices),
                 {p.split("/", 1)[-1]: p for p in plan.conflicts},
             )
@@ -463,7 +465,7 @@ class RemotesMixin(_Core):
         renamed: dict[str, str] = {}
         if not plan.both:
             return renamed
-        names = {n for e in plan.units.values() for n in _merge.function_names(self._repo, e)}
+        names = {n for e in plan.units.values() for n in self._unit_names(e)}
         for path, entry in plan.both.items():
             module = path.split("/", 1)[-1]
             taken = {p.split("/", 1)[-1] for p, e in plan.units.items() if e is not None}
@@ -483,6 +485,12 @@ class RemotesMixin(_Core):
             renamed.setdefault(module, new)
         return renamed
 
+    def _unit_names(self, entry: _merge.Entry) -> list[str]:
+        """Return a unit's function names, as the store reads them (stale manifests too)."""
+        if entry is None or entry[1] != pygit2.GIT_FILEMODE_TREE:
+            return []
+        return list(self._names_in(_merge.tree_of(self._repo, entry[0])))
+
     def _result(
         self,
         remote: str,
@@ -492,21 +500,18 @@ class RemotesMixin(_Core):
         renamed: dict[str, str],
     ) -> PullResult:
         """Build a pull result naming the incoming modules, and those fnstore cannot read."""
-        from fnstore.manifest import Manifest
-
         modules = [p.split("/", 1)[1] for p in incoming if p.startswith(_merge.FUNCTIONS + "/")]
         tree = _merge.tree_of(self._repo, commit)
         broken: dict[str, str] = {}
         for module in modules:
-            path = f"{_merge.FUNCTIONS}/{module}/{MANIFEST}"
             if f"{_merge.FUNCTIONS}/{module}" not in tree:
                 continue  # deleted on the remote
             try:
-                Manifest.from_json(_merge.blob_of(self._repo, tree[path].id))
-            except KeyError:
-                broken[module] = f"{path} is missing: save the module again to recreate it"
+                # The store's own reading: a missing or stale manifest (plain-git
+                # edit) is re-derived from the code; only what it cannot read is broken.
+                self._manifest_at(commit, module)
             except FnStoreError as exc:
-                broken[module] = f"{path}: {exc}; fix the file (or save the module again)"
+                broken[module] = str(exc)
         return PullResult(remote, status, commit, modules, broken=broken, renamed=renamed)
 
     def _merge_notes(self, remote: str, author: AuthorLike | None) -> list[str]:
