@@ -1,0 +1,96 @@
+"""The runtime plot (PNG and SVG) and the pytest-benchmark JSON export."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fnstore.bench import export_pytest_benchmark, plot_records, pytest_benchmark_json
+from fnstore.errors import BenchError
+
+from .conftest import MakeRecord
+
+pytest.importorskip("matplotlib", reason='plots need matplotlib: pip install "fnstore[bench]"')
+
+
+def _history(make_record: MakeRecord) -> list:  # type: ignore[type-arg]
+    return [
+        make_record([0.010, 0.011, 0.012], version=1),
+        make_record([0.008, 0.009, 0.010], version=2),
+        make_record([0.004, 0.005, 0.006], version=3),
+        make_record([0.002, 0.002, 0.003], version=3, device="cuda:0", backend="torch"),
+        make_record([0.003], version=1, shape=(2, 32, 32)),
+    ]
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_plot_writes_the_format_of_the_suffix(
+    make_record: MakeRecord, tmp_path: Path, suffix: str
+) -> None:
+    out = plot_records(_history(make_record), tmp_path / f"sub/blur{suffix}", title="blur")
+    data = out.read_bytes()
+    if suffix == ".png":
+        assert data.startswith(b"\x89PNG")
+    else:
+        text = data.decode()
+        assert "<svg" in text
+        assert "numpy cpu on laptop" in text  # the legend names device and machine
+        assert "1x64x64 uint16" in text  # one panel per input
+
+
+def test_plot_refuses_other_suffixes_and_empty_histories(
+    make_record: MakeRecord, tmp_path: Path
+) -> None:
+    with pytest.raises(BenchError, match=r"\.png or \.svg"):
+        plot_records(_history(make_record), tmp_path / "blur.pdf", title="blur")
+    with pytest.raises(BenchError, match="fnstore bench blur"):
+        plot_records([], tmp_path / "blur.png", title="blur")
+
+
+def test_export_has_pytest_benchmark_statistics(make_record: MakeRecord) -> None:
+    from pytest_benchmark.stats import Stats
+
+    samples = [0.004, 0.001, 0.003, 0.002, 0.010]
+    doc = pytest_benchmark_json([make_record(samples, version=4)])
+    (entry,) = doc["benchmarks"]
+    stats = entry["stats"]
+    assert entry["name"] == "blur@4[numpy-cpu-1x64x64-uint16]"
+    assert entry["group"] == "blur"
+    assert stats["rounds"] == 5 and stats["data"] == samples
+    assert stats["median"] == 0.003 and stats["min"] == 0.001 and stats["max"] == 0.010
+    assert stats["stddev"] == pytest.approx(statistics.stdev(samples))
+    # the same figures as pytest-benchmark's own Stats computes from the rounds
+    reference = Stats()
+    for x in samples:
+        reference.update(x)
+    for field, value in reference.as_dict().items():
+        assert stats[field] == (pytest.approx(value) if isinstance(value, float) else value)
+    assert (stats["q1"], stats["q3"]) == pytest.approx((0.00175, 0.0055))
+
+
+def test_pytest_benchmark_compare_reads_the_export(
+    make_record: MakeRecord, tmp_path: Path
+) -> None:
+    path = export_pytest_benchmark(_history(make_record), tmp_path / "blur.json")
+    assert len(json.loads(path.read_text())["benchmarks"]) == 5
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest_benchmark", "compare", str(path), "--group-by=group"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+    )
+    table = out.stdout + out.stderr
+    assert "Failed to load" not in table
+    for name in ("blur@1[numpy-cpu-1x64x64-uint16]", "blur@3[torch-cuda:0-1x64x64-uint16]"):
+        assert name in table
+
+
+def test_export_of_nothing_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(BenchError, match="fnstore bench"):
+        export_pytest_benchmark([], tmp_path / "x.json")
