@@ -303,6 +303,13 @@ class SyncCallbacks(pygit2.RemoteCallbacks):
                 )
             )
 
+    def push_negotiation(self, updates: list[pygit2.remotes.PushUpdate]) -> None:
+        """Report that the upload starts (server reached, references negotiated)."""
+        # A first "0 of ?" lets a progress bar appear before the pack is built,
+        # which for a large store takes a moment.
+        if self.progress is not None:
+            self.progress(TransferProgress("sending", 0, 0, 0))
+
     def push_transfer_progress(
         self, objects_pushed: int, total_objects: int, bytes_pushed: int
     ) -> None:

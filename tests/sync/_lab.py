@@ -208,3 +208,103 @@ class SilentServer:
     def close(self) -> None:
         """Stop listening (connections the kernel accepted are dropped)."""
         self.sock.close()
+
+
+class GitHttpServer:
+    """git's smart HTTP (``git http-backend``) behind Basic auth, on 127.0.0.1.
+
+    Stands in for a lab's https host: it refuses requests without the token
+    with 401 and, like the hosting services, ignores the user name that comes
+    with it.  Plain HTTP keeps the test free of certificates; the credential
+    logic is the same as for https.
+    """
+
+    def __init__(self, root: Path, token: str) -> None:
+        import threading
+        from socketserver import ThreadingMixIn
+        from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+        self.root = root
+        self.token = token
+        self.requests = 0
+
+        class Quiet(WSGIRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+        class Threading(ThreadingMixIn, WSGIServer):
+            daemon_threads = True
+
+        self.server = make_server(
+            "127.0.0.1", 0, self._app, server_class=Threading, handler_class=Quiet
+        )
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, name: str) -> str:
+        """The http:// URL of the bare repository ``root/name``."""
+        return f"http://127.0.0.1:{self.port}/{name}"
+
+    def close(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _app(self, environ, start_response):  # type: ignore[no-untyped-def]
+        self.requests += 1
+        if self._password(environ.get("HTTP_AUTHORIZATION", "")) != self.token:
+            start_response("401 Unauthorized", [("WWW-Authenticate", 'Basic realm="lab"')])
+            return [b"login required\n"]
+        body = self._body(environ)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "GIT_PROJECT_ROOT": str(self.root),
+            "GIT_HTTP_EXPORT_ALL": "1",
+            "REMOTE_USER": "lab",  # lets http-backend accept pushes
+            "REQUEST_METHOD": environ["REQUEST_METHOD"],
+            "PATH_INFO": environ.get("PATH_INFO", ""),
+            "QUERY_STRING": environ.get("QUERY_STRING", ""),
+            "CONTENT_TYPE": environ.get("CONTENT_TYPE", ""),
+            "CONTENT_LENGTH": str(len(body)),
+            "GATEWAY_INTERFACE": "CGI/1.1",
+        }
+        done = subprocess.run(
+            ["git", "http-backend"], input=body, env=env, capture_output=True, check=False
+        )
+        head, _, payload = done.stdout.partition(b"\r\n\r\n")
+        if not _:
+            head, _, payload = done.stdout.partition(b"\n\n")
+        status = "200 OK"
+        headers = []
+        for line in head.decode("latin-1").splitlines():
+            key, _, value = line.partition(":")
+            if key.lower() == "status":
+                status = value.strip()
+            elif key:
+                headers.append((key, value.strip()))
+        start_response(status, headers)
+        return [payload]
+
+    @staticmethod
+    def _password(header: str) -> str | None:
+        import base64
+
+        if not header.startswith("Basic "):
+            return None
+        return base64.b64decode(header[6:]).decode().partition(":")[2]
+
+    @staticmethod
+    def _body(environ) -> bytes:  # type: ignore[no-untyped-def]
+        stream = environ["wsgi.input"]
+        if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
+            data = b""
+            while True:
+                size = int(stream.readline().strip() or b"0", 16)
+                if size == 0:
+                    stream.readline()
+                    return data
+                data += stream.read(size)
+                stream.readline()
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        return stream.read(length) if length else b""
