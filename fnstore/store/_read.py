@@ -202,12 +202,14 @@ class _ReadMixin(_Core):
                 "corrected version"
             ) from exc
         commit = self._commit(commit_id)
+        cid = content_id(source)
         version, parent_cid, parent_commit, parent_module = 1, None, None, None
-        parent_ids = [str(p) for p in commit.parent_ids]
-        if parent_ids and self._module_tree(parent_ids[0], module) is not None:
-            parent_commit = self._introducer(parent_ids[0], module)
-            previous = self._manifest_at(parent_commit, module)
+        previous, previous_commit = self._previous_readable(commit, module)
+        if previous is not None and previous.content_id == cid:
+            return previous  # only the manifest changed by hand: still that version
+        if previous is not None:
             version, parent_cid = previous.version + 1, previous.content_id
+            parent_commit = previous_commit
         elif stale is not None:  # moved or copied by hand: continue its lineage
             version, parent_cid = stale.version + 1, stale.content_id
             parent_module = stale.module if stale.module != module else None
@@ -218,7 +220,7 @@ class _ReadMixin(_Core):
         return Manifest(
             module=module,
             version=version,
-            content_id=content_id(source),
+            content_id=cid,
             parent_content_id=parent_cid,
             parent_commit=parent_commit,
             parent_module=parent_module,
@@ -228,6 +230,21 @@ class _ReadMixin(_Core):
             functions=found.functions,
             imports=found.imports,
         )
+
+    def _previous_readable(
+        self, commit: pygit2.Commit, module: str
+    ) -> tuple[Manifest | None, str | None]:
+        """Find the nearest earlier version of ``module`` whose manifest reads, and its commit."""
+        while commit.parent_ids:
+            parent = str(commit.parent_ids[0])
+            if self._module_tree(parent, module) is None:
+                break
+            introduced = self._introducer(parent, module)
+            try:
+                return self._manifest_at(introduced, module), introduced
+            except ManifestError:  # broken by hand too: look further back
+                commit = self._commit(introduced)
+        return None, None
 
     def _make_version(self, name: str, commit_id: str, manifest: Manifest) -> FunctionVersion:
         source = self._blob(manifest.content_id).decode("utf-8", errors="replace")
