@@ -1,0 +1,125 @@
+"""Faults: a server killed mid-push, two members pushing at once, a broken manifest pulled."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from _lab import GitDaemon, function_code, git
+
+from fnstore.errors import ManifestError, PushRejectedError, RemoteUnreachableError
+
+
+def fill(store, count, *, prefix="fn", factor=2):
+    for i in range(count):
+        store.save(function_code(f"{prefix}{i}", factor), message=f"{prefix}{i}")
+
+
+def test_daemon_killed_in_the_middle_of_a_push(make_store, served_root, bare_remote):
+    daemon = GitDaemon(served_root)
+    daemon.start()
+    try:
+        store = make_store()
+        fill(store, 20)
+        head = store.head
+        store.add_remote("lab", daemon.url(bare_remote.name))
+        killed = []
+
+        def kill_on_upload(progress):
+            # The server has accepted the push and waits for our pack: kill it
+            # (daemon and its receive-pack) now, while the upload is under way.
+            if not killed:
+                killed.append(progress)
+                daemon.kill()
+
+        with pytest.raises(RemoteUnreachableError, match="try again"):
+            store.push("lab", progress=kill_on_upload)
+        assert killed
+        # the local store is intact: same head, every function readable, fsck clean
+        assert store.head == head
+        assert len(store.functions()) == 20
+        git("fsck", "--strict", cwd=store.path)
+        # the remote did not take a half push
+        assert "refs/heads/main" not in git("for-each-ref", cwd=bare_remote)
+
+        daemon.start()  # back up (on a new port)
+        store.remove_remote("lab")
+        store.add_remote("lab", daemon.url(bare_remote.name))
+        assert store.push("lab").commit == head
+        assert git("rev-parse", "main", cwd=bare_remote).strip() == head
+        git("fsck", "--strict", cwd=bare_remote)
+    finally:
+        daemon.kill()
+
+
+def test_two_members_push_at_the_same_moment(make_store, git_daemon, bare_remote):
+    alice, bob = make_store("alice"), make_store("bob")
+    url = git_daemon.url(bare_remote.name)
+    alice.save(function_code("blur"), message="blur")
+    alice.add_remote("lab", url)
+    alice.push("lab")
+    bob.add_remote("lab", url)
+    bob.pull("lab")
+    fill(alice, 3, prefix="alice")
+    fill(bob, 3, prefix="bob")
+    heads = {"alice": alice.head, "bob": bob.head}
+
+    start = threading.Barrier(2)
+    outcome: dict[str, object] = {}
+
+    def push(name, store):
+        start.wait()
+        try:
+            outcome[name] = store.push("lab")
+        except PushRejectedError as exc:
+            outcome[name] = exc
+
+    threads = [threading.Thread(target=push, args=m) for m in (("alice", alice), ("bob", bob))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    rejected = [n for n, o in outcome.items() if isinstance(o, PushRejectedError)]
+    assert len(rejected) == 1, outcome
+    [loser] = rejected
+    winner = "bob" if loser == "alice" else "alice"
+    assert "pull first" in str(outcome[loser])
+    assert git("rev-parse", "main", cwd=bare_remote).strip() == heads[winner]
+    # nothing lost: the loser's work is untouched, and pull + push brings both together
+    stores = {"alice": alice, "bob": bob}
+    assert stores[loser].head == heads[loser]
+    assert stores[loser].pull("lab").status == "merged"
+    stores[loser].push("lab")
+    stores[winner].pull("lab")
+    for store in stores.values():
+        names = sorted(m.module for m in store.functions())
+        assert names == sorted(["blur"] + [f"{p}{i}" for p in ("alice", "bob") for i in range(3)])
+
+
+def test_pull_of_a_manifest_broken_by_hand(make_store, bare_remote, tmp_path):
+    alice, bob = make_store("alice"), make_store("bob")
+    alice.save(function_code("blur"), message="blur")
+    alice.save(function_code("sharpen"), message="sharpen")
+    alice.add_remote("lab", str(bare_remote))
+    alice.push("lab")
+    bob.add_remote("lab", str(bare_remote))
+    bob.pull("lab")
+
+    work = tmp_path / "plain"
+    git("clone", "-q", str(bare_remote), str(work))
+    (work / "functions" / "sharpen" / "manifest.json").write_text('{"schema_version": 1, oops')
+    git("commit", "-qam", "edit the manifest by hand", cwd=work)
+    git("push", "-q", "origin", "main", cwd=work)
+
+    result = bob.pull("lab")
+    assert result.status == "fast-forward"
+    assert list(result.broken) == ["sharpen"]
+    assert "functions/sharpen/manifest.json" in result.broken["sharpen"]
+    # everything else is usable
+    assert [m.module for m in bob.functions()] == ["blur"]
+    assert bob.get("blur").source == function_code("blur")
+    with pytest.raises(ManifestError, match="functions/sharpen/manifest.json"):
+        bob.get("sharpen")
+    bob.save(function_code("denoise"), message="still works")
+    bob.push("lab")
