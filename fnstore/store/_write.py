@@ -21,6 +21,7 @@ from fnstore.errors import (
     ManifestError,
     NameConflictError,
     NothingToDoError,
+    SchemaVersionError,
     StoreError,
 )
 from fnstore.store._index import HeadIndex, ModuleEntry
@@ -104,6 +105,8 @@ class _WriteMixin(_ReadMixin):
         commit = self._introducer(index.head, module)
         try:
             current = self._manifest_at(commit, module)
+        except SchemaVersionError:
+            raise  # written by a newer fnstore: never overwrite it with an older format
         except ManifestError:
             # a hand-broken manifest must not block saving a fixed version
             tree = self._module_tree(index.head, module)
