@@ -42,8 +42,10 @@ Timings taken minutes apart on the same machine drift by a few percent (clock
 boost, other load), so an interval that excludes 1 by a hair is not a finding.
 """
 
-# A note's samples are capped so that a long run does not bloat the repository.
-MAX_SAMPLES = 1000
+# A record keeps at most this many samples, so that a long run of a fast
+# function does not bloat the notes (every record is pushed to the lab); 250
+# is plenty for the bootstrap of a median.
+MAX_SAMPLES = 250
 
 
 def _as_array(samples: Sequence[float] | np.ndarray, what: str) -> np.ndarray:
@@ -85,7 +87,8 @@ def summarize(samples: Sequence[float] | np.ndarray) -> Timing:
         iqr=float(q3 - q1),
         mean=float(array.mean()),
         std=float(array.std(ddof=1)) if array.size > 1 else 0.0,
-        samples=[float(x) for x in kept],
+        # nanoseconds are below any timer's resolution: rounding keeps notes short
+        samples=[round(float(x), 9) for x in kept],
     )
 
 

@@ -52,7 +52,7 @@ class NotesMixin(_Core):
         return str(note.message)
 
     def bench_records(self, content_id: str) -> list[BenchRecord]:
-        """The benchmark records stored on one content id, oldest first.
+        """Return the benchmark records stored on one content id, oldest first.
 
         Raises
         ------
@@ -66,10 +66,12 @@ class NotesMixin(_Core):
         return records_from_json(self._note_text(content_id))
 
     def bench_annotated(self) -> list[str]:
-        """Content ids that have benchmark records."""
+        """List the content ids that have benchmark records."""
         if self._repo.references.get(NOTES_REF) is None:
             return []
-        return sorted(str(note.annotated_id) for note in self._repo.notes(NOTES_REF))
+        # pygit2's stub omits the notes-ref argument that the C method takes
+        notes = self._repo.notes(NOTES_REF)  # type: ignore[call-arg]
+        return sorted(str(note.annotated_id) for note in notes)
 
     def add_bench_records(self, content_id: str, records: Sequence[BenchRecord]) -> str:
         """Append records to the note on ``content_id``; return the notes commit id.

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pytest
 
 from fnstore.bench import compare_records
 from fnstore.errors import BenchError
 
-from .conftest import MakeRecord
+if TYPE_CHECKING:
+    from .conftest import MakeRecord
 
 
 def _rounds(median: float, seed: int, n: int = 25) -> list[float]:

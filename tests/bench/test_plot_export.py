@@ -6,14 +6,17 @@ import json
 import statistics
 import subprocess
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from fnstore.bench import export_pytest_benchmark, plot_records, pytest_benchmark_json
 from fnstore.errors import BenchError
 
-from .conftest import MakeRecord
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .conftest import MakeRecord
 
 pytest.importorskip("matplotlib", reason='plots need matplotlib: pip install "fnstore[bench]"')
 
@@ -73,9 +76,7 @@ def test_export_has_pytest_benchmark_statistics(make_record: MakeRecord) -> None
     assert (stats["q1"], stats["q3"]) == pytest.approx((0.00175, 0.0055))
 
 
-def test_pytest_benchmark_compare_reads_the_export(
-    make_record: MakeRecord, tmp_path: Path
-) -> None:
+def test_pytest_benchmark_compare_reads_the_export(make_record: MakeRecord, tmp_path: Path) -> None:
     path = export_pytest_benchmark(_history(make_record), tmp_path / "blur.json")
     assert len(json.loads(path.read_text())["benchmarks"]) == 5
     out = subprocess.run(

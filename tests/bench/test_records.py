@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import pytest
 
 from fnstore.bench import SCHEMA_VERSION, record_from_dict, records_from_json, records_to_json
 from fnstore.errors import BenchError, SchemaVersionError
 
-from .conftest import MakeRecord
+if TYPE_CHECKING:
+    from .conftest import MakeRecord
 
 
 def test_records_round_trip_through_json(make_record: MakeRecord) -> None:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import importlib.util
 import time
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
 
 from fnstore.bench import backend_for, fingerprint, measure, resolve_inputs, synthetic_stack
 from fnstore.errors import BenchError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _have(package: str) -> bool:
