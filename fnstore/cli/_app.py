@@ -291,7 +291,7 @@ def _console(*, stderr: bool = False) -> Console:
     # Rich wraps at 80 columns when it cannot see a terminal; in a pipe or a
     # log a wrapped table is harder to read and to grep than a wide one.
     width = None if stream.isatty() else 200
-    return Console(file=stream, width=width, highlight=False, soft_wrap=False)
+    return Console(file=stream, width=width, highlight=False, soft_wrap=True)
 
 
 def ui() -> Console:
@@ -355,8 +355,11 @@ def progress(description: str, *, total: float | None = None) -> Iterator[Callab
     Yields
     ------
     Callable[..., None]
-        ``advance(steps=1, *, description=None, total=None)``: move the bar
-        on, optionally changing its text or total.  Pass it as a callback.
+        ``advance(text=None, *, steps=1, total=None)``: move the bar on by
+        ``steps``, optionally showing ``text`` or changing the total.  It
+        fits the ``progress=`` callbacks of the lower layers, which call it
+        with a description after each step (``store.bench(ref,
+        progress=advance)``).
     """
     from rich.progress import (
         BarColumn,
@@ -380,12 +383,10 @@ def progress(description: str, *, total: float | None = None) -> Iterator[Callab
     )
     task = bar.add_task(description, total=total)
 
-    def advance(
-        steps: float = 1, *, description: str | None = None, total: float | None = None
-    ) -> None:
+    def advance(text: str | None = None, *, steps: float = 1, total: float | None = None) -> None:
         fields: dict[str, Any] = {}
-        if description is not None:
-            fields["description"] = description
+        if text is not None:
+            fields["description"] = f"{description}: {text}"
         if total is not None:
             fields["total"] = total
         bar.update(task, advance=steps, **fields)

@@ -48,6 +48,11 @@ _EXTRAS: dict[str, str | None] = {
 }
 
 
+# pyclesperanto cannot be imported after tensorflow where the OpenCL driver
+# is pocl (the process crashes), so it is probed before tensorflow.
+_PROBE_ORDER = ["numpy", "cupy", "pyclesperanto", "torch", "jax", "tensorflow"]
+
+
 @cache
 def installed(package: str) -> bool:
     """Whether a top-level package can be imported here (it is not imported)."""
@@ -96,7 +101,7 @@ def _probe_devices(memory_type: str) -> tuple[list[str], str | None]:
     from fnstore.errors import FnStoreError
 
     try:
-        found = memory.available_devices(memory.MemoryType(memory_type))
+        found = memory.devices(memory_type)
     except FnStoreError as exc:
         return [], str(exc)
     except Exception as exc:  # a backend that crashes on import must not stop the report
@@ -104,13 +109,18 @@ def _probe_devices(memory_type: str) -> tuple[list[str], str | None]:
     return [str(d) for d in found], None
 
 
-def backends_report(*, devices: bool) -> list[dict[str, Any]]:
-    """One entry per memory type: installed, version, devices."""
+def backends_report(*, devices: bool, only: list[str] | None = None) -> list[dict[str, Any]]:
+    """Report each memory type (or those in ``only``): installed, version, devices."""
+    import os
+
+    # TensorFlow's C++ start-up log (CUDA stubs, CPU features) would bury the
+    # report on stderr; the report itself says what is usable.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     rows: list[dict[str, Any]] = []
-    names = list(_EXTRAS)
+    names = [mt for mt in _PROBE_ORDER if only is None or mt in only]
     with progress("checking backends", total=len(names)) as advance:
         for mt in names:
-            advance(0, description=f"checking {mt}")
+            advance(mt, steps=0)
             extra = _EXTRAS[mt]
             row: dict[str, Any] = {
                 "memory_type": mt,
@@ -126,7 +136,8 @@ def backends_report(*, devices: bool) -> list[dict[str, Any]]:
                     row["devices"], row["note"] = _probe_devices(mt)
             advance()
             rows.append(row)
-    return rows
+    order = list(_EXTRAS)
+    return sorted(rows, key=lambda r: order.index(r["memory_type"]))
 
 
 def store_report() -> dict[str, Any]:
@@ -173,6 +184,14 @@ def doctor(
             help="Probe each installed backend for devices (imports it, which can take seconds).",
         ),
     ] = True,
+    memory_types: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--memory-type",
+            "-t",
+            help="Check only this memory type (repeat for several); default: all.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Check which backends and devices work here, and whether the store is healthy.
@@ -182,7 +201,12 @@ def doctor(
     """
     from fnstore import __version__
 
-    backends = backends_report(devices=devices)
+    unknown = sorted(set(memory_types or ()) - set(_EXTRAS))
+    if unknown:
+        raise typer.BadParameter(
+            f"{', '.join(unknown)}: use one of {', '.join(_EXTRAS)}", param_hint="--memory-type"
+        )
+    backends = backends_report(devices=devices, only=memory_types or None)
     store = store_report()
     problems: list[str] = []
     if store["error"]:

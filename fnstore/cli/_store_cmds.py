@@ -88,6 +88,11 @@ def _memory_types(manifest: Manifest, function: str | None = None) -> str:
     return ", ".join(seen)
 
 
+def _name(version: FunctionVersion) -> str:
+    # "Name <email>" -> "Name": the e-mail makes tables too wide; --json has it.
+    return version.author.split(" <", 1)[0]
+
+
 def _version_json(v: FunctionVersion) -> dict[str, Any]:
     return {
         "name": v.name,
@@ -330,7 +335,7 @@ def log(
         table(
             ["version", "content id", "commit", "date", "author", "message"],
             [
-                [v.version, _short(v.content_id), _short(v.commit), _when(v), v.author, v.message]
+                [v.version, _short(v.content_id), _short(v.commit), _when(v), _name(v), v.message]
                 for v in versions
             ],
             title=f"history of {name}",
@@ -457,7 +462,13 @@ def edit(
         raise CommandError("no editor is set: set EDITOR (e.g. export EDITOR=nano) and retry")
     store = open_cli_store()
     current = store.get(name)
-    workdir = Path(tempfile.mkdtemp(prefix="fnstore-edit-"))
+    from fnstore.paths import data_dir
+
+    # A draft under the data dir rather than /tmp: if the save fails, the
+    # edits are kept there, where the error message points.
+    drafts = data_dir() / "drafts"
+    drafts.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix=f"{current.module}-", dir=drafts))
     path = workdir / f"{current.module}.py"
     path.write_text(current.source, encoding="utf-8")
     try:
