@@ -125,6 +125,7 @@ class CommandError(FnStoreError):
 
 
 _PANELS = [SETUP, WORK, HISTORY, REGISTRY, SYNC, BENCH]
+_ORDER = ["demo", "init", "doctor", "new", "save", "edit", "ls", "show", "log", "diff"]
 
 
 class _BoundaryGroup(TyperGroup):
@@ -141,9 +142,11 @@ class _BoundaryGroup(TyperGroup):
         # `fnstore --help` reads from setting up to benchmarking.
         names = super().list_commands(ctx)
 
-        def rank(name: str) -> int:
+        def rank(name: str) -> tuple[int, int]:
             panel = getattr(self.commands[name], "rich_help_panel", None)
-            return _PANELS.index(panel) if panel in _PANELS else len(_PANELS)
+            where = _PANELS.index(panel) if panel in _PANELS else len(_PANELS)
+            # Within a panel: the workflow order below, then registration order.
+            return where, _ORDER.index(name) if name in _ORDER else len(_ORDER)
 
         return sorted(names, key=rank)
 
