@@ -14,6 +14,10 @@ from pathlib import Path
 
 import pytest
 
+# pytester tests the fnstore pytest plugin (tests/bench); pytest accepts
+# pytest_plugins only in the top-level conftest.
+pytest_plugins = ["pytester"]
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 

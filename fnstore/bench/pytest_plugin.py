@@ -145,7 +145,7 @@ def _chosen(history: list[FunctionVersion], versions: object) -> list[FunctionVe
         text = str(item).rpartition("@")[2]
         match = [v for v in history if str(v.version) == text or v.content_id.startswith(text)]
         if not match:
-            raise pytest.UsageError(f"{MARKER}: no version {item!r} of {history[0].name}")
+            pytest.fail(f"{MARKER}: no version {item!r} of {history[0].name}", pytrace=False)
         out.append(match[0])
     return out
 
@@ -156,9 +156,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     marker = metafunc.definition.get_closest_marker(MARKER)
     if marker is None or not (marker.args or "name" in marker.kwargs):
-        raise pytest.UsageError(
+        # a collection error with this one line, not a traceback of the plugin
+        pytest.fail(
             f"{metafunc.definition.nodeid} uses fnstore_version: mark it with "
-            f'@pytest.mark.{MARKER}("function_name")'
+            f'@pytest.mark.{MARKER}("function_name")',
+            pytrace=False,
         )
     name = str(marker.args[0] if marker.args else marker.kwargs["name"])
     path = _store_path(metafunc.config, marker.kwargs.get("store"))
@@ -167,7 +169,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     try:
         history = _open(path).history(name)
     except FnStoreError as exc:
-        raise pytest.UsageError(f"{MARKER}({name!r}) in store {path}: {exc}") from exc
+        pytest.fail(f"{MARKER}({name!r}) in store {path}: {exc}", pytrace=False)
     chosen = _chosen(history, marker.kwargs.get("versions"))
     cases = [_Case(path, v.name, v.version, v.content_id) for v in chosen]
     metafunc.parametrize("fnstore_version", cases, ids=[repr(c) for c in cases], indirect=True)
@@ -178,7 +180,7 @@ def fnstore_version(request: pytest.FixtureRequest) -> VersionUnderTest:
     """Load the version this case times; skip with the reason if it cannot run."""
     case = getattr(request, "param", None)
     if not isinstance(case, _Case):
-        raise pytest.UsageError(f'mark the test with @pytest.mark.{MARKER}("function_name")')
+        pytest.fail(f'mark the test with @pytest.mark.{MARKER}("function_name")', pytrace=False)
     from fnstore.bench._run import function_info, load_function, skip_reason
     from fnstore.errors import FnStoreError
 
