@@ -14,6 +14,7 @@ from fnstore.cli import (  # noqa: F401
     _doctor,
     _registry_cmds,
     _store_cmds,
+    _sync_cmds,
 )
 from fnstore.cli._app import app, main
 

@@ -119,7 +119,7 @@ def test_pull_of_a_manifest_broken_by_hand(make_store, bare_remote, tmp_path):
     # everything else is usable
     assert [m.module for m in bob.functions()] == ["blur"]
     assert bob.get("blur").source == function_code("blur")
-    with pytest.raises(ManifestError, match="functions/sharpen/manifest.json"):
+    with pytest.raises(ManifestError, match=r"functions/sharpen/manifest\.json"):
         bob.get("sharpen")
     bob.save(function_code("denoise"), message="still works")
     bob.push("lab")
