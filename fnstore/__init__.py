@@ -33,6 +33,11 @@ _LAZY: dict[str, str] = {
     "pyclesperanto": "fnstore.memory",
     "tensorflow": "fnstore.memory",
     "torch": "fnstore.memory",
+    "Conflict": "fnstore.sync",
+    "FetchResult": "fnstore.sync",
+    "PullResult": "fnstore.sync",
+    "PushResult": "fnstore.sync",
+    "TransferProgress": "fnstore.sync",
 }
 
 __all__ = sorted([*_error_names, *_LAZY, "__version__"])  # noqa: PLE0605
@@ -65,3 +70,4 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the lazy names
         torch,
     )
     from fnstore.store import FunctionStore, FunctionVersion, SaveResult, Scan, open_store
+    from fnstore.sync import Conflict, FetchResult, PullResult, PushResult, TransferProgress
