@@ -33,6 +33,10 @@ Rules the helpers below make easy to keep:
   JsonFlag`` and call :func:`print_json`; their JSON is stable for scripts.
 - Wrap anything that may take over a second in :func:`progress`; the bar goes
   to stderr (so ``--json`` output stays clean) and only when it is a terminal.
+- Do not ``import click``: typer >= 0.22 vendors its own copy and click is
+  not installed with the core install.  Use ``typer.echo``, ``typer.Exit``,
+  ``typer.BadParameter``; for a type annotation, ``typer._click.Context``
+  under ``TYPE_CHECKING`` (as :class:`_BoundaryGroup` does).
 - Import heavy modules (pygit2 via :mod:`fnstore.store`, numpy, matplotlib)
   inside the verb, not at module level: ``fnstore --help`` must stay fast.
   Annotations of verb parameters are evaluated by typer at run time, so use
