@@ -62,6 +62,20 @@ def _host_address(arr: np.ndarray) -> int:
     return int(arr.__array_interface__["data"][0])
 
 
+def _native(arr: np.ndarray) -> np.ndarray:
+    """``arr`` in the machine's byte order: no library but numpy reads the other one."""
+    if arr.dtype.isnative:
+        return arr
+    return arr.astype(arr.dtype.newbyteorder("="))
+
+
+def _unsupported(dtype: object, library: str, exc: Exception) -> ConversionError:
+    return ConversionError(
+        f"dtype {dtype} has no {library} equivalent ({exc}): cast it first, "
+        "e.g. array.astype(numpy.float32)"
+    )
+
+
 # -- where data lives -----------------------------------------------------------
 
 
@@ -141,14 +155,11 @@ def _torch_from_numpy(torch: Any, arr: np.ndarray) -> Any:
     except (TypeError, ValueError, RuntimeError):
         pass
     # Negative strides or a foreign byte order: torch needs a plain copy.
-    fixed = np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("="), copy=False)
+    fixed = _native(np.ascontiguousarray(arr))
     try:
         return torch.from_numpy(fixed)
     except TypeError as exc:
-        raise ConversionError(
-            f"numpy dtype {arr.dtype} has no torch equivalent: cast it first, "
-            "e.g. array.astype(numpy.float32)"
-        ) from exc
+        raise _unsupported(arr.dtype, "torch", exc) from exc
 
 
 def _to_torch(data: Any, src: MemoryType, device: str | None) -> Any:
@@ -197,7 +208,10 @@ def _jax_from_host(jax: Any, arr: np.ndarray) -> Any:
             return jax.dlpack.from_dlpack(arr)
         except (BufferError, RuntimeError, TypeError, ValueError):
             pass
-    return jax.device_put(arr, jax.devices("cpu")[0])
+    try:
+        return jax.device_put(_native(arr), jax.devices("cpu")[0])
+    except TypeError as exc:
+        raise _unsupported(arr.dtype, "jax", exc) from exc
 
 
 def _to_jax(data: Any, src: MemoryType, device: str | None) -> Any:
@@ -265,7 +279,11 @@ def _to_tensorflow(data: Any, src: MemoryType, device: str | None) -> Any:
         source = _to_numpy(data, src, None) if src is _M.PYCLESPERANTO else data
         tensor = _tf_from_dlpack(tf, source, _M.NUMPY if host else src)
         if tensor is None:
-            tensor = tf.convert_to_tensor(_to_numpy(data, src, None))
+            host_copy = _native(_to_numpy(data, src, None))
+            try:
+                tensor = tf.convert_to_tensor(host_copy)
+            except (TypeError, ValueError) as exc:
+                raise _unsupported(host_copy.dtype, "tensorflow", exc) from exc
     if device is not None and (parse_device(tensor.device) or "cpu") != device:
         name = "/CPU:0" if device == "cpu" else f"/GPU:{device.split(':')[1]}"
         with tf.device(name):
@@ -350,6 +368,11 @@ def _to_pyclesperanto(data: Any, src: MemoryType, device: object) -> Any:
     if src is _M.PYCLESPERANTO and (device is None or data.device == target):
         return data
     host = _to_numpy(data, src, None)
+    if host.size == 0 or not 1 <= host.ndim <= 3:
+        raise ConversionError(
+            f"pyclesperanto holds non-empty arrays of 1 to 3 dimensions, not shape "
+            f"{host.shape}: convert one 3D stack (or plane) at a time"
+        )
     if host.dtype.kind == "c":
         raise ConversionError(
             "pyclesperanto has no complex types: pass the real part or the magnitude"

@@ -4,7 +4,9 @@ Image stacks are mostly unsigned integers, and most filters return floats.
 ``preserve_dtype`` casts the result back: floats are rounded to the nearest
 integer and clipped to the integer type's range first (so 70000.4 becomes
 65535 in a ``uint16`` image, not 4464), NaN becomes 0 and infinities the range
-ends.  Other casts (float to float, to ``bool``) are the library's own.
+ends.  Where the float type cannot hold the range's ends exactly (float32 and
+``int32``), the clip stops at the nearest value inside the range it can hold.
+Other casts (float to float, to ``bool``) are the library's own.
 """
 
 from __future__ import annotations
