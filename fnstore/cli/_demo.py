@@ -210,9 +210,13 @@ def _bench(store: FunctionStore, name: str, plot_dir: Path) -> Path | None:
             ],
         )
     )
-    # PNG needs matplotlib (the `bench` extra); say how to get it rather
-    # than fail the whole demo on the core install.
-    plot = plot_dir / f"{name}.png"
+    # PNG needs matplotlib (the `bench` extra).  Without it ask for SVG, which
+    # the bench layer may draw on its own; if it cannot, say how to get the
+    # plot rather than fail the whole demo on the core install.
+    import importlib.util
+
+    suffix = ".png" if importlib.util.find_spec("matplotlib") is not None else ".svg"
+    plot = plot_dir / f"{name}{suffix}"
     console.print(f"[dim]$[/dim] [cyan]fnstore bench plot {name} {plot}[/cyan]")
     try:
         plot_dir.mkdir(parents=True, exist_ok=True)
