@@ -43,6 +43,7 @@ FUNCTIONS = "functions"
 SOURCE = "source.py"
 MANIFEST = "manifest.json"
 STATE_DIR = "fnstore"  # local, never pushed: lock, pins, derived index
+_STALE_AFTER = 0.1  # seconds after which a ref's .lock file is taken as left by a crash
 
 AuthorLike = str | tuple[str, str]
 _AUTHOR = re.compile(r"\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*\Z")
@@ -227,7 +228,7 @@ class _Core:
                 None, signature, signature, message, root.write(), parents
             )
             self._move_branch(commit, expected_head, message)
-        except pygit2.GitError as exc:
+        except (pygit2.GitError, OSError) as exc:
             raise StoreError(f"git could not write to the store {self.path}: {exc}") from exc
         self._builder = (str(new_ftree), builder)
         return str(commit)
@@ -244,7 +245,8 @@ class _Core:
                         raise StoreError("the store's branch moved while saving: try again")
                     ref.set_target(new, message.splitlines()[0] if message else "fnstore")
                 return
-            except (pygit2.GitError, ValueError) as exc:
+            except (pygit2.GitError, OSError, ValueError) as exc:
+                # pygit2 reports a held '<ref>.lock' as OSError
                 if attempt == 0 and self._clear_stale_ref_lock():
                     continue
                 raise StoreError(
@@ -255,16 +257,18 @@ class _Core:
         """Remove ``<ref>.lock`` left by a process killed mid-update; True if removed.
 
         We hold the store lock, so another fnstore cannot be writing it; a
-        plain git process holds it for milliseconds, hence the short wait.
+        plain git process holds it for milliseconds, hence the short wait (were
+        it still alive, its own rename would then fail loudly: nothing is lost).
         """
         lock = self.path / f"{self._ref_name}.lock"
-        deadline = _time.monotonic() + 1.0
-        while lock.exists() and _time.monotonic() < deadline:
-            _time.sleep(0.02)
         try:
-            lock.unlink()
+            age = _time.time() - lock.stat().st_mtime
         except FileNotFoundError:
-            return True  # it went away by itself: worth one more try
+            return False  # the failure was something else
+        if age < _STALE_AFTER:
+            _time.sleep(_STALE_AFTER - age)
+        with contextlib.suppress(FileNotFoundError):  # gone by itself: fine too
+            lock.unlink()
         return True
 
     # -- authors and local files ------------------------------------------------

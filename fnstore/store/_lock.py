@@ -53,7 +53,7 @@ class StoreLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         deadline = time.monotonic() + self.timeout
-        delay = 0.0005
+        delay = 0.0002
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -65,9 +65,10 @@ class StoreLock:
                         f"another process has held the store lock {self.path} for more than "
                         f"{self.timeout:g} s: wait for it to finish (or stop it) and try again"
                     ) from None
-                # short sleeps keep turns fair and quick under contention
+                # short sleeps: a save holds the lock for milliseconds, so waiting
+                # long between tries would leave the store idle under contention
                 time.sleep(delay)
-                delay = min(delay * 2, 0.02)
+                delay = min(delay * 2, 0.002)
         self._fd = fd
         self._depth = 1
 

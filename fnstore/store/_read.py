@@ -94,7 +94,9 @@ class _ReadMixin(_Core):
         for gone in old:
             index.set(gone, None)
         index.head = head
-        self._persist_index(index)
+        index.unsaved += 1
+        if index.unsaved >= _PERSIST_EVERY:
+            self._persist_index(index)
 
     def _persist_index(self, index: HeadIndex) -> None:
         try:
