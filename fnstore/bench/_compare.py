@@ -154,14 +154,14 @@ def compare_records(
     # Same-machine pairs always; cross-machine ones only when asked for.
     same_a = _latest(list_a, same_machine=True)
     same_b = _latest(list_b, same_machine=True)
-    for key in sorted(same_a.keys() & same_b.keys(), key=str):
+    for key in sorted(same_a.keys() & same_b.keys()):
         out.append(
             _compare(same_a[key][0], same_b[key][0], across=False, seed=seed, min_effect=min_effect)
         )
     if across_machines:
         loose_a = _latest(list_a, same_machine=False)
         loose_b = _latest(list_b, same_machine=False)
-        for key in sorted(loose_a.keys() & loose_b.keys(), key=str):
+        for key in sorted(loose_a.keys() & loose_b.keys()):
             for a in loose_a[key]:
                 for b in loose_b[key]:
                     if a.machine.machine_id != b.machine.machine_id:

@@ -74,7 +74,8 @@ def plot_records(records: Iterable[BenchRecord], path: str | Path, *, title: str
     except ImportError as exc:
         raise MissingDependencyError("matplotlib", extra="bench", why="to plot benchmarks") from exc
 
-    names = sorted(panels)
+    # smallest stack first: sort by the shape's numbers, not its text
+    names = sorted(panels, key=lambda p: ([int(n) for n in p.split()[0].split("x")], p))
     fig = Figure(figsize=(7, 3.2 * len(names)), layout="constrained")
     axes = fig.subplots(len(names), 1, squeeze=False)[:, 0]
     all_versions: set[int] = set()

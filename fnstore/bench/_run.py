@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sys
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from fnstore.bench._backends import Backend, Device, backend_for
@@ -28,6 +28,7 @@ from fnstore.bench._stats import summarize
 from fnstore.errors import BenchError, FnStoreError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     import numpy as np
@@ -52,8 +53,10 @@ DEFAULT_MIN_TIME = 0.3
 
 MAX_ROUNDS = 1000
 
+
 Progress = Callable[[str], None]
-"""Called with a description after each (device, stack) benchmark finishes."""
+"""Called with a short description (``"blur@7 cpu 1x512x512"``) after each device and stack."""
+
 
 # Annotations that say the first parameter is not an image.
 _SCALAR_ANNOTATIONS = {"int", "float", "str", "bool", "bytes", "complex", "dict", "list", "None"}
@@ -242,7 +245,7 @@ def run_bench(
                 continue
             records.append(_bench_one(backend, fn, stack, device, rounds, min_time, record))
             if progress is not None:
-                progress(f"{version.name}@{version.version} {device.label} {stack.shape}")
+                progress(f"{version.ref} {device.label} {stack.shape_label}")
     if save:
         good = [r for r in records if r.ok]
         if good:

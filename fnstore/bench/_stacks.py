@@ -43,6 +43,11 @@ class BenchInput:
         return tuple(int(n) for n in self.array.shape)
 
     @property
+    def shape_label(self) -> str:
+        """The shape as '16x2048x2048'."""
+        return "x".join(str(n) for n in self.shape)
+
+    @property
     def dtype(self) -> str:
         """Name of the dtype, e.g. 'uint16'."""
         return str(self.array.dtype)

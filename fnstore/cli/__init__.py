@@ -10,6 +10,7 @@ from __future__ import annotations
 
 # Importing a verb module registers its verbs on `app`: one line per module.
 from fnstore.cli import (  # noqa: F401
+    _bench_cmds,
     _demo,
     _doctor,
     _registry_cmds,

@@ -23,12 +23,13 @@ from fnstore.errors import BenchError, StoreError
 from fnstore.store._core import _Core
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
     from pathlib import Path
 
     import numpy as np
 
     from fnstore.bench import BenchRecord, Comparison
+    from fnstore.bench._run import Progress
     from fnstore.store import FunctionStore
 
 __all__ = ["NOTES_REF", "NotesMixin"]
@@ -119,7 +120,7 @@ class NotesMixin(_Core):
         rounds: int | None = None,
         min_time: float | None = None,
         save: bool = True,
-        progress: Callable[[str], None] | None = None,
+        progress: Progress | None = None,
     ) -> list[BenchRecord]:
         """Benchmark one version on every device its memory type can use here.
 
