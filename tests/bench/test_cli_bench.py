@@ -17,13 +17,13 @@ if TYPE_CHECKING:
 
 Invoke = Callable[..., Result]
 
-CODE = '''
+CODE = """
 from fnstore import numpy
 
 @numpy
 def brighten(image, factor: int = 2):
     return image * factor
-'''
+"""
 
 FAST = ["--shape", "1x8x8", "--shape", "2x8x8", "--rounds", "3"]
 
