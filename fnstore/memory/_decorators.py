@@ -133,7 +133,7 @@ def _wrap(
         have = getattr(func, attr, None)
         if have is not None and have != wanted:
             raise MemoryTypeError(
-                f"{getattr(func, '__qualname__', func)!r} already has {attr} {have!r}, "
+                f"{_name(func)} already has {attr} {str(have)!r}, "
                 f"not {wanted.value!r}: keep one memory-type decorator"
             )
     passing = _PASS[in_mt]
