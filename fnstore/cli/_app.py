@@ -25,7 +25,8 @@ line to ``fnstore/cli/__init__.py``: ``from fnstore.cli import _sync_cmds``.
 Rules the helpers below make easy to keep:
 
 - Raise :class:`fnstore.errors.FnStoreError` (a subclass) for anything a user
-  can cause; the boundary prints it as ONE line on stderr and exits 1.  Only
+  can cause; the boundary prints it as ONE line on stderr and exits 1 (an
+  ``OSError`` that escapes a verb is printed the same way).  Only
   ``--debug`` shows the traceback.  Usage errors (``typer.BadParameter``)
   exit 2.  Never call ``sys.exit`` in a verb.
 - Open the store with :func:`open_cli_store` so ``--store``/``--home`` apply.
@@ -158,8 +159,18 @@ class _BoundaryGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except FnStoreError as exc:
-            debug = bool(ctx.params.get("debug")) or _state.debug
-            _report(exc, debug=debug)
+            _report(exc, debug=bool(ctx.params.get("debug")) or _state.debug)
+            ctx.exit(1)
+        except OSError as exc:
+            # A file the user named, a full disk, a permission: the user's to
+            # fix, so one line too.  (FnStoreError subclasses such as
+            # StoreNotFoundError are OSErrors as well; they were caught above.)
+            where = f": {exc.filename}" if exc.filename else ""
+            problem = CommandError(
+                f"{exc.strerror or exc}{where} (check the path, its permissions and free space)"
+            )
+            problem.__cause__ = exc
+            _report(problem, debug=bool(ctx.params.get("debug")) or _state.debug)
             ctx.exit(1)
 
 
@@ -268,7 +279,7 @@ def store_location() -> Path:
     return default_store_path()
 
 
-def open_cli_store(*, create: bool = False) -> FunctionStore:
+def open_cli_store(*, create: bool = False, empty_ok: bool = True) -> FunctionStore:
     """Open the store named by ``--store`` (or the default one).
 
     Parameters
@@ -277,15 +288,41 @@ def open_cli_store(*, create: bool = False) -> FunctionStore:
         Create an empty store when none exists.  Verbs that only read pass
         False, so a typo in ``--store`` is reported instead of silently
         creating a new, empty store.
+    empty_ok
+        False for verbs that need a saved function (show, log, diff...): an
+        empty store is then reported with the command that fills it.
 
     Returns
     -------
     FunctionStore
         The opened store.
+
+    Raises
+    ------
+    StoreNotFoundError
+        No store there (and ``create`` is False); the message names the
+        command that creates one.
+    RevisionNotFoundError
+        The store is empty and ``empty_ok`` is False.
     """
+    from fnstore.errors import RevisionNotFoundError, StoreNotFoundError
     from fnstore.store import open_store
 
-    return open_store(store_location(), create=create)
+    path = store_location()
+    try:
+        store = open_store(path, create=create)
+    except StoreNotFoundError as exc:
+        # The store's own message names the Python call; a CLI user needs the verb.
+        raise StoreNotFoundError(
+            f"no store at {path}: create one with `fnstore init` "
+            "(or point --store at an existing one)"
+        ) from exc
+    if not empty_ok and store.head is None:
+        raise RevisionNotFoundError(
+            f"the store at {path} is empty: save a function first with "
+            "`fnstore save FILE -m MESSAGE`"
+        )
+    return store
 
 
 # -- output ------------------------------------------------------------------

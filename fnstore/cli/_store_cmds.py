@@ -281,7 +281,7 @@ def show(
     as_json: JsonFlag = False,
 ) -> None:
     """Show one version of a function: its manifest and its code."""
-    store = open_cli_store()
+    store = open_cli_store(empty_ok=False)
     v = store.get(ref)
     if as_json:
         data = _version_json(v)
@@ -326,7 +326,7 @@ def log(
     as_json: JsonFlag = False,
 ) -> None:
     """Show the history of a function, newest version first."""
-    store = open_cli_store()
+    store = open_cli_store(empty_ok=False)
     versions = store.history(name)
     if as_json:
         print_json([_version_json(v) for v in versions])
@@ -349,7 +349,7 @@ def diff(
     ref_b: Annotated[str, typer.Argument(metavar="REF_B", help="The newer version, e.g. blur@2.")],
 ) -> None:
     """Show what changed in the code between two versions (a unified diff)."""
-    store = open_cli_store()
+    store = open_cli_store(empty_ok=False)
     text = store.diff(ref_a, ref_b)
     console = ui()
     if not text.strip():
@@ -374,7 +374,7 @@ def rollback(
     author: Author = None,
 ) -> None:
     """Make an old version current again, as a new version (history is kept)."""
-    store = open_cli_store()
+    store = open_cli_store(empty_ok=False)
     result = store.rollback(name, _parse_version(version), message=message, author=author)
     _report_save(result, "Rolled back: saved")
 
@@ -386,7 +386,7 @@ def remove(
     author: Author = None,
 ) -> None:
     """Remove a function's module from the store (`fnstore restore` brings it back)."""
-    store = open_cli_store()
+    store = open_cli_store(empty_ok=False)
     commit = store.delete(name, message=message, author=author)
     ui().print(
         f"Removed {name} in commit {_short(commit)}; `fnstore restore {name}` brings it back."
@@ -400,7 +400,7 @@ def restore(
     author: Author = None,
 ) -> None:
     """Bring back a removed function, as it was when removed."""
-    store = open_cli_store()
+    store = open_cli_store(empty_ok=False)
     result = store.restore(name, message=message, author=author)
     _report_save(result, "Restored")
 
@@ -413,7 +413,7 @@ def rename(
     author: Author = None,
 ) -> None:
     """Rename a function (a commit; its history stays reachable)."""
-    store = open_cli_store()
+    store = open_cli_store(empty_ok=False)
     result = store.rename(old, new_name, message=message, author=author)
     _report_save(result, f"Renamed {old} -> {new_name}: saved")
 
@@ -431,7 +431,7 @@ def tag_add(
     rev: Annotated[str, typer.Argument(help="Branch, tag or commit to tag.")] = "HEAD",
 ) -> None:
     """Tag a revision (by default the newest commit)."""
-    store = open_cli_store()
+    store = open_cli_store(empty_ok=False)
     commit = store.tag(tag, rev)
     ui().print(f"Tagged commit {_short(commit)} as {tag}; use it as name@{tag} or a pin.")
 
@@ -460,7 +460,7 @@ def edit(
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
         raise CommandError("no editor is set: set EDITOR (e.g. export EDITOR=nano) and retry")
-    store = open_cli_store()
+    store = open_cli_store(empty_ok=False)
     current = store.get(name)
     from fnstore.paths import data_dir
 

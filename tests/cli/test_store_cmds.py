@@ -193,8 +193,25 @@ def test_ls_empty_store(invoke: Invoke) -> None:
 def test_ls_without_a_store_says_what_to_do(invoke: Invoke, store_path: Path) -> None:
     result = invoke("ls")
     assert result.exit_code == 1
-    _one_error_line(result.stderr)
+    assert "`fnstore init`" in _one_error_line(result.stderr)
     assert not store_path.exists()  # reading never creates a store
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("show", "blur"),
+        ("log", "blur"),
+        ("diff", "a@1", "a@2"),
+        ("rm", "blur"),
+        ("tag", "add", "t"),
+    ],
+)
+def test_verbs_on_an_empty_store_say_to_save_first(invoke: Invoke, args: tuple[str, ...]) -> None:
+    invoke("init")
+    result = invoke(*args)
+    assert result.exit_code == 1
+    assert "`fnstore save FILE" in _one_error_line(result.stderr)
 
 
 def test_show(invoke: Invoke, saved: Path) -> None:
@@ -382,3 +399,17 @@ def test_edit_without_editor(invoke: Invoke, saved: Path, monkeypatch: pytest.Mo
     result = invoke("edit", "blur")
     assert result.exit_code == 1
     assert "EDITOR" in _one_error_line(result.stderr)
+
+
+def test_os_errors_are_one_line_too(
+    invoke: Invoke, saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The drafts folder of `edit` cannot be made: a file is in its way.
+    (data_dir() / "drafts").write_text("in the way")
+    monkeypatch.setenv("EDITOR", _editor(tmp_path, "pass\n"))
+    monkeypatch.delenv("VISUAL", raising=False)
+    result = invoke("edit", "blur")
+    assert result.exit_code == 1
+    assert "drafts" in _one_error_line(result.stderr)
+    debug = invoke("--debug", "edit", "blur")
+    assert "Traceback" in debug.stderr
