@@ -144,6 +144,11 @@ class Manifest(_Model):
         description="The commit that holds the parent version, so that history costs one "
         "step per version; null for the first version or when unknown.",
     )
+    parent_tree: ObjectId | None = Field(
+        default=None,
+        description="The git tree id of the parent version's folder (functions/<module>), so "
+        "that history reads it without reading the whole commit; null when unknown.",
+    )
     parent_module: str | None = Field(
         default=None,
         description="The module the parent version lived in, when it differs from this one "

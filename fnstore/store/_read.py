@@ -155,7 +155,9 @@ class _ReadMixin(_Core):
 
     # -- manifests --------------------------------------------------------------
 
-    def _manifest_at(self, commit_id: str, module: str) -> Manifest:
+    def _manifest_at(
+        self, commit_id: str, module: str, tree: pygit2.Tree | None = None
+    ) -> Manifest:
         """Return the module's manifest at a commit: as stored, or re-derived if stale.
 
         Raises
@@ -165,7 +167,8 @@ class _ReadMixin(_Core):
         """
         from fnstore.manifest import Manifest
 
-        tree = self._module_tree(commit_id, module)
+        if tree is None:
+            tree = self._module_tree(commit_id, module)
         if tree is None:
             raise FunctionNotFoundError(f"no module {module!r} at commit {commit_id[:12]}")
         source_id, source, raw = self._read_module(tree)
@@ -323,7 +326,8 @@ class _ReadMixin(_Core):
         if not spec:
             module = self._module_of(name, commit_id)
             introduced = self._introducer(commit_id, module)
-            return self._make_version(name, introduced, self._manifest_at(introduced, module))
+            manifest = self._manifest_at(introduced, module, self._head_tree(commit_id, module))
+            return self._make_version(name, introduced, manifest)
         if spec.isdigit():
             for version in self._walk(name, commit_id):
                 if version.version == int(spec):
@@ -357,14 +361,31 @@ class _ReadMixin(_Core):
         at: str | None = self._introducer(commit_id, module)
         versions: list[FunctionVersion] = []
         seen: set[str] = set()
+        tree = self._head_tree(commit_id, module)
         while at is not None and at not in seen:
             seen.add(at)
-            manifest = self._manifest_at(at, module)
+            manifest = self._manifest_at(at, module, tree)
             versions.append(self._make_version(name, at, manifest))
             at, module = manifest.parent_commit, manifest.parent_module or module
-            if at is not None and (at not in self._repo or self._module_tree(at, module) is None):
+            # The manifest names its parent's folder tree: one small read per
+            # version instead of reading the parent commit's whole functions/ tree.
+            tree = self._tree(manifest.parent_tree)
+            if at is not None and (
+                at not in self._repo or (tree is None and self._module_tree(at, module) is None)
+            ):
                 break  # a shallow clone, or history rewritten elsewhere: stop here
         return versions
+
+    def _tree(self, tree_id: str | None) -> pygit2.Tree | None:
+        obj = self._repo.get(tree_id) if tree_id is not None else None
+        return obj if isinstance(obj, pygit2.Tree) else None
+
+    def _head_tree(self, commit_id: str, module: str) -> pygit2.Tree | None:
+        """Return the module's folder tree from the head index (no functions/ read)."""
+        if commit_id != self.head:
+            return None
+        entry = self._head_index().modules.get(module)
+        return self._tree(entry.tree) if entry is not None else None
 
     def history(self, name: str, *, rev: str | None = None) -> list[FunctionVersion]:
         """Every version of ``name``'s module up to ``rev``, newest first."""

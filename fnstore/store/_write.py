@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import pygit2
 
@@ -37,7 +37,16 @@ __all__ = ["MAX_CODE_BYTES"]
 #: Largest code block a save accepts (UTF-8 bytes).
 MAX_CODE_BYTES = 1 << 20
 _DELETED = "fnstore-deleted-module: "
-_Parent = tuple[int, str | None, str | None, str | None]  # version, content id, commit, module
+
+
+class _Parent(NamedTuple):
+    """The version a new one comes from."""
+
+    version: int
+    content_id: str | None
+    commit: str | None
+    module: str | None = None  # set when the module is renamed
+    tree: str | None = None
 
 
 class _WriteMixin(_ReadMixin):
@@ -103,16 +112,17 @@ class _WriteMixin(_ReadMixin):
         if module not in index.modules or index.head is None:
             return None
         commit = self._introducer(index.head, module)
+        tree_id = index.modules[module].tree
+        tree = self._tree(tree_id)
         try:
-            current = self._manifest_at(commit, module)
+            current = self._manifest_at(commit, module, tree)
         except SchemaVersionError:
             raise  # written by a newer fnstore: never overwrite it with an older format
         except ManifestError:
             # a hand-broken manifest must not block saving a fixed version
-            tree = self._module_tree(index.head, module)
             source_id = self._read_module(tree)[0] if tree is not None else None
-            return (0, source_id, commit, None)
-        return (current.version, current.content_id, commit, None)
+            return _Parent(0, source_id, commit, None, tree_id)
+        return _Parent(current.version, current.content_id, commit, None, tree_id)
 
     def _check_free(self, index: HeadIndex, module: str, names: list[str]) -> None:
         for name in names:
@@ -148,18 +158,20 @@ class _WriteMixin(_ReadMixin):
 
         cid = content_id(data)
         head = index.head
-        if not force and parent is not None and parent[1] == cid and head is not None:
-            current = self._manifest_at(parent[2] or head, module)
-            return SaveResult(head, self._versions(parent[2] or head, current, data), changed=False)
-        version = parent[0] + 1 if parent else 1
+        if not force and parent is not None and parent.content_id == cid and head is not None:
+            at = parent.commit or head
+            current = self._manifest_at(at, module, self._tree(parent.tree))
+            return SaveResult(head, self._versions(at, current, data), changed=False)
+        version = parent.version + 1 if parent else 1
         text = message or f"save {module} version {version}"
         manifest = Manifest(
             module=module,
             version=version,
             content_id=cid,
-            parent_content_id=parent[1] if parent else None,
-            parent_commit=parent[2] if parent else None,
-            parent_module=parent[3] if parent else None,
+            parent_content_id=parent.content_id if parent else None,
+            parent_commit=parent.commit if parent else None,
+            parent_tree=parent.tree if parent else None,
+            parent_module=parent.module if parent else None,
             author=Author(name=who[0], email=who[1]),
             created=when,
             message=text,
@@ -261,7 +273,14 @@ class _WriteMixin(_ReadMixin):
             data = self._blob(last.content_id)
             found, missing = _introspected(data), list(last.missing_imports)
             self._check_free(index, module, [f.name for f in found.functions])
-            parent = (last.version, last.content_id, last_commit, None)
+            last_tree = self._module_tree(before, module)
+            parent = _Parent(
+                last.version,
+                last.content_id,
+                last_commit,
+                None,
+                str(last_tree.id) if last_tree is not None else None,
+            )
             text = message or f"restore {module} (version {last.version + 1})"
             return self._commit_version(
                 index,
@@ -322,7 +341,7 @@ class _WriteMixin(_ReadMixin):
             data, found, missing = _checked(source)
             parent = self._parent_of(index, module)
             if parent is not None and new_module != module:
-                parent = (parent[0], parent[1], parent[2], module)
+                parent = parent._replace(module=module)
             self._check_free(index, new_module, [f.name for f in found.functions])
             text = message or f"rename {old} to {new}"
             return self._commit_version(

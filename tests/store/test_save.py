@@ -46,6 +46,10 @@ def test_second_save_links_to_its_parent(store: FunctionStore) -> None:
     assert manifest.version == 2
     assert manifest.parent_content_id == first.content_id
     assert manifest.parent_commit == first.commit
+    assert (
+        manifest.parent_tree
+        == git(store.path, "rev-parse", f"{first.commit}:functions/blur").strip()
+    )
 
 
 def test_identical_save_is_a_no_op(store: FunctionStore) -> None:
