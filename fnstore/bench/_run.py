@@ -15,8 +15,6 @@ Only ``ok`` records are stored in the notes; all are returned.
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -90,32 +88,28 @@ def skip_reason(info: FunctionInfo) -> str | None:
 
 
 def load_function(version: FunctionVersion) -> Callable[..., Any]:
-    """Execute a version's source in a fresh module and return the function.
+    """Load a version's module and return the benchmarked function.
 
-    The module is named after the content id, so two versions of one function
-    never share globals, and is in ``sys.modules`` only while its code runs
-    (dataclasses and typing look themselves up there).
+    The registry's loader makes the version a real module named after its
+    content id (tracebacks show its lines, and two versions never share
+    globals), imported once per process.
 
     Raises
     ------
     BenchError
         The code fails to run (a missing import, an error at module level).
     """
-    name = f"_fnstore_bench_{version.module}_{version.content_id[:12]}"
-    module = types.ModuleType(name)
-    module.__file__ = f"<fnstore {version.module}@{version.version}>"
+    from fnstore.registry._loaded import import_stored
+
+    source = version.source
     try:
-        code = compile(version.source, module.__file__, "exec")
-        sys.modules[name] = module
-        exec(code, module.__dict__)
+        module = import_stored(version.module, version.content_id, lambda: source)
     except ImportError as exc:
         raise BenchError(
             f"{version.module} needs {exc.name or exc}, which is not installed here"
         ) from exc
     except Exception as exc:  # a scientist's module may raise anything at import
         raise BenchError(f"{version.module}@{version.version} fails to load: {exc!r}") from exc
-    finally:
-        sys.modules.pop(name, None)
     fn = getattr(module, version.name, None)
     if not callable(fn):
         raise BenchError(f"{version.module} defines no function {version.name}: save it again")

@@ -268,3 +268,31 @@ def test_records_of_another_version_are_refused(two_versions: FunctionStore) -> 
     with pytest.raises(BenchError, match="belongs to"):
         two_versions.add_bench_records(other, [record])
     assert isinstance(record, BenchRecord)
+
+
+def test_a_module_needing_a_missing_package_is_skipped(store: FunctionStore) -> None:
+    store.save(
+        "import fnstore_no_such_package\nfrom fnstore import numpy\n\n@numpy\n"
+        "def segment(image):\n    return fnstore_no_such_package.run(image)\n",
+        message="needs a package this machine lacks",
+    )
+    (record,) = store.bench("segment", shapes=SMALL, rounds=2)
+    assert record.status == "skipped"
+    assert record.reason == "segment needs fnstore_no_such_package, which is not installed here"
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _have("torch"), reason='needs a CUDA GPU and "fnstore[torch]"')
+def test_torch_on_the_gpu_is_timed_with_cuda_events(store: FunctionStore) -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU")
+    store.save(
+        "from fnstore import torch as on_torch\n\n@on_torch\n"
+        "def scale(image, factor: float = 2.0):\n    return image * factor\n",
+        message="torch",
+    )
+    records = store.bench("scale", devices=["gpu"], shapes=[(4, 256, 256)], dtype="float32")
+    assert records and all(r.ok and r.timer == "cuda-event" for r in records)
+    assert records[0].device == "cuda:0" and records[0].machine.gpus
