@@ -13,15 +13,12 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from fnstore.cli._app import SETUP, CommandError, app, progress, state, table, ui
-
-if TYPE_CHECKING:
-    from fnstore.store import FunctionStore
+from fnstore.cli._app import SETUP, CommandError, app, state, ui
 
 # The demo commits under its own name: it must work where git has no
 # user.name yet, and its throw-away history should not carry the user's.
@@ -93,7 +90,6 @@ def demo(
     from fnstore import templates
     from fnstore.cli import _store_cmds as verbs
     from fnstore.paths import default_store_path
-    from fnstore.store import open_store
 
     started = time.perf_counter()
     cli = state()
@@ -155,7 +151,7 @@ def demo(
     plot: Path | None = None
     if bench:
         _step(9, "Benchmark versions 1 and 2 on the CPU, compare and plot them")
-        plot = _bench(open_store(store_path, create=False), name, root / "bench")
+        plot = _bench(name, root / "bench")
 
     elapsed = time.perf_counter() - started
     console.print("\n[bold]Where everything is[/bold]")
@@ -171,45 +167,33 @@ def demo(
 
 # Small stacks keep the demo to seconds on a 2-core laptop; the defaults of
 # `fnstore bench` (up to 16x2048x2048) are for real measurements.
-DEMO_SHAPES = [(4, 256, 256), (16, 512, 512)]
+DEMO_SHAPES = ["4x256x256", "16x512x512"]
+DEMO_MIN_TIME = 0.1
 
 
-def _bench(store: FunctionStore, name: str, plot_dir: Path) -> Path | None:
+def _bench(name: str, plot_dir: Path) -> Path | None:
     """Benchmark versions 1 and 2 on the CPU, compare them and plot the history."""
+    from fnstore.cli import _bench_cmds as bench
     from fnstore.errors import FnStoreError
 
-    console = ui()
+    shapes = " ".join(f"--shape {s}" for s in DEMO_SHAPES)
     refs = (f"{name}@1", f"{name}@2")
-    rows: list[list[object]] = []
     for ref in refs:
-        console.print(f"[dim]$[/dim] [cyan]fnstore bench {ref} --device cpu[/cyan]")
-        with progress(f"benchmarking {ref}") as advance:
-            records = store.bench(
-                ref, devices=["cpu"], shapes=DEMO_SHAPES, min_time=0.1, progress=advance
-            )
-        for r in records:
-            median = f"{r.time.median * 1e3:.2f} ms" if r.ok and r.time else r.reason or r.status
-            rows.append([ref, r.device, r.shape_label, r.dtype, median])
-    console.print(table(["version", "device", "stack", "dtype", "median time"], rows))
-
-    console.print(f"[dim]$[/dim] [cyan]fnstore bench compare {refs[0]} {refs[1]}[/cyan]")
-    comparisons = store.bench_compare(*refs)
-    console.print(
-        table(
-            ["device", "stack", "v1 median", "v2 median", "v2 / v1", "verdict"],
-            [
-                [
-                    c.label,
-                    "x".join(map(str, c.shape)),
-                    f"{c.median_a * 1e3:.2f} ms",
-                    f"{c.median_b * 1e3:.2f} ms",
-                    f"{c.ratio:.2f}",
-                    str(c.verdict),
-                ]
-                for c in comparisons
-            ],
+        _command(f"fnstore bench {ref} --device cpu {shapes} --min-time {DEMO_MIN_TIME}")
+        bench.run(
+            ref,
+            device=["cpu"],
+            shape=DEMO_SHAPES,
+            tiff=None,
+            dtype="uint16",
+            rounds=None,
+            min_time=DEMO_MIN_TIME,
+            save=True,
+            as_json=False,
         )
-    )
+    _command(f"fnstore bench compare {refs[0]} {refs[1]}")
+    bench.compare(*refs, across_machines=False, as_json=False)
+
     # PNG needs matplotlib (the `bench` extra).  Without it ask for SVG, which
     # the bench layer may draw on its own; if it cannot, say how to get the
     # plot rather than fail the whole demo on the core install.
@@ -217,10 +201,11 @@ def _bench(store: FunctionStore, name: str, plot_dir: Path) -> Path | None:
 
     suffix = ".png" if importlib.util.find_spec("matplotlib") is not None else ".svg"
     plot = plot_dir / f"{name}{suffix}"
-    console.print(f"[dim]$[/dim] [cyan]fnstore bench plot {name} {plot}[/cyan]")
+    _command(f"fnstore bench plot {name} -o {plot}")
+    plot_dir.mkdir(parents=True, exist_ok=True)
     try:
-        plot_dir.mkdir(parents=True, exist_ok=True)
-        return store.bench_plot(name, plot)
+        bench.plot(name, output=plot)
     except FnStoreError as exc:
-        console.print(f"No plot: {exc}", markup=False)
+        ui().print(f"No plot: {exc}", markup=False)
         return None
+    return plot

@@ -29,7 +29,7 @@ def test_demo_runs_the_whole_workflow(invoke: Invoke, tmp_path: Path, store_path
         "fnstore log rescale_numpy",
         "fnstore diff rescale_numpy@1 rescale_numpy@2",
         "fnstore rollback rescale_numpy 1",
-        "fnstore bench rescale_numpy@1",
+        "fnstore bench rescale_numpy@1 --device cpu",
         "fnstore bench compare",
         "Where everything is",
     ]
