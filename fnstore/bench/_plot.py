@@ -80,6 +80,7 @@ def plot_records(records: Iterable[BenchRecord], path: str | Path, *, title: str
     axes = fig.subplots(len(names), 1, squeeze=False)[:, 0]
     all_versions: set[int] = set()
     for ax, name in zip(axes, names, strict=True):
+        spans: list[float] = []
         for line, by_version in sorted(panels[name].items()):
             versions = sorted(by_version)
             all_versions.update(versions)
@@ -88,9 +89,15 @@ def plot_records(records: Iterable[BenchRecord], path: str | Path, *, title: str
             below = [(t.median - t.q1) * 1e3 for t in timings if t is not None]
             above = [(t.q3 - t.median) * 1e3 for t in timings if t is not None]
             ax.errorbar(versions, medians, yerr=[below, above], marker="o", capsize=3, label=line)
+            spans.extend(medians)
         ax.set_title(name, fontsize="medium")
         ax.set_ylabel("median time (ms)")
-        ax.set_yscale("log")
+        # A GPU line 100x below the CPU line needs a log axis; within one
+        # decade a linear axis from 0 shows the size of a change honestly.
+        if spans and max(spans) > 10 * min(spans) > 0:
+            ax.set_yscale("log")
+        else:
+            ax.set_ylim(bottom=0)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize="small")
     for ax in axes:
