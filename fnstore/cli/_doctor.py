@@ -253,16 +253,19 @@ def _print_report(
         rows.append([b["memory_type"], b["version"] or "", status, where])
     console.print(table(["memory type", "version", "status", "devices / how to install"], rows))
     if not store["exists"]:
-        console.print(f"Store: none yet at {store['path']} (`fnstore init` creates it).")
+        console.print(
+            f"Store: none yet at {store['path']} (`fnstore init` creates it).", markup=False
+        )
         return
     if store["error"]:
-        console.print(f"Store at {store['path']}: cannot be opened.")
+        console.print(f"Store at {store['path']}: cannot be opened.", markup=False)
         return
     head = (store["head"] or "")[:10] or "(empty)"
     console.print(
         f"Store at {store['path']}: opens; head {head}; {store['modules']} module(s), "
         f"{store['functions']} function(s), {store['tags']} tag(s), "
-        f"{len(store['unreadable'])} unreadable."
+        f"{len(store['unreadable'])} unreadable.",
+        markup=False,
     )
     for module, error in store["unreadable"].items():
         console.print(f"  unreadable {module}: {error}", markup=False)

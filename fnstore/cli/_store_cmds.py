@@ -138,9 +138,9 @@ def init() -> None:
     existed = path.exists()
     store = open_cli_store(create=True)
     if existed:
-        ui().print(f"A store already exists at {store.path}; nothing changed.")
+        ui().print(f"A store already exists at {store.path}; nothing changed.", markup=False)
     else:
-        ui().print(f"Created an empty store at {store.path}")
+        ui().print(f"Created an empty store at {store.path}", markup=False)
 
 
 @app.command(rich_help_panel=WORK)
@@ -170,7 +170,8 @@ def new(
         file.write_text(code, encoding="utf-8")
     except OSError as exc:
         raise CommandError(f"cannot write {file}: {exc.strerror}; check the folder") from exc
-    ui().print(f"Wrote {file}: edit it, then run  fnstore save {file} -m 'first version'")
+    command = f"fnstore save {shlex.quote(str(file))} -m 'first version'"
+    ui().print(f"Wrote {file}: edit it, then run  {command}", markup=False)
 
 
 @app.command(rich_help_panel=WORK)
@@ -269,7 +270,7 @@ def list_functions(
         )
     )
     for module, error in broken.items():
-        console.print(f"[yellow]unreadable module {module}[/yellow]: ", error, markup=True)
+        console.print(f"unreadable module {module}: {error}", markup=False, style="yellow")
 
 
 @app.command(rich_help_panel=HISTORY)
@@ -353,7 +354,7 @@ def diff(
     text = store.diff(ref_a, ref_b)
     console = ui()
     if not text.strip():
-        console.print(f"No difference between {ref_a} and {ref_b}.")
+        console.print(f"No difference between {ref_a} and {ref_b}.", markup=False)
         return
     if console.is_terminal:
         from rich.syntax import Syntax
@@ -433,7 +434,9 @@ def tag_add(
     """Tag a revision (by default the newest commit)."""
     store = open_cli_store(empty_ok=False)
     commit = store.tag(tag, rev)
-    ui().print(f"Tagged commit {_short(commit)} as {tag}; use it as name@{tag} or a pin.")
+    ui().print(
+        f"Tagged commit {_short(commit)} as {tag}; use it as name@{tag} or a pin.", markup=False
+    )
 
 
 @tag_app.command("list")
@@ -484,7 +487,7 @@ def edit(
         )
     code = _read_source(path)
     if code == current.source:
-        ui().print(f"No change to {name}; nothing was saved.")
+        ui().print(f"No change to {name}; nothing was saved.", markup=False)
         _discard(workdir)
         return
     try:
