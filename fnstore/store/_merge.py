@@ -42,11 +42,13 @@ __all__ = [
     "Entry",
     "MergePlan",
     "blob_of",
+    "changed_units",
     "merge_notes_trees",
     "plan_merge",
     "rename_functions",
     "theirs_copy",
     "tree_of",
+    "units_of",
     "write_tree",
 ]
 
@@ -134,6 +136,16 @@ def _units(repo: pygit2.Repository, tree: pygit2.Tree | None) -> dict[str, Entry
         else:
             found[str(entry.name)] = (str(entry.id), entry.filemode)
     return found
+
+
+def units_of(repo: pygit2.Repository, tree: pygit2.Tree | None) -> dict[str, Entry]:
+    """Return a tree's units: ``functions/<module>`` folders and other top-level entries."""
+    return _units(repo, tree)
+
+
+def changed_units(old: dict[str, Entry], new: dict[str, Entry]) -> list[str]:
+    """List the units whose entry differs between two trees' units (added, changed, removed)."""
+    return sorted(p for p in set(old) | set(new) if old.get(p) != new.get(p))
 
 
 def function_names(repo: pygit2.Repository, entry: Entry) -> list[str]:

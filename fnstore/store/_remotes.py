@@ -21,6 +21,7 @@ saves); every local ref update happens under it, compare-and-swap.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +41,7 @@ from fnstore.errors import (
 )
 from fnstore.store import _merge
 from fnstore.store._core import AuthorLike, _signature
+from fnstore.store._localcopy import copy_fetch, local_path
 from fnstore.store._read import _ReadMixin
 from fnstore.store._sync_types import (
     FetchResult,
@@ -208,6 +210,15 @@ class RemotesMixin(_ReadMixin):
         """
         handle = self._remote(remote)
         url = handle.url or ""
+        source = local_path(url)
+        if source is not None:
+            mapping = {
+                "refs/heads/": f"refs/remotes/{remote}/",
+                "refs/notes/": f"{_REMOTE_NOTES}/{remote}/",
+            }
+            copied = copy_fetch(self._repo, source, mapping, progress)
+            if copied is not None:
+                return FetchResult(remote, self._tracking(remote), *copied)
         callbacks = SyncCallbacks(url, progress)
         try:
             with network_settings():
@@ -216,13 +227,13 @@ class RemotesMixin(_ReadMixin):
             callbacks.finish(ok=False)
             raise translate_error(exc, url, f"fetching from {remote!r}") from exc
         callbacks.finish(ok=True)
-        tip = self._repo.references.get(f"refs/remotes/{remote}/{self.branch}")
         return FetchResult(
-            remote,
-            str(tip.target) if tip is not None else None,
-            stats.received_objects,
-            stats.received_bytes,
+            remote, self._tracking(remote), stats.received_objects, stats.received_bytes
         )
+
+    def _tracking(self, remote: str) -> str | None:
+        tip = self._repo.references.get(f"refs/remotes/{remote}/{self.branch}")
+        return str(tip.target) if tip is not None else None
 
     def push(
         self,
@@ -404,18 +415,12 @@ class RemotesMixin(_ReadMixin):
             self._clear_pending(remote)
             return PullResult(remote, "up-to-date", ours)
         if ours is None or repo.descendant_of(theirs, ours):
-            base = _merge.tree_of(repo, ours) if ours is not None else None
-            changed = _merge.plan_merge(
-                repo, base, base or _merge.tree_of(repo, theirs), _merge.tree_of(repo, theirs)
-            )
+            # Fast-forward: the incoming modules are those whose tree differs.
+            old = _merge.units_of(repo, _merge.tree_of(repo, ours) if ours else None)
+            new = _merge.units_of(repo, _merge.tree_of(repo, theirs))
             self._move_branch(pygit2.Oid(hex=theirs), ours, f"Fast-forward to {remote}")
             self._clear_pending(remote)
-            incoming = (
-                [p for p, e in changed.units.items() if e is not None]
-                if base is None
-                else changed.incoming
-            )
-            return self._result(remote, "fast-forward", theirs, incoming, {})
+            return self._result(remote, "fast-forward", theirs, _merge.changed_units(old, new), {})
         base_id = repo.merge_base(ours, theirs)
         plan = _merge.plan_merge(
             repo,
@@ -500,19 +505,47 @@ class RemotesMixin(_ReadMixin):
         renamed: dict[str, str],
     ) -> PullResult:
         """Build a pull result naming the incoming modules, and those fnstore cannot read."""
-        modules = [p.split("/", 1)[1] for p in incoming if p.startswith(_merge.FUNCTIONS + "/")]
-        tree = _merge.tree_of(self._repo, commit)
+        units = _merge.units_of(self._repo, _merge.tree_of(self._repo, commit))
+        modules: list[str] = []
         broken: dict[str, str] = {}
-        for module in modules:
-            if f"{_merge.FUNCTIONS}/{module}" not in tree:
-                continue  # deleted on the remote
-            try:
-                # The store's own reading: a missing or stale manifest (plain-git
-                # edit) is re-derived from the code; only what it cannot read is broken.
-                self._manifest_at(commit, module)
-            except FnStoreError as exc:
-                broken[module] = str(exc)
+        for path in incoming:
+            if not path.startswith(_merge.FUNCTIONS + "/"):
+                continue
+            module = path.split("/", 1)[1]
+            modules.append(module)
+            entry = units.get(path)
+            if entry is not None and not self._readable(entry, module):
+                try:
+                    # The store's own reading: a missing or stale manifest (plain-git
+                    # edit) is re-derived from the code; only what it cannot read is broken.
+                    self._manifest_at(commit, module)
+                except FnStoreError as exc:
+                    broken[module] = str(exc)
         return PullResult(remote, status, commit, modules, broken=broken, renamed=renamed)
+
+    def _readable(self, entry: tuple[str, int], module: str) -> bool:
+        """Whether a module's manifest is fnstore's own, for its code (the common case).
+
+        A cheap check (JSON and ids, no schema validation) so that pulling a
+        thousand modules costs little; anything else goes to the store's
+        full reading, which re-derives stale manifests and names broken ones.
+        """
+        if entry[1] != pygit2.GIT_FILEMODE_TREE:
+            return False
+        tree = _merge.tree_of(self._repo, entry[0])
+        if "source.py" not in tree or "manifest.json" not in tree:
+            return False
+        source_id = str(tree["source.py"].id)  # the id only: the code is not read
+        try:
+            doc = json.loads(_merge.blob_of(self._repo, tree["manifest.json"].id))
+        except ValueError:
+            return False
+        return (
+            isinstance(doc, dict)
+            and doc.get("content_id") == source_id
+            and doc.get("module") == module
+            and isinstance(doc.get("functions"), list)
+        )
 
     def _merge_notes(self, remote: str, author: AuthorLike | None) -> list[str]:
         """Merge every fetched notes ref into the local one (lock held): a union."""

@@ -33,7 +33,8 @@ class FetchResult:
     commit
         The remote branch's commit after the fetch (None: the remote is empty).
     objects, bytes
-        Objects and bytes received.
+        Objects and bytes received (for a large fetch from a path on this
+        machine, which copies object files: files and bytes copied).
     """
 
     remote: str

@@ -75,3 +75,31 @@ def test_second_push_is_a_no_op(make_store, remote_url):
     store.add_remote("lab", remote_url)
     first = store.push("lab")
     assert store.push("lab").commit == first.commit
+
+
+def test_large_fetch_from_a_path_copies_object_files(make_store, bare_remote, monkeypatch):
+    from fnstore.store import _localcopy
+
+    copied = []
+    real_copy = _localcopy._copy
+    monkeypatch.setattr(_localcopy, "BULK_COMMITS", 3)
+    monkeypatch.setattr(_localcopy, "_copy", lambda s, d: copied.append(d) or real_copy(s, d))
+    alice, bob = make_store("alice"), make_store("bob")
+    for name in ("blur", "sharpen", "denoise"):
+        alice.save(function_code(name), message=name)
+    git("notes", "--ref", "fnstore-bench", "add", "-m", "[]", alice.head, cwd=alice.path)
+    alice.add_remote("lab", str(bare_remote))
+    alice.push("lab")
+    bob.add_remote("lab", f"file://{bare_remote}")
+    result = bob.pull("lab")
+    assert copied, "the bulk path was not taken"
+    assert result.status == "fast-forward" and bob.head == alice.head
+    assert result.notes == ["refs/notes/fnstore-bench"]
+    assert sorted(m.module for m in bob.functions()) == ["blur", "denoise", "sharpen"]
+    git("fsck", "--strict", cwd=bob.path)
+    # a small follow-up fetch takes libgit2's ordinary path
+    copied.clear()
+    alice.save(function_code("blur", 3), message="blur 3")
+    alice.push("lab")
+    assert bob.pull("lab").status == "fast-forward"
+    assert not copied and bob.source("blur") == function_code("blur", 3)
