@@ -125,6 +125,9 @@ def require(package: str, *, extra: str | None = None) -> ModuleType:
 
 def module_for(mt: MemoryType | str) -> ModuleType:
     """Import the package behind a memory type (``numpy``, ``torch``...)."""
+    loaded = sys.modules.get(mt)  # the hot path: a member is looked up as its name
+    if loaded is not None:
+        return loaded
     mt = as_memory_type(mt)
     return require(mt.package, extra=mt.extra)
 

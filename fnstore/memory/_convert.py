@@ -108,6 +108,17 @@ def _on_gpu(data: object, mt: MemoryType) -> bool:
     return mt in (_M.CUPY, _M.TORCH, _M.JAX, _M.TENSORFLOW) and device_of(data) != "cpu"
 
 
+def _plain_tensor(tensor: Any) -> Any:
+    """``tensor`` without autograd and lazy conjugate/negative views (DLPack refuses those)."""
+    if tensor.requires_grad:
+        tensor = tensor.detach()
+    if tensor.is_conj():
+        tensor = tensor.resolve_conj()
+    if tensor.is_neg():
+        tensor = tensor.resolve_neg()
+    return tensor
+
+
 # -- to numpy (the hub every copy goes through) -------------------------------------
 
 
@@ -119,10 +130,9 @@ def _to_numpy(data: Any, src: MemoryType, device: str | None) -> np.ndarray:
     if src is _M.NUMPY:
         return data  # type: ignore[no-any-return]
     if src is _M.TORCH:
-        tensor = data.detach()
-        if tensor.device.type != "cpu":
+        tensor = _plain_tensor(data)
+        if not tensor.is_cpu:
             tensor = tensor.cpu()
-        tensor = tensor.resolve_conj().resolve_neg()  # lazy views numpy cannot express
         try:
             return tensor.numpy()  # type: ignore[no-any-return]
         except TypeError as exc:
@@ -164,12 +174,12 @@ def _torch_from_numpy(torch: Any, arr: np.ndarray) -> Any:
 
 def _to_torch(data: Any, src: MemoryType, device: str | None) -> Any:
     torch = module_for(_M.TORCH)
-    if src is _M.TORCH:
-        tensor = data
-    elif src is _M.NUMPY:
-        tensor = _torch_from_numpy(torch, data)
-    elif src is _M.PYCLESPERANTO:
+    if src is _M.NUMPY or src is _M.PYCLESPERANTO:
         tensor = _torch_from_numpy(torch, _to_numpy(data, src, None))
+        if device is None or device == "cpu":
+            return tensor  # from_numpy is always on the CPU: skip asking
+    elif src is _M.TORCH:
+        tensor = data
     else:  # cupy, jax, tensorflow all speak DLPack
         try:
             tensor = torch.from_dlpack(data)
@@ -221,7 +231,7 @@ def _to_jax(data: Any, src: MemoryType, device: str | None) -> Any:
     elif src in (_M.NUMPY, _M.PYCLESPERANTO):
         array = _jax_from_host(jax, _to_numpy(data, src, None))
     else:
-        source = data.detach().resolve_conj().resolve_neg() if src is _M.TORCH else data
+        source = _plain_tensor(data) if src is _M.TORCH else data
         try:
             array = jax.dlpack.from_dlpack(source)
         except (BufferError, RuntimeError, TypeError, ValueError):
@@ -257,7 +267,7 @@ def _compact(data: Any, src: MemoryType) -> bool:
 def _tf_from_dlpack(tf: Any, data: Any, src: MemoryType) -> Any | None:
     """Share ``data`` with tensorflow, or None where that is not safe."""
     if src is _M.TORCH:
-        data = data.detach().resolve_conj().resolve_neg()
+        data = _plain_tensor(data)
     size = data.size if src is not _M.TORCH else data.numel()
     if not size or not _compact(data, src) or _buffer_address(data, src) % ALIGNMENT:
         # tensorflow would take an unaligned buffer and abort later: never hand one over.
@@ -312,7 +322,7 @@ def _to_cupy(data: Any, src: MemoryType, device: str | None) -> Any:
         if src is _M.CUPY:
             array = data
         elif src in (_M.TORCH, _M.JAX, _M.TENSORFLOW) and _on_gpu(data, src):
-            source = data.detach().resolve_conj().resolve_neg() if src is _M.TORCH else data
+            source = _plain_tensor(data) if src is _M.TORCH else data
             array = cp.from_dlpack(source)
         else:
             return cp.asarray(_to_numpy(data, src, None))
