@@ -4,7 +4,8 @@ matplotlib is imported here only, with the non-interactive Agg backend chosen
 through ``matplotlib.figure.Figure`` (no pyplot, so no GUI backend is ever
 touched and nothing leaks into a global figure list).  Error bars span the
 interquartile range around the median, the same robust figures the
-comparisons use.  The file type follows the path's suffix: PNG or SVG.
+comparisons use.  The file type follows the path's suffix: PNG or SVG; without
+matplotlib (the core install) SVG is still written, by :mod:`fnstore.bench._svg`.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ def _series(records: Iterable[BenchRecord]) -> dict[str, dict[str, dict[int, Ben
     return panels
 
 
-def plot_records(records: Iterable[BenchRecord], path: str | Path, *, title: str) -> Path:
+def plot_records(
+    records: Iterable[BenchRecord], path: str | Path, *, title: str, plain: bool = False
+) -> Path:
     """Draw median runtime per version with IQR error bars and save it to ``path``.
 
     Parameters
@@ -50,6 +53,9 @@ def plot_records(records: Iterable[BenchRecord], path: str | Path, *, title: str
         Where to write the figure; ``.png`` or ``.svg``.
     title
         Figure title, usually the function name.
+    plain
+        Write SVG with fnstore's own plain writer even when matplotlib is
+        installed (it is always used for SVG when matplotlib is not).
 
     Returns
     -------
@@ -61,7 +67,7 @@ def plot_records(records: Iterable[BenchRecord], path: str | Path, *, title: str
     BenchError
         An unsupported suffix, or no successful records to plot.
     MissingDependencyError
-        matplotlib is not installed.
+        A PNG was asked for and matplotlib is not installed.
     """
     out = Path(path).expanduser()
     if out.suffix.lower() not in SUFFIXES:
@@ -69,13 +75,23 @@ def plot_records(records: Iterable[BenchRecord], path: str | Path, *, title: str
     panels = _series(records)
     if not panels:
         raise BenchError(f"no benchmark records for {title}: run `fnstore bench {title}` first")
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise MissingDependencyError("matplotlib", extra="bench", why="to plot benchmarks") from exc
-
     # smallest stack first: sort by the shape's numbers, not its text
     names = sorted(panels, key=lambda p: ([int(n) for n in p.split()[0].split("x")], p))
+    svg = out.suffix.lower() == ".svg"
+    try:
+        if plain:
+            raise ImportError("the plain SVG writer was asked for")
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        if not svg:
+            raise MissingDependencyError(
+                "matplotlib", extra="bench", why="to plot PNG files (.svg works without it)"
+            ) from exc
+        from fnstore.bench._svg import write_svg
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return write_svg(panels, names, out, title)
+
     fig = Figure(figsize=(7, 3.2 * len(names)), layout="constrained")
     axes = fig.subplots(len(names), 1, squeeze=False)[:, 0]
     all_versions: set[int] = set()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import statistics
 import subprocess
 import sys
 from typing import TYPE_CHECKING
+from xml.etree import ElementTree
 
 import pytest
 
@@ -18,7 +20,10 @@ if TYPE_CHECKING:
 
     from .conftest import MakeRecord
 
-pytest.importorskip("matplotlib", reason='plots need matplotlib: pip install "fnstore[bench]"')
+needs_matplotlib = pytest.mark.skipif(
+    importlib.util.find_spec("matplotlib") is None,
+    reason='PNG plots need matplotlib: pip install "fnstore[bench]"',
+)
 
 
 def _history(make_record: MakeRecord) -> list:  # type: ignore[type-arg]
@@ -31,6 +36,7 @@ def _history(make_record: MakeRecord) -> list:  # type: ignore[type-arg]
     ]
 
 
+@needs_matplotlib
 @pytest.mark.parametrize("suffix", [".png", ".svg"])
 def test_plot_writes_the_format_of_the_suffix(
     make_record: MakeRecord, tmp_path: Path, suffix: str
@@ -53,6 +59,17 @@ def test_plot_refuses_other_suffixes_and_empty_histories(
         plot_records(_history(make_record), tmp_path / "blur.pdf", title="blur")
     with pytest.raises(BenchError, match="fnstore bench blur"):
         plot_records([], tmp_path / "blur.png", title="blur")
+
+
+def test_plain_svg_needs_no_matplotlib(make_record: MakeRecord, tmp_path: Path) -> None:
+    records = _history(make_record)
+    out = plot_records(records, tmp_path / "blur.svg", title="blur", plain=True)
+    root = ElementTree.parse(out).getroot()  # well-formed XML
+    ns = "{http://www.w3.org/2000/svg}"
+    texts = [t.text for t in root.iter(f"{ns}text")]
+    assert "1x64x64 uint16" in texts and "2x32x32 uint16" in texts
+    assert "numpy cpu on laptop" in texts and "torch cuda:0 on laptop" in texts
+    assert len(list(root.iter(f"{ns}circle"))) == len(records)  # one point per record
 
 
 def test_export_has_pytest_benchmark_statistics(make_record: MakeRecord) -> None:
