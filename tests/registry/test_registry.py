@@ -1,0 +1,164 @@
+"""Registry.load: pins, lookups by name, version and content id, caching, refresh."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+
+from fnstore import paths
+from fnstore.errors import FunctionNotFoundError, MemoryTypeError, RevisionNotFoundError
+from fnstore.registry import Registry, RegistryChange
+
+from .conftest import numpy_code
+
+if TYPE_CHECKING:
+    from fnstore.store import FunctionStore
+
+STACK = np.ones((2, 4, 4), dtype=np.float32)
+
+
+def test_a_missing_default_store_gives_an_empty_registry() -> None:
+    registry = Registry.load()
+    assert len(registry) == 0
+    assert registry.commit is None
+    assert not paths.default_store_path().exists()  # reading creates nothing
+
+
+def test_load_lists_functions_without_running_them(store: FunctionStore) -> None:
+    store.save(numpy_code("double_a", 2))
+    store.save(numpy_code("triple_a", 3))
+    registry = Registry.load(store)
+    assert registry.names() == ["double_a", "triple_a"]
+    functions = registry.functions()
+    assert list(functions) == ["fnstore:double_a", "fnstore:triple_a"]
+    meta = functions["fnstore:double_a"]
+    assert (meta.name, meta.module, meta.version) == ("double_a", "double_a", 1)
+    assert meta.memory_type == meta.input_memory_type == meta.output_memory_type == "numpy"
+    assert meta.doc == "Multiply by 2."
+    assert meta.available and meta.unavailable_reason is None
+    assert len(meta.content_id) == 40 and "fnstore" in meta.tags
+    assert not [m for m in sys.modules if m.endswith(meta.content_id[:12])]  # nothing ran yet
+    assert np.array_equal(meta.func(STACK), STACK * 2)
+    assert registry.get("triple_a")(STACK)[0, 0, 0] == 3
+
+
+def test_exact_versions_survive_later_saves(store: FunctionStore) -> None:
+    first = store.save(numpy_code("scale_b", 2)).content_id
+    store.tag("v1")
+    store.save(numpy_code("scale_b", 5))
+    registry = Registry.load(store)
+    assert registry.get("scale_b")(STACK)[0, 0, 0] == 5
+    assert registry.get("scale_b@1")(STACK)[0, 0, 0] == 2
+    assert registry.get(f"scale_b@{first}")(STACK)[0, 0, 0] == 2
+    assert registry.get(f"scale_b@{first[:8]}")(STACK)[0, 0, 0] == 2
+    assert registry.get("scale_b@v1")(STACK)[0, 0, 0] == 2
+    assert registry.get("scale_b@2")(STACK)[0, 0, 0] == 5
+    assert registry.info(f"scale_b@{first}").version == 1
+
+
+def test_unknown_names_and_versions_are_lookup_errors(store: FunctionStore) -> None:
+    store.save(numpy_code("only_c"))
+    registry = Registry.load(store)
+    with pytest.raises(FunctionNotFoundError, match="fnstore ls"):
+        registry.get("nope")
+    with pytest.raises(LookupError):
+        registry.get("only_c@7")
+    with pytest.raises((FunctionNotFoundError, RevisionNotFoundError)):
+        registry.get("only_c@no-such-tag")
+    with pytest.raises(MemoryTypeError):
+        registry.functions("float64")
+
+
+def test_functions_filters_by_memory_type(store: FunctionStore) -> None:
+    store.save(numpy_code("np_d"))
+    torch_code = "from fnstore import torch\n\n@torch\ndef tt_d(image):\n    return image\n"
+    store.save(torch_code)
+    registry = Registry.load(store)
+    assert list(registry.functions("torch")) == ["fnstore:tt_d"]
+    assert list(registry.functions("numpy")) == ["fnstore:np_d"]
+
+
+def test_the_pin_and_per_function_overrides(store: FunctionStore) -> None:
+    store.save(numpy_code("blur_e", 2))
+    store.save(numpy_code("other_e", 2))
+    store.tag("v1")
+    store.save(numpy_code("blur_e", 3))
+    store.save(numpy_code("other_e", 3))
+    store.pin("v1")
+    pinned = Registry.load(store)
+    assert pinned.pin_spec == "v1"
+    assert pinned.get("blur_e")(STACK)[0, 0, 0] == 2
+    store.pin("main")
+    store.pin_function("blur_e", "1")
+    locked = Registry.load(store)
+    assert locked.get("blur_e")(STACK)[0, 0, 0] == 2  # held back
+    assert locked.get("other_e")(STACK)[0, 0, 0] == 3  # follows main
+    assert locked.info("blur_e").version == 1
+    assert set(locked.overrides) == {"blur_e"}
+
+
+def test_a_second_start_reads_only_the_cache(store: FunctionStore) -> None:
+    store.save(numpy_code("cached_f"))
+    Registry.load(store.path)  # first start at this pin: writes the cache
+    probe = (
+        "import sys, json\n"
+        "from fnstore.registry import Registry\n"
+        f"r = Registry.load({str(store.path)!r})\n"
+        "print(json.dumps([r.names(), 'pygit2' in sys.modules, 'pydantic' in sys.modules]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    names, pygit2_loaded, pydantic_loaded = json.loads(out.stdout)
+    assert names == ["cached_f"]
+    assert not pygit2_loaded and not pydantic_loaded
+
+
+def test_a_first_start_imports_neither_pydantic_nor_pygit2(store: FunctionStore) -> None:
+    store.save(numpy_code("fresh_g"))
+    probe = (
+        "import sys, json\n"
+        "from fnstore.registry import Registry\n"
+        f"r = Registry.load({str(store.path)!r})\n"
+        "print(json.dumps([r.names(), 'pygit2' in sys.modules, 'pydantic' in sys.modules]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [["fresh_g"], False, False]
+
+
+def test_a_damaged_cache_is_ignored_and_rebuilt(store: FunctionStore) -> None:
+    store.save(numpy_code("damaged_h"))
+    Registry.load(store)
+    files = list((paths.cache_dir() / "registry").iterdir())
+    assert files
+    for f in files:
+        f.write_bytes(b"\x00garbage")
+    registry = Registry.load(store)
+    assert registry.names() == ["damaged_h"]
+    assert all(f.read_bytes() != b"\x00garbage" for f in files)
+
+
+def test_refresh_sees_saves_and_pin_changes(store: FunctionStore) -> None:
+    store.save(numpy_code("kept_i", 2))
+    store.save(numpy_code("edited_i", 2))
+    registry = Registry.load(store)
+    seen: list[RegistryChange] = []
+    registry.on_change(seen.append)
+    kept_before = registry._snap.modules["kept_i"]
+    assert not registry.refresh()  # nothing changed: no callback
+    store.save(numpy_code("edited_i", 7))
+    store.save(numpy_code("added_i", 1))
+    change = registry.refresh()
+    assert change.changed == ("edited_i",) and change.added == ("added_i",)
+    assert seen == [change]
+    assert registry.get("edited_i")(STACK)[0, 0, 0] == 7
+    # The unchanged module's manifest was not read again: the same record object.
+    assert registry._snap.modules["kept_i"] is kept_before
+    store.delete("added_i")
+    assert registry.refresh().removed == ("added_i",)
+    store.tag("now")
+    store.pin("now")
+    assert not registry.refresh()  # same commit under another name
