@@ -28,6 +28,7 @@ from fnstore.cli._app import (
     app,
     open_cli_store,
     print_json,
+    progress,
     store_location,
     table,
     ui,
@@ -184,16 +185,39 @@ def save(
     module: Annotated[
         str | None,
         typer.Option(
-            "--module", help="Module name to save under (default: the file name without .py)."
+            "--module",
+            help="Module name to save under (default: the file name without .py, or the "
+            "first function's name when the file name is not an identifier).",
         ),
     ] = None,
     author: Author = None,
 ) -> None:
     """Save FILE as the next version of its module (one commit)."""
     code = _read_source(file)
+    if module is None:
+        module = _module_from_file(file)
     store = open_cli_store(create=True)
-    result = store.save(code, message=message, author=author, module=module or file.stem)
+    # Saving runs the code once to check it, which imports its backend:
+    # seconds for torch or tensorflow, so show that something is happening.
+    with progress(f"checking and saving {file.name}"):
+        result = store.save(code, message=message, author=author, module=module)
     _report_save(result, "Saved")
+
+
+def _module_from_file(file: Path) -> str | None:
+    """Name the module after its file (``blur.py`` -> ``blur``) when that is a valid name.
+
+    The file name is what a user sees and keeps while editing; a name such as
+    ``my-filters`` is not an identifier, so the store's default (the first
+    function's name) is used for it instead.
+    """
+    from fnstore.errors import InvalidNameError
+    from fnstore.manifest import check_name
+
+    try:
+        return check_name(file.stem, "module")
+    except InvalidNameError:
+        return None
 
 
 def _read_source(file: Path) -> str:
@@ -491,12 +515,10 @@ def edit(
         _discard(workdir)
         return
     try:
-        result = store.save(
-            code,
-            message=message or f"Edit {name}",
-            author=author,
-            module=current.module,
-        )
+        with progress(f"checking and saving {name}"):
+            result = store.save(
+                code, message=message or f"Edit {name}", author=author, module=current.module
+            )
     except FnStoreError as exc:
         # Never lose the scientist's edits: the message says where they are.
         raise CommandError(

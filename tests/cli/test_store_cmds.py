@@ -110,6 +110,20 @@ def test_save_commits_a_version(invoke: Invoke, blur_file: Path, store_path: Pat
     assert git(store_path, "show", "main:functions/blur/source.py") == BLUR
 
 
+def test_save_names_the_module_after_the_file_when_it_can(
+    invoke: Invoke, tmp_path: Path, store_path: Path
+) -> None:
+    assert invoke("save", write(tmp_path / "filters.py", BLUR), "-m", "a").exit_code == 0
+    assert json.loads(invoke("show", "blur", "--json").stdout)["module"] == "filters"
+    other = BLUR.replace("def blur(", "def sharpen(")
+    result = invoke("save", write(tmp_path / "my-sharpen.py", other), "-m", "b")
+    assert result.exit_code == 0, result.output
+    assert json.loads(invoke("show", "sharpen", "--json").stdout)["module"] == "sharpen"
+    result = invoke("save", write(tmp_path / "x.py", other), "-m", "c", "--module", "../x")
+    assert result.exit_code == 1
+    _one_error_line(result.stderr)
+
+
 def test_save_unchanged_code_commits_nothing(invoke: Invoke, saved: Path, blur_file: Path) -> None:
     before = _commits(saved)
     result = invoke("save", blur_file, "-m", "again")
