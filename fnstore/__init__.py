@@ -40,6 +40,16 @@ _LAZY: dict[str, str] = {
     "PullResult": "fnstore.sync",
     "PushResult": "fnstore.sync",
     "TransferProgress": "fnstore.sync",
+    "CustomFunctionManager": "fnstore.registry",
+    "FUNC_REGISTRY": "fnstore.registry",
+    "FunctionMetadata": "fnstore.registry",
+    "Registry": "fnstore.registry",
+    "RegistryChange": "fnstore.registry",
+    "get_function_by_name": "fnstore.registry",
+    "get_functions_by_memory_type": "fnstore.registry",
+    "register_function": "fnstore.registry",
+    "MigrationReport": "fnstore.migrate",
+    "migrate_directory": "fnstore.migrate",
 }
 
 __all__ = sorted([*_error_names, *_LAZY, "__version__"])  # noqa: PLE0605
@@ -72,6 +82,17 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the lazy names
         pyclesperanto,
         tensorflow,
         torch,
+    )
+    from fnstore.migrate import MigrationReport, migrate_directory
+    from fnstore.registry import (
+        FUNC_REGISTRY,
+        CustomFunctionManager,
+        FunctionMetadata,
+        Registry,
+        RegistryChange,
+        get_function_by_name,
+        get_functions_by_memory_type,
+        register_function,
     )
     from fnstore.store import FunctionStore, FunctionVersion, SaveResult, Scan, open_store
     from fnstore.sync import Conflict, FetchResult, PullResult, PushResult, TransferProgress
