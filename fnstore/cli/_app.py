@@ -10,7 +10,11 @@ A top-level verb is a function decorated with ``@app.command()``::
 
     # fnstore/cli/_sync_cmds.py
     \"\"\"The lab-sync verbs: remote, fetch, pull, push, resolve.\"\"\"
-    from fnstore.cli._app import app, open_cli_store, ui
+    from typing import Annotated
+
+    import typer
+
+    from fnstore.cli._app import SYNC, app, open_cli_store, ui
 
     @app.command(rich_help_panel=SYNC)
     def fetch(remote: Annotated[str, typer.Argument(help="...")] = "origin") -> None:
@@ -30,12 +34,16 @@ Rules the helpers below make easy to keep:
   ``--debug`` shows the traceback.  Usage errors (``typer.BadParameter``)
   exit 2.  Never call ``sys.exit`` in a verb.
 - Open the store with :func:`open_cli_store` so ``--store``/``--home`` apply.
-- Print through :func:`ui` (rich, stdout).  Listing verbs take ``as_json:
-  JsonFlag`` and call :func:`print_json`; their JSON is stable for scripts.
+- Print through :func:`ui` (rich, stdout), with ``markup=False`` (or
+  ``rich.markup.escape``) around paths and user text, and tables through
+  :func:`table`, which never reads cells as markup.  Listing verbs take
+  ``as_json: JsonFlag`` and call :func:`print_json`; their JSON is stable.
+- A failure of the command line itself (a file in the way...) is a
+  :class:`CommandError`.
 - Wrap anything that may take over a second in :func:`progress`; the bar goes
   to stderr (so ``--json`` output stays clean) and only when it is a terminal.
-- Do not ``import click``: typer >= 0.22 vendors its own copy and click is
-  not installed with the core install.  Use ``typer.echo``, ``typer.Exit``,
+- Do not ``import click``: typer (0.29 here) vendors its own copy and click
+  is not installed with the core install.  Use ``typer.echo``, ``typer.Exit``,
   ``typer.BadParameter``; for a type annotation, ``typer._click.Context``
   under ``TYPE_CHECKING`` (as :class:`_BoundaryGroup` does).
 - Import heavy modules (pygit2 via :mod:`fnstore.store`, numpy, matplotlib)
@@ -65,7 +73,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console
     from rich.table import Table
-    from typer._click import Context  # typer vendors click since 0.22; only for the type
+    from typer._click import Context  # typer vendors click; only for the type
 
     from fnstore.store import FunctionStore
 
