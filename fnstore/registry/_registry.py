@@ -20,7 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fnstore import paths
-from fnstore.errors import FunctionNotFoundError, MemoryTypeError, RegistryError
+from fnstore.errors import (
+    BackendUnavailableError,
+    FunctionNotFoundError,
+    MemoryTypeError,
+    RegistryError,
+)
 from fnstore.registry import _loaded, _openhcs, _pins
 from fnstore.registry._metadata import (
     FunctionMetadata,
@@ -328,7 +333,13 @@ class Registry:
             return unavailable_stub(fn[0], fn, unavailable_reason(missing))
         _openhcs.ensure_shim(record[4])
         try:
+            from fnstore.memory import prepare_imports
+
+            # Loads pyclesperanto ahead of tensorflow (pocl crashes the other way).
+            prepare_imports(record[4])
             module = _loaded.import_stored(record[0], record[2], source)
+        except BackendUnavailableError as exc:
+            return unavailable_stub(fn[0], fn, str(exc))
         except ImportError as exc:
             return unavailable_stub(fn[0], fn, f"importing its module failed ({exc})")
         except Exception as exc:
