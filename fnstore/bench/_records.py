@@ -10,6 +10,7 @@ is validated.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from datetime import UTC, datetime
@@ -143,7 +144,15 @@ class BenchRecord(_Model):
 
 
 def _update_to_2(data: dict[str, Any]) -> dict[str, Any]:
-    """Version 1 kept the input's shape as a string '16x2048x2048' and had no ``input``."""
+    """Migrate the first draft layout: shape as a string '16x2048x2048', no ``input``.
+
+    A record without an id gets one derived from its content, so reading the
+    same old note twice (or in two clones) gives the same id and merges keep
+    it once.
+    """
+    if "id" not in data:
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode())
+        data["id"] = digest.hexdigest()[:32]
     shape = data.get("shape")
     if isinstance(shape, str):
         data["shape"] = [int(n) for n in shape.split("x") if n]

@@ -184,6 +184,8 @@ def run_bench(
         raise BenchError(f"rounds must be at least 1, not {rounds}")
     if min_time is not None and min_time < 0:
         raise BenchError(f"min_time must not be negative, not {min_time}")
+    if isinstance(devices, str):  # devices="gpu" means ["gpu"], not ["g", "p", "u"]
+        devices = [devices]
     version = store.get(ref)
     info = function_info(version)
     backend = backend_for(str(info.input_memory_type))

@@ -156,6 +156,11 @@ def resolve_inputs(
     """
     if shapes is None:
         shapes = DEFAULT_SHAPES
+    elif isinstance(shapes, str | Path | np.ndarray) or all(
+        isinstance(n, int | np.integer) for n in shapes
+    ):
+        # one input given on its own: shapes=(4, 512, 512) or shapes="cells.tif"
+        shapes = [shapes]  # type: ignore[list-item]
     inputs: list[BenchInput] = []
     for item in shapes:
         if isinstance(item, np.ndarray):

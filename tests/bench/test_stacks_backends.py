@@ -59,6 +59,13 @@ def test_inputs_from_shapes_arrays_and_tiff_files(tmp_path: Path) -> None:
         resolve_inputs([tmp_path / "missing.tif"])
 
 
+def test_one_shape_on_its_own_is_one_input() -> None:
+    (single,) = resolve_inputs((2, 8, 8))
+    assert single.shape == (2, 8, 8)
+    (from_numpy,) = resolve_inputs(np.zeros((3, 4, 5)).shape)
+    assert from_numpy.shape == (3, 4, 5)
+
+
 def test_default_inputs_are_a_small_and_a_realistic_stack() -> None:
     from fnstore.bench import DEFAULT_SHAPES
 

@@ -177,7 +177,7 @@ def test_a_gpu_type_without_a_gpu_records_no_device(store: FunctionStore) -> Non
 
 
 def test_asking_for_a_gpu_of_a_cpu_type_records_no_device(two_versions: FunctionStore) -> None:
-    (record,) = two_versions.bench("brighten", devices=["gpu"], shapes=SMALL, rounds=2)
+    (record,) = two_versions.bench("brighten", devices="gpu", shapes=SMALL, rounds=2)
     assert record.status == "no_device" and "['gpu']" in (record.reason or "")
 
 
