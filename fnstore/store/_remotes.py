@@ -420,7 +420,8 @@ class RemotesMixin(_ReadMixin):
             new = _merge.units_of(repo, _merge.tree_of(repo, theirs))
             self._move_branch(pygit2.Oid(hex=theirs), ours, f"Fast-forward to {remote}")
             self._clear_pending(remote)
-            return self._result(remote, "fast-forward", theirs, _merge.changed_units(old, new), {})
+            changed = _merge.changed_units(old, new)
+            return self._result(remote, "fast-forward", theirs, changed, {}, units=new)
         base_id = repo.merge_base(ours, theirs)
         plan = _merge.plan_merge(
             repo,
@@ -503,9 +504,12 @@ class RemotesMixin(_ReadMixin):
         commit: str,
         incoming: list[str],
         renamed: dict[str, str],
+        *,
+        units: dict[str, _merge.Entry] | None = None,
     ) -> PullResult:
         """Build a pull result naming the incoming modules, and those fnstore cannot read."""
-        units = _merge.units_of(self._repo, _merge.tree_of(self._repo, commit))
+        if units is None:
+            units = _merge.units_of(self._repo, _merge.tree_of(self._repo, commit))
         modules: list[str] = []
         broken: dict[str, str] = {}
         for path in incoming:
