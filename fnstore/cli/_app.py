@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import traceback
 from contextlib import contextmanager
@@ -188,10 +189,30 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# The lower layers word their hints for Python callers ("list them with
+# store.functions()"); at the command line the same hint is a verb.
+_VERB_HINTS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"fnstore\.open_store\([^)]*\)"), "`fnstore init`"),
+    (re.compile(r"store\.functions\(\)"), "`fnstore ls`"),
+    (re.compile(r"store\.history\('([^']*)'\)"), r"`fnstore log \1`"),
+    (re.compile(r"store\.history\(name\)"), "`fnstore log NAME`"),
+    (re.compile(r"store\.tags\(\)"), "`fnstore tag list`"),
+    (re.compile(r"store\.save\(code\)"), "`fnstore save FILE`"),
+    (re.compile(r"store\.remove_remote\('([^']*)'\)"), r"`fnstore remote rm \1`"),
+]
+
+
+def cli_hints(message: str) -> str:
+    """Reword a message's Python-API hints as the verbs that do the same."""
+    for pattern, verb in _VERB_HINTS:
+        message = pattern.sub(verb, message)
+    return message
+
+
 def _report(exc: FnStoreError, *, debug: bool) -> None:
     if debug:
         typer.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
-    message = _one_line(str(exc)) or type(exc).__name__
+    message = cli_hints(_one_line(str(exc))) or type(exc).__name__
     # Plain typer.echo, not rich: rich would wrap the line and read [..] as markup.
     typer.echo(f"error: {message}", err=True)
 

@@ -107,11 +107,14 @@ def _version_json(v: FunctionVersion) -> dict[str, Any]:
     }
 
 
-def _report_save(result: SaveResult, verb: str) -> None:
+def _report_save(result: SaveResult, what: str) -> None:
+    """Say what a save-like operation committed, one line per module."""
     console = ui()
     if not result.changed:
         names = ", ".join(sorted({v.module for v in result.versions})) or "the store"
-        console.print(f"No change: {names} already holds this code; nothing was committed.")
+        console.print(
+            f"No change: {names} already holds this code; nothing was committed.", markup=False
+        )
         return
     modules: dict[str, int] = {}
     for v in result.versions:
@@ -119,8 +122,9 @@ def _report_save(result: SaveResult, verb: str) -> None:
     for module, version in modules.items():
         functions = ", ".join(v.name for v in result.versions if v.module == module)
         console.print(
-            f"{verb} module [bold]{module}[/bold] version {version} "
-            f"({functions}) in commit {_short(result.commit)}"
+            f"{what}: {functions} (module {module}) is now version {version}, "
+            f"commit {_short(result.commit)}",
+            markup=False,
         )
 
 
@@ -401,7 +405,7 @@ def rollback(
     """Make an old version current again, as a new version (history is kept)."""
     store = open_cli_store(empty_ok=False)
     result = store.rollback(name, _parse_version(version), message=message, author=author)
-    _report_save(result, "Rolled back: saved")
+    _report_save(result, f"Rolled back to {version}")
 
 
 @app.command("rm", rich_help_panel=HISTORY)
@@ -440,7 +444,7 @@ def rename(
     """Rename a function (a commit; its history stays reachable)."""
     store = open_cli_store(empty_ok=False)
     result = store.rename(old, new_name, message=message, author=author)
-    _report_save(result, f"Renamed {old} -> {new_name}: saved")
+    _report_save(result, f"Renamed {old} to {new_name}")
 
 
 tag_app = typer.Typer(

@@ -427,3 +427,22 @@ def test_os_errors_are_one_line_too(
     assert "drafts" in _one_error_line(result.stderr)
     debug = invoke("--debug", "edit", "blur")
     assert "Traceback" in debug.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (("show", "nope"), "`fnstore ls`"),
+        (("log", "nope"), "`fnstore ls`"),
+        (("rollback", "blur", "9"), "`fnstore log blur`"),
+        (("ls", "--rev", "nope"), "`fnstore tag list`"),
+    ],
+)
+def test_errors_name_the_verb_that_helps(
+    invoke: Invoke, saved: Path, args: tuple[str, ...], hint: str
+) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 1
+    line = _one_error_line(result.stderr)
+    assert hint in line
+    assert "store." not in line
