@@ -10,6 +10,7 @@ package loads none of them.
   :func:`memory_type_of` reads what a function declares
 - :func:`convert` (zero-copy through DLPack where both sides allow)
 - :func:`require`, :func:`devices`, :func:`gpu_available`, :func:`synchronize`
+- :func:`prepare_imports` before running code that imports the libraries itself
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fnstore.memory._backends import (
     devices,
     free_memory_pool,
     gpu_available,
+    prepare_imports,
     require,
     synchronize,
 )
@@ -56,6 +58,7 @@ __all__ = [
     "memory_type_of",
     "memory_types",
     "numpy",
+    "prepare_imports",
     "pyclesperanto",
     "require",
     "synchronize",

@@ -33,6 +33,7 @@ from fnstore.errors import BackendUnavailableError, FnStoreError, MissingDepende
 from fnstore.memory._types import MemoryType, as_memory_type
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from types import ModuleType
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "is_out_of_memory",
     "module_for",
     "parse_device",
+    "prepare_imports",
     "require",
     "synchronize",
 ]
@@ -108,19 +110,52 @@ def require(package: str, *, extra: str | None = None) -> ModuleType:
     if module is not None:
         return module
     top = package.partition(".")[0]
-    if top == "pyclesperanto" and "pyclesperanto" not in sys.modules:
-        if "tensorflow" in sys.modules and _pocl_present():
-            raise BackendUnavailableError(
-                "pyclesperanto cannot be imported after tensorflow when the pocl OpenCL "
-                "driver is installed: the process would crash. Import pyclesperanto (or "
-                "convert to it) before tensorflow, or run pyclesperanto in its own process"
-            )
-    elif top == "tensorflow" and "tensorflow" not in sys.modules and _installed("pyclesperanto"):
-        # Safe order first (see the module docstring); a broken pyclesperanto must
-        # not stop tensorflow from loading, so its errors are left for later.
+    if top == "pyclesperanto":
+        _refuse_cle_after_tensorflow()
+    elif top == "tensorflow" and "tensorflow" not in sys.modules:
+        _load_pyclesperanto_first()  # the safe order (see the module docstring)
+    return _import(package, extra)
+
+
+def _refuse_cle_after_tensorflow() -> None:
+    if "pyclesperanto" not in sys.modules and "tensorflow" in sys.modules and _pocl_present():
+        raise BackendUnavailableError(
+            "pyclesperanto cannot be imported after tensorflow when the pocl OpenCL "
+            "driver is installed: the process would crash. Import pyclesperanto (or "
+            "convert to it) before tensorflow, or run pyclesperanto in its own process"
+        )
+
+
+def prepare_imports(modules: Iterable[str]) -> None:
+    """Make it safe for code about to run to import ``modules`` itself.
+
+    Code that a user saved imports tensorflow or pyclesperanto with a plain
+    ``import``, which :func:`require` never sees.  Call this first with the
+    modules the code imports (a manifest's ``imports``): it loads
+    pyclesperanto ahead of tensorflow, and refuses code that would load
+    pyclesperanto after tensorflow under pocl, instead of letting it crash
+    the process.  Missing packages are left for the code's own import to
+    report.
+
+    Raises
+    ------
+    BackendUnavailableError
+        If the code imports pyclesperanto, tensorflow is already loaded and
+        pocl is installed.
+    """
+    tops = {name.partition(".")[0] for name in modules}
+    if "pyclesperanto" in tops and _installed("pyclesperanto"):
+        _refuse_cle_after_tensorflow()
+    if "tensorflow" in tops and "tensorflow" not in sys.modules:
+        _load_pyclesperanto_first()
+
+
+def _load_pyclesperanto_first() -> None:
+    if "pyclesperanto" not in sys.modules and _installed("pyclesperanto"):
+        # A broken pyclesperanto must not stop tensorflow from loading: its own
+        # errors are reported when it is asked for.
         with contextlib.suppress(Exception):
             importlib.import_module("pyclesperanto")
-    return _import(package, extra)
 
 
 def module_for(mt: MemoryType | str) -> ModuleType:

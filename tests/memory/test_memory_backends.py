@@ -193,17 +193,23 @@ def test_pyclesperanto_after_tensorflow_is_refused_not_a_crash() -> None:
         """
         import numpy as np
         import tensorflow
-        from fnstore.memory import convert
+        from fnstore.memory import convert, prepare_imports
         from fnstore.errors import BackendUnavailableError
         try:
             convert(np.zeros(3, np.float32), "pyclesperanto")
         except BackendUnavailableError as exc:
             print("refused:", exc)
+        try:
+            prepare_imports(["numpy", "pyclesperanto.operations"])
+        except BackendUnavailableError:
+            print("prepare_imports refused too")
+        prepare_imports(["numpy", "tensorflow"])  # nothing to do
         """
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "refused:" in result.stdout
     assert "before tensorflow" in result.stdout
+    assert "prepare_imports refused too" in result.stdout
 
 
 @pytest.mark.slow
@@ -223,3 +229,24 @@ def test_tensorflow_first_through_fnstore_keeps_pyclesperanto_usable() -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "sum 15.0" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not (installed("tensorflow") and installed("pyclesperanto")),
+    reason='needs tensorflow and pyclesperanto: pip install "fnstore[tensorflow,cle]"',
+)
+def test_prepare_imports_makes_plain_imports_safe() -> None:
+    # What saved user code does: plain imports, tensorflow first.
+    result = run_python(
+        """
+        from fnstore.memory import prepare_imports
+        prepare_imports(["tensorflow", "numpy", "pyclesperanto"])
+        import tensorflow as tf
+        import pyclesperanto as cle
+        import numpy as np
+        print("sum", float(np.asarray(cle.pull(cle.push(np.ones(4, np.float32)))).sum()))
+        """
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "sum 4.0" in result.stdout
