@@ -27,9 +27,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "sync"))
-from _lab import GitDaemon  # noqa: E402
+from _lab import GitDaemon
 
-from fnstore.store import open_store  # noqa: E402
+from fnstore.store import open_store
 
 N_FUNCTIONS = 1000
 ROUNDS = 5

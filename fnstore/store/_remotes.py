@@ -1,55 +1,40 @@
-"""Remotes, fetch, push and pull for the store: how a lab shares one repository.
+"""Remotes, fetch and push for the store: how a lab shares one repository.
 
 :class:`RemotesMixin` gives :class:`~fnstore.store.FunctionStore` its sync
-verbs.  A remote is an ordinary git remote in the repository's config, with
-two fetch refspecs: the remote's branches go to ``refs/remotes/<name>/*`` and
-its notes (benchmark records) to ``refs/fnstore/remote-notes/<name>/*``, so
-plain ``git fetch`` in the store does the same thing.
+verbs (pull and conflict resolution come from its base,
+:class:`~fnstore.store._pull._PullMixin`).  A remote is an ordinary git
+remote in the repository's config, with two fetch refspecs: the remote's
+branches go to ``refs/remotes/<name>/*`` and its notes (benchmark records) to
+``refs/fnstore/remote-notes/<name>/*``, so plain ``git fetch`` in the store
+does the same thing.
 
+- ``fetch`` goes through libgit2 (:mod:`fnstore.store._transport` answers its
+  questions), except a large fetch from a path on this machine, which copies
+  object files (:mod:`fnstore.store._localcopy`).
 - ``push`` sends the branch and every ``refs/notes/*`` without force: if the
   remote moved, the server refuses and we say "pull first".
-- ``pull`` fetches, merges the notes (union), then fast-forwards or merges
-  the branch one function module at a time (:mod:`fnstore.store._merge`).
-  When both sides changed a module, nothing local changes: the conflicts are
-  kept in ``<repo>/fnstore/pending.json`` plus the ref
-  ``refs/fnstore/pending/<remote>`` until each is resolved with
-  :meth:`RemotesMixin.resolve_conflict`; then the merge commit is made.
 
-Network work happens outside the store lock (a slow server must not block
-saves); every local ref update happens under it, compare-and-swap.
+Network work happens outside the store lock: a slow server must not block
+saves.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pygit2
 
 from fnstore.errors import (
-    ConflictError,
-    FnStoreError,
     InvalidNameError,
     PushRejectedError,
     RemoteExistsError,
     RemoteNotFoundError,
-    StoreError,
     SyncError,
 )
-from fnstore.store import _merge
-from fnstore.store._core import AuthorLike, _signature
 from fnstore.store._localcopy import copy_fetch, local_path
-from fnstore.store._read import _ReadMixin
-from fnstore.store._sync_types import (
-    FetchResult,
-    PendingMerge,
-    PullResult,
-    PullStatus,
-    PushResult,
-)
+from fnstore.store._pull import _REMOTE_NOTES, _PullMixin
+from fnstore.store._sync_types import FetchResult, PushResult
 from fnstore.store._transport import (
     ProgressCallback,
     SyncCallbacks,
@@ -58,17 +43,9 @@ from fnstore.store._transport import (
     translate_error,
 )
 
-if TYPE_CHECKING:
-    from fnstore.manifest import Author
-    from fnstore.store._merge import Choice, Conflict
-
 __all__ = ["RemotesMixin"]
 
 _REMOTE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*\Z")
-_REMOTE_NOTES = "refs/fnstore/remote-notes"
-_PENDING_REF = "refs/fnstore/pending"
-_PENDING_FILE = "pending.json"
-_CHOICES = ("mine", "theirs", "both")
 # What libgit2 and git servers say when a push is not a fast-forward or lost a race.
 _REJECTED = (
     "non-fast-forward",
@@ -114,7 +91,7 @@ def _normalise_url(url: str) -> str:
     return str(Path(url).expanduser().resolve())  # a local path, made absolute
 
 
-class RemotesMixin(_ReadMixin):
+class RemotesMixin(_PullMixin):
     """Lab sync operations of :class:`FunctionStore`."""
 
     # -- remotes -------------------------------------------------------------
@@ -281,299 +258,3 @@ class RemotesMixin(_ReadMixin):
             f"{remote!r} has changes you do not have yet ({why}): pull first "
             f"(`fnstore pull {remote}`), then push again; nothing was lost"
         )
-
-    # -- pull and conflicts -------------------------------------------------
-
-    def pull(
-        self,
-        remote: str = "origin",
-        *,
-        progress: ProgressCallback | None = None,
-        author: AuthorLike | None = None,
-    ) -> PullResult:
-        """Fetch a remote and merge its work into the local branch, module by module.
-
-        Modules changed on one side only merge by themselves; a module changed
-        on both sides is a conflict: the local branch stays as it was and the
-        result lists the conflicts (resolve each with :meth:`resolve_conflict`).
-
-        Parameters
-        ----------
-        remote
-            The remote's name.
-        progress
-            Called with a :class:`TransferProgress` while fetching.
-        author
-            Who signs the merge commit (default: git's user.name/user.email).
-
-        Raises
-        ------
-        ConflictError
-            A pull from another remote is still waiting for resolutions.
-        RemoteNotFoundError, RemoteUnreachableError, AuthenticationError
-            As for :meth:`fetch`.
-        """
-        pending = self._pending()
-        if pending is not None and pending.remote != remote:
-            raise ConflictError(
-                f"the pull from {pending.remote!r} still has conflicts: resolve them "
-                "(`fnstore resolve NAME mine|theirs|both`) or abandon it (`fnstore pull --abort`) "
-                "before pulling from another remote"
-            )
-        fetched = self.fetch(remote, progress=progress)
-        with self._locked():
-            notes = self._merge_notes(remote, author)
-            if fetched.commit is None:
-                return PullResult(remote, "up-to-date", self.head, notes=notes)
-            choices = pending.choices if pending and pending.theirs == fetched.commit else {}
-            result = self._integrate(remote, fetched.commit, choices, author)
-        return PullResult(**{**result.__dict__, "notes": notes})
-
-    def conflicts(self) -> list[Conflict]:
-        """Return the conflicts of the pending pull still awaiting a choice ([] if none)."""
-        pending = self._pending()
-        return pending.open_conflicts() if pending is not None else []
-
-    def resolve_conflict(
-        self, name: str, choice: Choice, *, author: AuthorLike | None = None
-    ) -> PullResult:
-        """Settle one conflict of the pending pull; the last one completes the merge.
-
-        Parameters
-        ----------
-        name
-            A function (or module) name listed among the conflicts.  The
-            choice applies to the whole module holding it.
-        choice
-            ``"mine"`` keeps the local version, ``"theirs"`` takes the
-            remote's, ``"both"`` keeps the local one and adds the remote's
-            as module ``<module>_theirs`` with its functions renamed
-            ``<name>_theirs`` (the result's ``renamed`` says so).
-        author
-            Who signs the merge commit.
-
-        Raises
-        ------
-        ConflictError
-            No pull is pending, the name is not among its conflicts, or the
-            choice is not one of mine, theirs, both.
-        """
-        if choice not in _CHOICES:
-            raise ConflictError(f"choose 'mine', 'theirs' or 'both', not {choice!r}")
-        with self._locked():
-            pending = self._pending()
-            if pending is None:
-                raise ConflictError("no pull is waiting for a resolution: nothing to resolve")
-            unit = pending.unit_of(name)
-            reasons = {c.reason for c in pending.conflicts if pending.units[c.module] == unit}
-            if choice == "theirs" and any(r.startswith(_merge.CLASH) for r in reasons):
-                raise ConflictError(
-                    f"{name!r}: the remote's module would reuse a function name a local module "
-                    "defines; choose 'mine' (skip theirs) or 'both' (keep theirs renamed)"
-                )
-            pending.choices[unit] = choice
-            if pending.open_conflicts():
-                self._save_pending(pending)
-                return PullResult(
-                    pending.remote, "conflicts", self.head, conflicts=pending.open_conflicts()
-                )
-            return self._integrate(pending.remote, pending.theirs, pending.choices, author)
-
-    def abort_pull(self) -> None:
-        """Forget the pending pull: the local branch was never changed by it."""
-        with self._locked():
-            pending = self._pending()
-            if pending is None:
-                raise ConflictError("no pull is waiting for a resolution: nothing to abort")
-            self._clear_pending(pending.remote)
-
-    # -- internals ----------------------------------------------------------
-
-    def _pending(self) -> PendingMerge | None:
-        return PendingMerge.load(self._state_path(_PENDING_FILE))
-
-    def _save_pending(self, pending: PendingMerge) -> None:
-        self._repo.references.create(
-            f"{_PENDING_REF}/{pending.remote}", pygit2.Oid(hex=pending.theirs), force=True
-        )
-        self._write_state(_PENDING_FILE, pending.to_bytes())
-
-    def _clear_pending(self, remote: str) -> None:
-        self._state_path(_PENDING_FILE).unlink(missing_ok=True)
-        ref = f"{_PENDING_REF}/{remote}"
-        if ref in self._repo.references:
-            self._repo.references.delete(ref)
-
-    def _integrate(
-        self, remote: str, theirs: str, choices: dict[str, Choice], author: AuthorLike | None
-    ) -> PullResult:
-        """Bring commit ``theirs`` into the branch (lock held): ff, merge or conflicts."""
-        repo = self._repo
-        ours = self.head
-        message = f"Merge {remote}/{self.branch}"
-        if ours is not None and (ours == theirs or repo.descendant_of(ours, theirs)):
-            self._clear_pending(remote)
-            return PullResult(remote, "up-to-date", ours)
-        if ours is None or repo.descendant_of(theirs, ours):
-            # Fast-forward: the incoming modules are those whose tree differs.
-            old = _merge.units_of(repo, _merge.tree_of(repo, ours) if ours else None)
-            new = _merge.units_of(repo, _merge.tree_of(repo, theirs))
-            self._move_branch(pygit2.Oid(hex=theirs), ours, f"Fast-forward to {remote}")
-            self._clear_pending(remote)
-            changed = _merge.changed_units(old, new)
-            return self._result(remote, "fast-forward", theirs, changed, {}, units=new)
-        base_id = repo.merge_base(ours, theirs)
-        plan = _merge.plan_merge(
-            repo,
-            _merge.tree_of(repo, base_id) if base_id is not None else None,
-            _merge.tree_of(repo, ours),
-            _merge.tree_of(repo, theirs),
-            choices,
-            self._unit_names,
-        )
-        if plan.conflicts:
-            pending = PendingMerge(
-                remote,
-                theirs,
-                _merge.conflicts_of(repo, plan, self._unit_names),
-                dict(choices),
-                {p.split("/", 1)[-1]: p for p in plan.conflicts},
-            )
-            self._save_pending(pending)
-            return PullResult(remote, "conflicts", ours, conflicts=pending.open_conflicts())
-        from fnstore.manifest import Author
-
-        when = datetime.now().astimezone()
-        who = self._author(author)
-        renamed = self._keep_both(plan, theirs, Author(name=who[0], email=who[1]))
-        lines = [f"{message}: {len(plan.incoming)} module(s) from the lab"]
-        lines += [f"  {p.split('/', 1)[-1]}" for p in plan.incoming]
-        lines += [f"  kept theirs as {new}" for new in renamed.values()]
-        try:
-            tree = _merge.write_tree(repo, plan.units)
-            sig = _signature(who, when)
-            commit = repo.create_commit(
-                None,
-                sig,
-                sig,
-                "\n".join(lines) + "\n",
-                tree,
-                [pygit2.Oid(hex=ours), pygit2.Oid(hex=theirs)],
-            )
-        except pygit2.GitError as exc:
-            raise StoreError(f"git could not write the merge into {self.path}: {exc}") from exc
-        self._move_branch(commit, ours, message)
-        self._clear_pending(remote)
-        return self._result(remote, "merged", str(commit), plan.incoming, renamed)
-
-    def _keep_both(self, plan: _merge.MergePlan, theirs: str, author: Author) -> dict[str, str]:
-        """Add the remote's side of each ``both`` choice under new names."""
-        renamed: dict[str, str] = {}
-        if not plan.both:
-            return renamed
-        names = {n for e in plan.units.values() for n in self._unit_names(e)}
-        for path, entry in plan.both.items():
-            module = path.split("/", 1)[-1]
-            taken = {p.split("/", 1)[-1] for p, e in plan.units.items() if e is not None}
-            try:
-                new, new_entry, renames = _merge.theirs_copy(
-                    self._repo, entry, module, taken, names, commit=theirs, author=author
-                )
-            except (FnStoreError, ValueError, KeyError) as exc:
-                raise ConflictError(
-                    f"cannot keep both versions of {module!r}: the remote's cannot be read "
-                    f"({exc}); choose 'mine' or 'theirs' instead"
-                ) from exc
-            plan.units[f"{_merge.FUNCTIONS}/{new}"] = new_entry
-            plan.incoming.append(f"{_merge.FUNCTIONS}/{new}")
-            names.update(renames.values())
-            renamed.update(renames)
-            renamed.setdefault(module, new)
-        return renamed
-
-    def _unit_names(self, entry: _merge.Entry) -> list[str]:
-        """Return a unit's function names, as the store reads them (stale manifests too)."""
-        if entry is None or entry[1] != pygit2.GIT_FILEMODE_TREE:
-            return []
-        return list(self._names_in(_merge.tree_of(self._repo, entry[0])))
-
-    def _result(
-        self,
-        remote: str,
-        status: PullStatus,
-        commit: str,
-        incoming: list[str],
-        renamed: dict[str, str],
-        *,
-        units: dict[str, _merge.Entry] | None = None,
-    ) -> PullResult:
-        """Build a pull result naming the incoming modules, and those fnstore cannot read."""
-        if units is None:
-            units = _merge.units_of(self._repo, _merge.tree_of(self._repo, commit))
-        modules: list[str] = []
-        broken: dict[str, str] = {}
-        for path in incoming:
-            if not path.startswith(_merge.FUNCTIONS + "/"):
-                continue
-            module = path.split("/", 1)[1]
-            modules.append(module)
-            entry = units.get(path)
-            if entry is not None and not self._readable(entry, module):
-                try:
-                    # The store's own reading: a missing or stale manifest (plain-git
-                    # edit) is re-derived from the code; only what it cannot read is broken.
-                    self._manifest_at(commit, module)
-                except FnStoreError as exc:
-                    broken[module] = str(exc)
-        return PullResult(remote, status, commit, modules, broken=broken, renamed=renamed)
-
-    def _readable(self, entry: tuple[str, int], module: str) -> bool:
-        """Whether a module's manifest is fnstore's own, for its code (the common case).
-
-        A cheap check (JSON and ids, no schema validation) so that pulling a
-        thousand modules costs little; anything else goes to the store's
-        full reading, which re-derives stale manifests and names broken ones.
-        """
-        if entry[1] != pygit2.GIT_FILEMODE_TREE:
-            return False
-        tree = _merge.tree_of(self._repo, entry[0])
-        if "source.py" not in tree or "manifest.json" not in tree:
-            return False
-        source_id = str(tree["source.py"].id)  # the id only: the code is not read
-        try:
-            doc = json.loads(_merge.blob_of(self._repo, tree["manifest.json"].id))
-        except ValueError:
-            return False
-        return (
-            isinstance(doc, dict)
-            and doc.get("content_id") == source_id
-            and doc.get("module") == module
-            and isinstance(doc.get("functions"), list)
-        )
-
-    def _merge_notes(self, remote: str, author: AuthorLike | None) -> list[str]:
-        """Merge every fetched notes ref into the local one (lock held): a union."""
-        repo = self._repo
-        prefix = f"{_REMOTE_NOTES}/{remote}/"
-        updated: list[str] = []
-        for name in sorted(r for r in repo.references if r.startswith(prefix)):
-            local = "refs/notes/" + name[len(prefix) :]
-            theirs = repo.references[name].target
-            ref = repo.references.get(local)
-            if ref is None:
-                repo.references.create(local, theirs)
-            elif ref.target == theirs or repo.descendant_of(ref.target, theirs):
-                continue
-            elif repo.descendant_of(theirs, ref.target):
-                ref.set_target(theirs, f"notes: fast-forward to {remote}")
-            else:
-                sig = _signature(self._author(author), datetime.now().astimezone())
-                tree = _merge.merge_notes_trees(
-                    repo, _merge.tree_of(repo, ref.target), _merge.tree_of(repo, theirs)
-                )
-                commit = repo.create_commit(
-                    None, sig, sig, f"Merge notes from {remote}\n", tree, [ref.target, theirs]
-                )
-                ref.set_target(commit, f"notes: merge {remote}")
-            updated.append(local)
-        return updated
