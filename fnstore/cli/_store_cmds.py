@@ -14,6 +14,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -78,7 +79,13 @@ def _when(version: FunctionVersion) -> str:
     return version.time.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def _memory_types(manifest: Manifest, function: str | None = None) -> str:
+def _local(iso: str) -> str:
+    # Tables show local time, like `git log`; --json keeps the saved offset.
+    return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _memory_types(manifest: Manifest, function: str | None = None) -> list[str]:
+    """Input and output memory types of one function (or all), in order, once each."""
     seen: list[str] = []
     for info in manifest.functions:
         if function is not None and info.name != function:
@@ -86,7 +93,7 @@ def _memory_types(manifest: Manifest, function: str | None = None) -> str:
         for mt in (str(info.input_memory_type), str(info.output_memory_type)):
             if mt not in seen:
                 seen.append(mt)
-    return ", ".join(seen)
+    return seen
 
 
 def _name(version: FunctionVersion) -> str:
@@ -263,7 +270,7 @@ def list_functions(
                     "name": info.name,
                     "module": manifest.module,
                     "version": manifest.version,
-                    "memory_types": _memory_types(manifest, info.name).split(", "),
+                    "memory_types": _memory_types(manifest, info.name),
                     "author": manifest.author.name,
                     "date": manifest.created.isoformat(),
                     "available": not missing,
@@ -277,7 +284,9 @@ def list_functions(
     console = ui()
     if not rows and not broken:
         console.print(
-            "No functions yet: write one with `fnstore new FILE`, then `fnstore save FILE`."
+            "No function can run here: `fnstore ls` lists them all, with what each needs."
+            if available and scan.manifests
+            else "No functions yet: write one with `fnstore new FILE`, then `fnstore save FILE`."
         )
         return
     console.print(
@@ -290,7 +299,7 @@ def list_functions(
                     r["version"],
                     ", ".join(r["memory_types"]),
                     r["author"],
-                    r["date"][:16].replace("T", " "),
+                    _local(r["date"]),
                     "yes" if r["available"] else "no: needs " + ", ".join(r["missing"]),
                 ]
                 for r in rows
@@ -332,7 +341,7 @@ def show(
         ["author", v.author],
         ["date", _when(v)],
         ["message", v.message],
-        ["memory types", _memory_types(m, v.name)],
+        ["memory types", ", ".join(_memory_types(m, v.name))],
     ]
     if info is not None:
         params = ", ".join(p.name for p in info.parameters)

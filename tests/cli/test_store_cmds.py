@@ -446,3 +446,15 @@ def test_errors_name_the_verb_that_helps(
     line = _one_error_line(result.stderr)
     assert hint in line
     assert "store." not in line
+
+
+def test_ls_available_when_nothing_can_run(invoke: Invoke, tmp_path: Path) -> None:
+    needs = write(
+        tmp_path / "exotic.py",
+        "import not_installed_anywhere_xyz\nfrom fnstore import numpy\n\n\n"
+        "@numpy\ndef exotic(image):\n    return image\n",
+    )
+    assert invoke("save", needs, "-m", "exotic").exit_code == 0
+    result = invoke("ls", "--available")
+    assert result.exit_code == 0
+    assert "No function can run here" in result.stdout
