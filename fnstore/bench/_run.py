@@ -270,6 +270,9 @@ def _bench_one(
         message = f"{type(exc).__name__}: {exc}".strip()
         if len(message) > 300:
             message = message[:297] + "..."
+        if stack.array.dtype.kind in "ui" and stack.dtype.lower() in message.lower():
+            # torch and tensorflow support few operations on unsigned integers
+            message += " (try a float dtype: --dtype float32)"
         return record(stack, device, status="skipped", reason=f"raised {message}")
     finally:
         backend.done(device)

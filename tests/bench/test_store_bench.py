@@ -296,3 +296,17 @@ def test_torch_on_the_gpu_is_timed_with_cuda_events(store: FunctionStore) -> Non
     records = store.bench("scale", devices=["gpu"], shapes=[(4, 256, 256)], dtype="float32")
     assert records and all(r.ok and r.timer == "cuda-event" for r in records)
     assert records[0].device == "cuda:0" and records[0].machine.gpus
+
+
+def test_a_dtype_error_suggests_a_float_dtype(store: FunctionStore) -> None:
+    store.save(
+        "from fnstore import numpy\n\n@numpy\ndef picky(image):\n"
+        "    raise TypeError(f'not implemented for {image.dtype}')\n",
+        message="floats only",
+    )
+    (record,) = store.bench("picky", shapes=SMALL, rounds=2)
+    assert record.reason == (
+        "raised TypeError: not implemented for uint16 (try a float dtype: --dtype float32)"
+    )
+    (as_float,) = store.bench("picky", shapes=SMALL, dtype="float32", rounds=2)
+    assert as_float.reason == "raised TypeError: not implemented for float32"
