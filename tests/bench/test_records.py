@@ -72,3 +72,13 @@ def test_an_empty_note_has_no_records() -> None:
 def test_broken_notes_raise_bench_errors(text: str) -> None:
     with pytest.raises(BenchError):
         records_from_json(text)
+
+
+def test_the_committed_json_schema_is_current() -> None:
+    from fnstore.bench import schema
+
+    assert schema.SCHEMA_PATH.read_text(encoding="utf-8") == schema.render(), (
+        "run `python -m fnstore.bench.schema` and commit schemas/bench-record.schema.json"
+    )
+    schema_id = str(schema.record_schema()["$id"])
+    assert schema_id.endswith(f"bench-record-v{SCHEMA_VERSION}.json")
