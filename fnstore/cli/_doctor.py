@@ -53,9 +53,18 @@ _EXTRAS: dict[str, str | None] = {
 _PROBE_ORDER = ["numpy", "cupy", "pyclesperanto", "torch", "jax", "tensorflow"]
 
 
+# Importable wherever fnstore runs: fnstore itself, and OpenHCS's decorator
+# module, for which fnstore provides a stand-in.  The registry decides
+# availability by the same rule (fnstore.registry._metadata), so that
+# `fnstore ls` and the registry agree on what can run here.
+_PROVIDED = frozenset({"fnstore", "openhcs", "__future__"})
+
+
 @cache
 def installed(package: str) -> bool:
     """Whether a top-level package can be imported here (it is not imported)."""
+    if package in _PROVIDED or package in sys.stdlib_module_names:
+        return True
     try:
         return importlib.util.find_spec(package) is not None
     except (ImportError, ValueError):

@@ -458,3 +458,20 @@ def test_ls_available_when_nothing_can_run(invoke: Invoke, tmp_path: Path) -> No
     result = invoke("ls", "--available")
     assert result.exit_code == 0
     assert "No function can run here" in result.stdout
+
+
+def test_ls_counts_openhcs_code_as_runnable_like_the_registry(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    # OpenHCS-style code imports OpenHCS's decorators, which fnstore provides.
+    code = (
+        "from openhcs.core.memory.decorators import numpy\n\n\n"
+        "@numpy\ndef legacy(image):\n    return image\n"
+    )
+    assert invoke("save", write(tmp_path / "legacy.py", code), "-m", "old code").exit_code == 0
+    (entry,) = json.loads(invoke("ls", "--json").stdout)["functions"]
+    assert entry["available"] is True, entry
+
+    from fnstore.registry import Registry
+
+    assert Registry.load().info("legacy").available
