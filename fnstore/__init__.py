@@ -50,6 +50,8 @@ _LAZY: dict[str, str] = {
     "register_function": "fnstore.registry",
     "MigrationReport": "fnstore.migrate",
     "migrate_directory": "fnstore.migrate",
+    "BenchRecord": "fnstore.bench",
+    "Comparison": "fnstore.bench",
 }
 
 __all__ = sorted([*_error_names, *_LAZY, "__version__"])  # noqa: PLE0605
@@ -69,6 +71,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # let type checkers and IDEs see the lazy names
+    from fnstore.bench import BenchRecord, Comparison
     from fnstore.manifest import Manifest
     from fnstore.memory import (
         MemoryType,
