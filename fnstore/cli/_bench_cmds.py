@@ -38,7 +38,8 @@ bench_app = typer.Typer(
     help="Time versions on every CPU and GPU device here; compare and plot them.\n\n"
     "[bold]fnstore bench blur@7[/bold] times version 7; "
     "[bold]fnstore bench compare blur@6 blur@7[/bold] says whether 7 is faster; "
-    "[bold]fnstore bench plot blur[/bold] draws runtime across versions.",
+    "[bold]fnstore bench plot blur[/bold] draws runtime across versions. "
+    "[bold]fnstore bench REF[/bold] is short for [bold]fnstore bench run REF[/bold].",
     no_args_is_help=True,
     rich_markup_mode="rich",
 )
