@@ -5,13 +5,12 @@ from __future__ import annotations
 import importlib.util
 import json
 import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tests.cli.conftest import git
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     import pytest
 
     from tests.cli.conftest import Invoke
@@ -81,3 +80,12 @@ def test_demo_refuses_a_home_that_holds_a_store(invoke: Invoke, tmp_path: Path) 
     (line,) = result.stderr.splitlines()
     assert "already holds a store" in line
     assert git(home / "data" / "functions.git", "rev-parse", "--all") == head
+
+
+def test_readme_quick_start_runs_the_demo_first() -> None:
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    first_block = readme.split("```sh\n", 1)[1].split("```", 1)[0]
+    assert first_block.splitlines()[0] == "scripts/demo"
+    script = (root / "scripts" / "demo").read_text()
+    assert script.rstrip().splitlines()[-1].startswith("exec .venv/bin/fnstore demo")
