@@ -30,8 +30,8 @@ The rules
   on top of the branch as it is when the last conflict is resolved.
 - **Choices.** ``mine`` keeps the local module, ``theirs`` takes the
   remote's, ``both`` keeps the local one and adds the remote's as module
-  ``<module>_theirs`` with its functions renamed ``<name>_theirs`` (the
-  lexical renaming is explained in :func:`fnstore.store._merge.rename_functions`).
+  ``<module>_theirs`` with its functions renamed ``<name>_theirs`` (by the
+  syntax tree and its scopes: see :mod:`fnstore.store._rename`).
 - **Never lost, never forced.** A merge is a real merge commit with both
   parents (a fast-forward when possible); pushes are never forced, and a
   push the remote refuses raises :class:`~fnstore.errors.PushRejectedError`

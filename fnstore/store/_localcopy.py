@@ -137,7 +137,12 @@ def copy_fetch(
     tips = [oid for oid in wanted.values() if oid not in repo]
     if not tips:
         return None
-    have = [str(repo.references[r].target) for r in repo.references if r.startswith("refs/heads/")]
+    # what we already hold (our branches, what earlier fetches brought) needs no copy
+    have = [
+        str(repo.references[r].target)
+        for r in repo.references
+        if r.startswith(("refs/heads/", "refs/remotes/"))
+    ]
     if _new_commits(remote, tips, have) < BULK_COMMITS:
         return None
     mine = Path(repo.path) / "objects"

@@ -14,15 +14,13 @@ already uses is a conflict too (two members both wrote a ``blur``).
 Resolving a conflict picks ``mine`` (the local unit), ``theirs`` (the
 remote's) or ``both``: the local module stays, and the remote's is kept as a
 new module ``<module>_theirs`` whose decorated functions are renamed with the
-same suffix (see :func:`rename_functions`).  Notes (benchmark records) are
+same suffix (see :mod:`fnstore.store._rename`).  Notes (benchmark records) are
 merged by :func:`merge_notes_trees` as a union.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import tokenize
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
@@ -30,6 +28,7 @@ from typing import TYPE_CHECKING, Literal
 import pygit2
 
 from fnstore.errors import FnStoreError
+from fnstore.store._rename import rename_functions
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -281,43 +280,6 @@ def write_tree(repo: pygit2.Repository, units: dict[str, Entry]) -> pygit2.Oid:
     if has_functions:
         top.insert(FUNCTIONS, functions.write(), pygit2.GIT_FILEMODE_TREE)
     return top.write()
-
-
-def rename_functions(source: str, renames: dict[str, str]) -> str:
-    """Rename functions in ``source`` by its tokens: definitions and references.
-
-    Why tokens and not a regex: a regex on ``def name(`` misses the calls a
-    module makes to its own functions, and a plain word match would also
-    rewrite strings, comments and attributes (``ndi.blur``).  The tokenizer
-    tells names from strings and comments; a name right after ``.`` (an
-    attribute) or right before ``=`` inside brackets (a keyword argument) is
-    left alone.  Renaming every other occurrence in the module consistently
-    keeps its meaning, unless the module uses the name for something else too,
-    which a single-module store function has no reason to.
-    """
-    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    lines = source.splitlines(keepends=True)
-    depth = 0
-    edits: list[tuple[int, int, int, str]] = []
-    for i, tok in enumerate(tokens):
-        if tok.type == tokenize.OP and tok.string in "([{":
-            depth += 1
-        elif tok.type == tokenize.OP and tok.string in ")]}":
-            depth -= 1
-        if tok.type != tokenize.NAME or tok.string not in renames:
-            continue
-        before = tokens[i - 1] if i else None
-        after = tokens[i + 1] if i + 1 < len(tokens) else None
-        if before is not None and before.type == tokenize.OP and before.string == ".":
-            continue
-        if depth and after is not None and after.type == tokenize.OP and after.string == "=":
-            continue
-        (row, col), (_, end) = tok.start, tok.end
-        edits.append((row, col, end, renames[tok.string]))
-    for row, col, end, new in reversed(edits):
-        line = lines[row - 1]
-        lines[row - 1] = line[:col] + new + line[end:]
-    return "".join(lines)
 
 
 def theirs_copy(

@@ -64,7 +64,8 @@ def test_silent_host_times_out(store, scheme, short_timeouts):
 
 def test_missing_repository_by_path(store, tmp_path):
     for url in (str(tmp_path / "nope.git"), f"file://{tmp_path / 'nope.git'}"):
-        store.remove_remote("lab") if "lab" in store.remotes() else None
+        if "lab" in store.remotes():
+            store.remove_remote("lab")
         for error in attempt_all(store, url):
             assert isinstance(error, RemoteUnreachableError)
             assert "no git repository" in str(error)
