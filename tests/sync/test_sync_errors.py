@@ -107,6 +107,28 @@ def test_ssh_key_from_home_dot_ssh(store, ssh_client, bare_remote, isolated_home
     assert store.push("lab").commit == store.head
 
 
+def test_ssh_key_from_the_agent(store, ssh_client, bare_remote, tmp_path, monkeypatch):
+    import os
+    import re
+    import signal
+    import subprocess
+
+    sock = tmp_path / "agent.sock"
+    started = subprocess.run(
+        ["ssh-agent", "-s", "-a", str(sock)], capture_output=True, text=True, check=True
+    )
+    pid = int(re.search(r"SSH_AGENT_PID=(\d+)", started.stdout).group(1))
+    try:
+        env = {**os.environ, "SSH_AUTH_SOCK": str(sock)}
+        subprocess.run(["ssh-add", "-q", str(ssh_client.key)], env=env, check=True)
+        monkeypatch.delenv("FNSTORE_SSH_KEY")
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
+        store.add_remote("lab", ssh_client.url(bare_remote.name))
+        assert store.push("lab").commit == store.head
+    finally:
+        os.kill(pid, signal.SIGTERM)
+
+
 def test_ssh_without_any_key(store, ssh_client, bare_remote, monkeypatch):
     monkeypatch.delenv("FNSTORE_SSH_KEY")
     for error in attempt_all(store, ssh_client.url(bare_remote.name)):
