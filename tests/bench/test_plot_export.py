@@ -7,6 +7,7 @@ import json
 import statistics
 import subprocess
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
@@ -16,8 +17,6 @@ from fnstore.bench import export_pytest_benchmark, plot_records, pytest_benchmar
 from fnstore.errors import BenchError
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from .conftest import MakeRecord
 
 needs_matplotlib = pytest.mark.skipif(
@@ -96,8 +95,11 @@ def test_export_has_pytest_benchmark_statistics(make_record: MakeRecord) -> None
 def test_pytest_benchmark_compare_reads_the_export(make_record: MakeRecord, tmp_path: Path) -> None:
     path = export_pytest_benchmark(_history(make_record), tmp_path / "blur.json")
     assert len(json.loads(path.read_text())["benchmarks"]) == 5
+    # the console script a user runs; `python -m pytest_benchmark` where it is not installed
+    script = Path(sys.executable).with_name("pytest-benchmark")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "pytest_benchmark"]
     out = subprocess.run(
-        [sys.executable, "-m", "pytest_benchmark", "compare", str(path), "--group-by=group"],
+        [*command, "compare", str(path), "--group-by=group"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
