@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    import pytest
 
     from tests.cli.conftest import Invoke
 
@@ -113,3 +116,27 @@ def test_help_imports_no_heavy_module() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = {m.split(".")[0] for m in json.loads(out.stdout.splitlines()[-1])}
     assert not loaded & {"pygit2", "numpy", "pydantic", "torch", "matplotlib", "PyQt6"}
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal, as a user's shell is."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_draws_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fnstore.cli._app import progress
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with progress("working", total=2) as advance:
+        advance("first")
+        advance("second", total=2)
+    assert "working: second" in terminal.getvalue()
+
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    with progress("working") as advance:
+        advance("first")
+    assert pipe.getvalue() == ""
