@@ -16,6 +16,7 @@ Every ref update here happens under the store lock, compare-and-swap
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -29,6 +30,8 @@ from fnstore.store._read import _ReadMixin
 from fnstore.store._sync_types import FetchResult, PendingMerge, PullResult, PullStatus
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from fnstore.manifest import Author
     from fnstore.store._merge import Choice, Conflict
     from fnstore.store._transport import ProgressCallback
@@ -87,11 +90,14 @@ class _PullMixin(_ReadMixin):
                 "before pulling from another remote"
             )
         fetched = self.fetch(remote, progress=progress)
-        with self._locked():
+        with self._locked(), self._git_errors("merging the pull"):
             notes = self._merge_notes(remote, author)
             if fetched.commit is None:
                 return PullResult(remote, "up-to-date", self.head, notes=notes)
-            choices = pending.choices if pending and pending.theirs == fetched.commit else {}
+            # read again under the lock: another process may have settled it
+            pending = self._pending()
+            same = pending is not None and pending.theirs == fetched.commit
+            choices = pending.choices if pending is not None and same else {}
             result = self._integrate(remote, fetched.commit, choices, author)
         return PullResult(**{**result.__dict__, "notes": notes})
 
@@ -126,7 +132,7 @@ class _PullMixin(_ReadMixin):
         """
         if choice not in _CHOICES:
             raise ConflictError(f"choose 'mine', 'theirs' or 'both', not {choice!r}")
-        with self._locked():
+        with self._locked(), self._git_errors("settling the conflict"):
             pending = self._pending()
             if pending is None:
                 raise ConflictError("no pull is waiting for a resolution: nothing to resolve")
@@ -147,13 +153,23 @@ class _PullMixin(_ReadMixin):
 
     def abort_pull(self) -> None:
         """Forget the pending pull: the local branch was never changed by it."""
-        with self._locked():
+        with self._locked(), self._git_errors("forgetting the pull"):
             pending = self._pending()
             if pending is None:
                 raise ConflictError("no pull is waiting for a resolution: nothing to abort")
             self._clear_pending(pending.remote)
 
     # -- internals ----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _git_errors(self, action: str) -> Iterator[None]:
+        """Translate a libgit2 failure while changing local refs into a StoreError."""
+        try:
+            yield
+        except pygit2.GitError as exc:
+            raise StoreError(
+                f"{action} failed in {self.path}: {exc}; your branch was not changed, try again"
+            ) from exc
 
     def _pending(self) -> PendingMerge | None:
         return PendingMerge.load(self._state_path(_PENDING_FILE))
@@ -212,9 +228,9 @@ class _PullMixin(_ReadMixin):
         when = datetime.now().astimezone()
         who = self._author(author)
         renamed = self._keep_both(plan, theirs, Author(name=who[0], email=who[1]))
-        lines = [f"{message}: {len(plan.incoming)} module(s) from the lab"]
+        lines = [f"{message}: {len(plan.incoming)} module(s) taken from {remote}", ""]
         lines += [f"  {p.split('/', 1)[-1]}" for p in plan.incoming]
-        lines += [f"  kept theirs as {new}" for new in renamed.values()]
+        lines += [f"  kept {remote}'s {old} as {new}" for old, new in renamed.items()]
         try:
             tree = _merge.write_tree(repo, plan.units)
             sig = _signature(who, when)
