@@ -16,7 +16,8 @@ test is parametrised with one case per version (ids ``gaussian_blur@1``...),
 each benchmark is grouped by function and carries the content id in its
 ``extra_info``; ``pytest --benchmark-compare`` and ``pytest-benchmark
 compare`` then work as usual.  ``versions=`` narrows the set:
-``"latest"``, or a list of version numbers or references.
+``"latest"`` (the version at the store's pin), or a list of version numbers
+or references (``[6, 7]``, ``["blur@paper-2026"]``).
 
 A version that cannot take a stack (see :func:`fnstore.bench.skip_reason`)
 or whose code fails to load is skipped with the reason.
@@ -134,20 +135,15 @@ def _open(path: str) -> FunctionStore:
     return open_store(path, create=False)
 
 
-def _chosen(history: list[FunctionVersion], versions: object) -> list[FunctionVersion]:
+def _chosen(store: FunctionStore, name: str, versions: object) -> list[FunctionVersion]:
+    """Return the versions a marker asks for: all, the latest, or a list of references."""
     if versions is None or versions == "all":
-        return sorted(history, key=lambda v: v.version)
+        return sorted(store.history(name), key=lambda v: v.version)
     if versions == "latest":
-        return [max(history, key=lambda v: v.version)]
+        return [store.get(name)]
     wanted = versions if isinstance(versions, list | tuple) else [versions]
-    out = []
-    for item in wanted:
-        text = str(item).rpartition("@")[2]
-        match = [v for v in history if str(v.version) == text or v.content_id.startswith(text)]
-        if not match:
-            pytest.fail(f"{MARKER}: no version {item!r} of {history[0].name}", pytrace=False)
-        out.append(match[0])
-    return out
+    # 3 -> "name@3"; "name@<content id>" or "name@<tag>" as they are
+    return [store.get(str(item) if "@" in str(item) else f"{name}@{item}") for item in wanted]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -167,10 +163,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     from fnstore.errors import FnStoreError
 
     try:
-        history = _open(path).history(name)
+        chosen = _chosen(_open(path), name, marker.kwargs.get("versions"))
     except FnStoreError as exc:
         pytest.fail(f"{MARKER}({name!r}) in store {path}: {exc}", pytrace=False)
-    chosen = _chosen(history, marker.kwargs.get("versions"))
     cases = [_Case(path, v.name, v.version, v.content_id) for v in chosen]
     metafunc.parametrize("fnstore_version", cases, ids=[repr(c) for c in cases], indirect=True)
 

@@ -77,8 +77,12 @@ def test_versions_narrow_the_cases(pytester: pytest.Pytester, store: FunctionSto
     result = _run(pytester, store, "-v", *FAST)
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*brighten@2* PASSED*"])
-    pytester.makepyfile(test_ours=TEST_FILE.format(extra=", versions=[1]"))
-    _run(pytester, store, *FAST).assert_outcomes(passed=1)
+    pytester.makepyfile(test_ours=TEST_FILE.format(extra=', versions=[1, "brighten@2"]'))
+    _run(pytester, store, *FAST).assert_outcomes(passed=2)
+    pytester.makepyfile(test_ours=TEST_FILE.format(extra=", versions=[9]"))
+    result = _run(pytester, store, *FAST)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*fnstore_versions('brighten') in store*"])
 
 
 def test_a_version_that_cannot_take_a_stack_is_skipped(
