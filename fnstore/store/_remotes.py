@@ -53,6 +53,7 @@ _REJECTED = (
     "cannot push",
     "failed to update ref",
     "failed to lock",
+    "cannot lock",
     "stale info",
     "rejected",
 )
