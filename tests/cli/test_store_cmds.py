@@ -475,3 +475,31 @@ def test_ls_counts_openhcs_code_as_runnable_like_the_registry(
     from fnstore.registry import Registry
 
     assert Registry.load().info("legacy").available
+
+
+def test_save_non_utf8_file(invoke: Invoke, tmp_path: Path, store_path: Path) -> None:
+    latin = tmp_path / "latin.py"
+    latin.write_bytes(BLUR.replace("Blur a stack.", "Flou d'une pile \xe9.").encode("latin-1"))
+    result = invoke("save", latin, "-m", "x")
+    assert result.exit_code == 1
+    assert "UTF-8" in _one_error_line(result.stderr)
+    assert not store_path.exists() or not git(store_path, "rev-parse", "--all").strip()
+
+
+def test_diff_of_equal_versions(invoke: Invoke, saved: Path) -> None:
+    assert invoke("rollback", "blur", "1").exit_code == 0
+    result = invoke("diff", "blur@1", "blur@3")
+    assert result.exit_code == 0
+    assert "No difference" in result.stdout
+
+
+def test_edit_with_a_missing_editor(
+    invoke: Invoke, saved: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDITOR", "no-such-editor-xyz --wait")
+    monkeypatch.delenv("VISUAL", raising=False)
+    before = _commits(saved)
+    result = invoke("edit", "blur")
+    assert result.exit_code == 1
+    assert "no-such-editor-xyz" in _one_error_line(result.stderr)
+    assert _commits(saved) == before
