@@ -21,24 +21,48 @@ start-up path never needs them.
 
 from __future__ import annotations
 
-from fnstore.registry._compat import (
-    FUNC_REGISTRY,
-    get_function_by_name,
-    get_functions_by_memory_type,
-    register_function,
-)
-from fnstore.registry._manager import CustomFunctionManager
-from fnstore.registry._metadata import REGISTRY_NAME, FunctionMetadata
-from fnstore.registry._registry import Registry, RegistryChange
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "FUNC_REGISTRY",
-    "REGISTRY_NAME",
-    "CustomFunctionManager",
-    "FunctionMetadata",
-    "Registry",
-    "RegistryChange",
-    "get_function_by_name",
-    "get_functions_by_memory_type",
-    "register_function",
-]
+# Public name -> defining module, imported on first use: `from fnstore.registry
+# import Registry` must not import the compatibility layer and the manager.
+_LAZY = {
+    "FUNC_REGISTRY": "fnstore.registry._compat",
+    "REGISTRY_NAME": "fnstore.registry._metadata",
+    "CustomFunctionManager": "fnstore.registry._manager",
+    "FunctionMetadata": "fnstore.registry._metadata",
+    "Registry": "fnstore.registry._registry",
+    "RegistryChange": "fnstore.registry._registry",
+    "get_function_by_name": "fnstore.registry._compat",
+    "get_functions_by_memory_type": "fnstore.registry._compat",
+    "register_function": "fnstore.registry._compat",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fnstore.registry' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # let type checkers see the lazy names (redundant aliases re-export them)
+    from fnstore.registry._compat import FUNC_REGISTRY as FUNC_REGISTRY
+    from fnstore.registry._compat import get_function_by_name as get_function_by_name
+    from fnstore.registry._compat import (
+        get_functions_by_memory_type as get_functions_by_memory_type,
+    )
+    from fnstore.registry._compat import register_function as register_function
+    from fnstore.registry._manager import CustomFunctionManager as CustomFunctionManager
+    from fnstore.registry._metadata import REGISTRY_NAME as REGISTRY_NAME
+    from fnstore.registry._metadata import FunctionMetadata as FunctionMetadata
+    from fnstore.registry._registry import Registry as Registry
+    from fnstore.registry._registry import RegistryChange as RegistryChange

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from pathlib import Path
 
 __all__ = ["read_manifests"]
 
@@ -31,7 +30,7 @@ _SOURCE = "source.py"
 _TIMEOUT = 60.0
 
 
-def _git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
+def _git(repo: str, *args: str, stdin: bytes | None = None) -> bytes | None:
     exe = shutil.which("git")
     if exe is None:
         return None
@@ -52,7 +51,7 @@ def _git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def _listing(repo: Path, target: str) -> tuple[dict[str, str | None], dict[str, str]] | None:
+def _listing(repo: str, target: str) -> tuple[dict[str, str | None], dict[str, str]] | None:
     """Map each module to its manifest.json blob id (None if none) and its source.py id."""
     out = _git(repo, "ls-tree", "-r", "-z", "--full-tree", target, "--", "functions/")
     if out is None:
@@ -77,7 +76,7 @@ def _listing(repo: Path, target: str) -> tuple[dict[str, str | None], dict[str, 
     return modules, sources
 
 
-def _cat(repo: Path, names: list[str]) -> list[tuple[str, bytes]] | None:
+def _cat(repo: str, names: list[str]) -> list[tuple[str, bytes]] | None:
     """(object id, contents) for each name, in order; None if any is missing."""
     out = _git(repo, "cat-file", "--batch", stdin="".join(f"{n}\n" for n in names).encode())
     if out is None:
@@ -96,7 +95,7 @@ def _cat(repo: Path, names: list[str]) -> list[tuple[str, bytes]] | None:
 
 
 def read_manifests(
-    repo: Path, target: str, known: Mapping[str, str]
+    repo: str, target: str, known: Mapping[str, str]
 ) -> tuple[str, dict[str, tuple[str, bytes | None]], list[str]] | None:
     """Read the manifests at ``target`` (a 40-hex commit or tag id).
 

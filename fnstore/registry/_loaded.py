@@ -23,7 +23,6 @@ and the finder then fetches the source by its content id, trying in turn
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import linecache
 import sys
@@ -115,8 +114,12 @@ def _find_source(short: str) -> tuple[str, str, Callable[[], str]] | None:
     return module, cid, lambda: text
 
 
-class _StoredModuleLoader(importlib.abc.Loader):
-    """Executes one stored module version from its source."""
+class _StoredModuleLoader:
+    """Executes one stored module version from its source.
+
+    It implements the loader protocol without subclassing
+    :class:`importlib.abc.Loader`, whose import pulls in importlib.resources.
+    """
 
     def __init__(self, module: str, content_id: str, source: Callable[[], str]) -> None:
         self.module = module
@@ -151,7 +154,7 @@ class _StoredModuleLoader(importlib.abc.Loader):
         exec(code, module.__dict__)
 
 
-class StoredModuleFinder(importlib.abc.MetaPathFinder):
+class StoredModuleFinder:
     """Finds ``fnstore.registry._loaded.<module>_<content id prefix>`` modules."""
 
     def find_spec(

@@ -15,19 +15,19 @@ each file one :mod:`marshal` tuple ``(format, content id, source, magic, code)``
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import marshal
 import os
 import types
-from pathlib import Path
+from importlib.util import MAGIC_NUMBER
 
-from fnstore import paths
+from fnstore.registry import _where
+from fnstore.registry._snapshot import write_atomically
 
 __all__ = ["blob_id", "find", "load", "store"]
 
 _FORMAT = 1
 _DIGITS = 12  # same as fnstore.registry._loaded.ID_DIGITS (kept apart to avoid a cycle)
-_MAGIC = importlib.util.MAGIC_NUMBER
+_MAGIC = MAGIC_NUMBER
 
 
 def blob_id(text: str) -> str:
@@ -37,13 +37,14 @@ def blob_id(text: str) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
-def _path(module: str, content_id: str) -> Path:
-    return paths.cache_dir() / "modules" / f"{module}_{content_id[:_DIGITS]}"
+def _path(module: str, content_id: str) -> str:
+    return os.path.join(_where.cache_dir(), "modules", f"{module}_{content_id[:_DIGITS]}")
 
 
 def _read(module: str, prefix: str) -> tuple[str, str, bytes, bytes] | None:
     try:
-        data = marshal.loads(_path(module, prefix).read_bytes())
+        with open(_path(module, prefix), "rb") as fh:
+            data = marshal.loads(fh.read())
     except (OSError, ValueError, EOFError, TypeError):
         return None
     if not (isinstance(data, tuple) and len(data) == 5 and data[0] == _FORMAT):
@@ -76,20 +77,5 @@ def load(module: str, content_id: str) -> tuple[str, types.CodeType] | None:
 
 def store(module: str, content_id: str, text: str, code: types.CodeType) -> None:
     """Cache a module version's source and code; a cache that cannot be written is skipped."""
-    target = _path(module, content_id)
     blob = marshal.dumps((_FORMAT, content_id, text, _MAGIC, marshal.dumps(code)))
-    import tempfile  # only when writing: keeps the cached start-up's imports small
-
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Write then rename, so a reader never sees half an entry.
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(blob)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass  # a cache is an optimisation: read-only or full disks lose nothing
+    write_atomically(_path(module, content_id), blob)

@@ -19,10 +19,7 @@ than a commit's: it is just as immutable, so it still names a cache entry.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from pathlib import Path
+import os
 
 __all__ = ["read_pin", "resolve"]
 
@@ -34,20 +31,26 @@ def _is_oid(text: str) -> bool:
     return len(text) == 40 and not (set(text) - _HEX)
 
 
-def _branch(repo: Path) -> str | None:
+def _read(repo: str, *parts: str) -> bytes:
+    # Plain os.path and open(): pathlib costs more to import than this whole read.
+    with open(os.path.join(repo, *parts), "rb") as fh:
+        return fh.read()
+
+
+def _branch(repo: str) -> str | None:
     """Return the branch ``HEAD`` names (what the store follows when nothing is pinned)."""
     try:
-        head = (repo / "HEAD").read_text(encoding="utf-8").strip()
+        head = _read(repo, "HEAD").decode("utf-8").strip()
     except (OSError, UnicodeDecodeError):
         return None
     prefix = "ref: refs/heads/"
     return head.removeprefix(prefix) if head.startswith(prefix) else None
 
 
-def read_pin(repo: Path) -> tuple[str, dict[str, str]] | None:
+def read_pin(repo: str) -> tuple[str, dict[str, str]] | None:
     """Return the pin spec and overrides (name -> content id), or None if unsure."""
     try:
-        raw = (repo / "fnstore" / "pins.json").read_bytes()
+        raw = _read(repo, "fnstore", "pins.json")
     except FileNotFoundError:
         branch = _branch(repo)  # no pin written yet: the store follows its branch
         return (branch, {}) if branch else None
@@ -72,10 +75,9 @@ def read_pin(repo: Path) -> tuple[str, dict[str, str]] | None:
 _UNSURE = "?"
 
 
-def _loose(repo: Path, refname: str) -> str | None:
-    path = repo / refname
+def _loose(repo: str, refname: str) -> str | None:
     try:
-        text = path.read_text(encoding="ascii").strip()
+        text = _read(repo, *refname.split("/")).decode("ascii").strip()
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError):
@@ -84,9 +86,9 @@ def _loose(repo: Path, refname: str) -> str | None:
     return text if _is_oid(text) else _UNSURE
 
 
-def _packed(repo: Path, refname: str) -> str | None:
+def _packed(repo: str, refname: str) -> str | None:
     try:
-        lines = (repo / "packed-refs").read_text(encoding="utf-8").splitlines()
+        lines = _read(repo, "packed-refs").decode("utf-8").splitlines()
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError):
@@ -98,7 +100,7 @@ def _packed(repo: Path, refname: str) -> str | None:
     return None
 
 
-def resolve(repo: Path, spec: str) -> str | None:
+def resolve(repo: str, spec: str) -> str | None:
     """Return the object id ``spec`` (a branch, tag or commit id) names, or None."""
     if _is_oid(spec):
         return spec

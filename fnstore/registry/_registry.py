@@ -13,79 +13,85 @@ versions), ``name@<tag or commit>``.
 
 from __future__ import annotations
 
+import _thread
 import os
-import threading
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fnstore import paths
-from fnstore.errors import (
-    BackendUnavailableError,
-    FunctionNotFoundError,
-    MemoryTypeError,
-    RegistryError,
-)
-from fnstore.registry import _loaded, _openhcs, _pins
-from fnstore.registry._metadata import (
-    FunctionMetadata,
-    missing_packages,
-    unavailable_reason,
-    unavailable_stub,
-)
-from fnstore.registry._records import FunctionRecord, ModuleRecord, module_record_from_manifest
-from fnstore.registry._snapshot import (
-    Snapshot,
-    add_overrides,
-    build,
-    cache_key,
-    load_cached,
-    read_from_store,
-    save_cached,
-)
-from fnstore.registry._store_source import STORES_ENV
+from fnstore.errors import FunctionNotFoundError, MemoryTypeError
+from fnstore.registry import _pins, _where
+from fnstore.registry._snapshot import Snapshot, cache_key, load_cached, save_cached
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from pathlib import Path
 
+    from fnstore.registry._metadata import FunctionMetadata
+    from fnstore.registry._records import FunctionRecord, ModuleRecord
     from fnstore.store import FunctionStore
+
+    _Hit = tuple[ModuleRecord, FunctionRecord]
 
 __all__ = ["MEMORY_TYPES", "Registry", "RegistryChange"]
 
 MEMORY_TYPES = ("numpy", "cupy", "torch", "tensorflow", "jax", "pyclesperanto")
 
-_Hit = tuple[ModuleRecord, FunctionRecord]
+#: Environment variable listing the stores registries were loaded from, so that
+#: a worker process (which inherits it) can import a pickled function's module.
+STORES_ENV = "FNSTORE_REGISTRY_STORES"
 
 
-@dataclass(frozen=True)
 class RegistryChange:
-    """What a :meth:`Registry.refresh` changed: function names, sorted."""
+    """What a :meth:`Registry.refresh` changed: function names, sorted.
 
-    commit: str | None
-    added: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()
+    False when nothing changed.  (A plain class: see :class:`Snapshot` on why.)
+    """
+
+    __slots__ = ("added", "changed", "commit", "removed")
+
+    def __init__(
+        self,
+        commit: str | None,
+        added: tuple[str, ...] = (),
+        removed: tuple[str, ...] = (),
+        changed: tuple[str, ...] = (),
+    ) -> None:
+        self.commit, self.added, self.removed, self.changed = commit, added, removed, changed
 
     def __bool__(self) -> bool:
         return bool(self.added or self.removed or self.changed)
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RegistryChange):
+            return NotImplemented
+        mine = (self.commit, self.added, self.removed, self.changed)
+        return mine == (other.commit, other.added, other.removed, other.changed)
 
-def _remember_store(path: Path) -> None:
+    def __hash__(self) -> int:
+        return hash((self.commit, self.added, self.removed, self.changed))
+
+    def __repr__(self) -> str:
+        return (
+            f"RegistryChange(commit={self.commit!r}, added={self.added!r}, "
+            f"removed={self.removed!r}, changed={self.changed!r})"
+        )
+
+
+def _remember_store(path: str) -> None:
     # Worker processes inherit the environment: through it they find the store
     # to import a pickled function's module from (see fnstore.registry._loaded).
     known = os.environ.get(STORES_ENV, "")
     entries = known.split(os.pathsep) if known else []
-    if str(path) not in entries:
-        os.environ[STORES_ENV] = os.pathsep.join([*entries, str(path)])
+    if path not in entries:
+        os.environ[STORES_ENV] = os.pathsep.join([*entries, path])
 
 
 class Registry:
     """The functions of a store at its pin; build one with :meth:`load`."""
 
-    def __init__(self, path: Path, store: FunctionStore | None = None) -> None:
-        self.path = path
+    def __init__(self, path: str, store: FunctionStore | None = None) -> None:
+        self._path = path
         self._store = store
-        self._lock = threading.RLock()
+        self._lock = _thread.RLock()
         self._snap = Snapshot(None)
         self._by_name: dict[str, _Hit] = {}
         self._meta: dict[str, FunctionMetadata] = {}
@@ -109,11 +115,11 @@ class Registry:
             An explicitly given store path holds no store.
         """
         if store is None:
-            reg = cls(paths.default_store_path())
+            reg = cls(_where.default_store_path())
         elif isinstance(store, str | os.PathLike):
-            reg = cls(Path(store))
+            reg = cls(os.path.expanduser(os.fspath(store)))
         else:
-            reg = cls(Path(store.path), store)
+            reg = cls(os.fspath(store.path), store)
         reg._explicit = store is not None
         reg._read(None)
         return reg
@@ -122,8 +128,8 @@ class Registry:
 
     def _read(self, previous: Snapshot | None) -> None:
         """Install the snapshot at the current pin: cache, then git, then the store."""
-        pin = _pins.read_pin(self.path)
-        target = _pins.resolve(self.path, pin[0]) if pin is not None else None
+        pin = _pins.read_pin(self._path)
+        target = _pins.resolve(self._path, pin[0]) if pin is not None else None
         if pin is not None and target is not None:
             spec, overrides = pin
             key = cache_key(target, overrides)
@@ -136,9 +142,11 @@ class Registry:
                 save_cached(key, snap)
                 self._install(snap, key, spec, overrides)
                 return
-        if not self.path.exists() and not self._explicit:
+        if not os.path.exists(self._path) and not self._explicit:
             self._install(Snapshot(None), "", None, {})  # no store yet: nothing saved
             return
+        from fnstore.registry._snapshot import add_overrides, read_from_store
+
         store = self.store
         spec, commit, overrides = store.pin_spec, store.pinned_commit, store.pinned_functions
         snap = read_from_store(store, commit, previous)
@@ -152,9 +160,10 @@ class Registry:
         self, target: str, overrides: dict[str, str], previous: Snapshot | None
     ) -> Snapshot | None:
         from fnstore.registry._gitread import read_manifests
+        from fnstore.registry._snapshot import add_overrides, build
 
         known = {m: blob for m, (blob, _) in previous.modules.items()} if previous else {}
-        found = read_manifests(self.path, target, known)
+        found = read_manifests(self._path, target, known)
         if found is None:
             return None
         commit, blobs, bare = found
@@ -179,7 +188,14 @@ class Registry:
         self._snap, self._key, self._by_name = snap, key, by_name
         self.pin_spec, self.overrides = spec, dict(overrides)
         self._meta, self._exact = {}, {}
-        _remember_store(self.path)
+        _remember_store(self._path)
+
+    @property
+    def path(self) -> Path:
+        """The store's repository directory."""
+        from pathlib import Path
+
+        return Path(self._path)
 
     @property
     def store(self) -> FunctionStore:
@@ -187,7 +203,7 @@ class Registry:
         if self._store is None:
             from fnstore.store import open_store
 
-            self._store = open_store(self.path, create=not self._explicit)
+            self._store = open_store(self._path, create=not self._explicit)
         return self._store
 
     @property
@@ -251,18 +267,22 @@ class Registry:
 
     def info(self, ref: str) -> FunctionMetadata:
         """Return the metadata of ``name`` or ``name@<version|content id|tag|commit>``."""
+        from fnstore.registry._metadata import FunctionMetadata
+        from fnstore.registry._resolve import compiled, store_source
+
         name, _, at = ref.partition("@")
         if not at:
             meta = self._meta.get(name)
             if meta is None:
                 record, fn = self._hit(name)
+                source = store_source(lambda: self.store, record[2])
                 meta = FunctionMetadata.from_record(
-                    record, fn, lambda: self._resolve(record, fn, self._source_of(record))
+                    record, fn, lambda: compiled(record, fn, source)
                 )
                 self._meta[name] = meta
             return meta
         record, fn, source = self._exact_hit(name, at)
-        return FunctionMetadata.from_record(record, fn, lambda: self._resolve(record, fn, source))
+        return FunctionMetadata.from_record(record, fn, lambda: compiled(record, fn, source))
 
     def get(self, ref: str) -> Callable[..., Any]:
         """Return the callable for ``name`` or ``name@<version|content id|tag|commit>``.
@@ -297,61 +317,17 @@ class Registry:
     def _exact_hit(
         self, name: str, at: str
     ) -> tuple[ModuleRecord, FunctionRecord, Callable[[], str]]:
+        from fnstore.registry._resolve import exact_version, store_source
+
         current = self._by_name.get(name)
         if current is not None:
             record = current[0]
             same_version = at.isdigit() and int(at) == record[1]
             same_content = len(at) >= 4 and record[2].startswith(at.lower())
             if same_version or same_content:
-                return record, current[1], self._source_of(record)
+                return record, current[1], store_source(lambda: self.store, record[2])
         found = self._exact.get(f"{name}@{at}")
         if found is None:
-            version = self.store.get(f"{name}@{at}")
-            record = module_record_from_manifest(version.manifest)
-            fn = next((f for f in record[3] if f[0] == name), None)
-            if fn is None:  # pragma: no cover - the store returned another function
-                raise FunctionNotFoundError(f"no function {name!r} in {record[0]} v{record[1]}")
-            text = str(version.source)
-            found = (record, fn, lambda: text)
+            found = exact_version(self.store, name, at)
             self._exact[f"{name}@{at}"] = found
         return found
-
-    # ----------------------------------------------------------------- compiling
-    def _source_of(self, record: ModuleRecord) -> Callable[[], str]:
-        def source() -> str:
-            from fnstore.registry._store_source import blob_text
-
-            return blob_text(self.store, record[2])[1]
-
-        return source
-
-    def _resolve(
-        self, record: ModuleRecord, fn: FunctionRecord, source: Callable[[], str]
-    ) -> Callable[..., Any]:
-        missing = missing_packages(record)
-        if missing:
-            return unavailable_stub(fn[0], fn, unavailable_reason(missing))
-        _openhcs.ensure_shim(record[4])
-        try:
-            from fnstore.memory import prepare_imports
-
-            # Loads pyclesperanto ahead of tensorflow (pocl crashes the other way).
-            prepare_imports(record[4])
-            module = _loaded.import_stored(record[0], record[2], source)
-        except BackendUnavailableError as exc:
-            return unavailable_stub(fn[0], fn, str(exc))
-        except ImportError as exc:
-            return unavailable_stub(fn[0], fn, f"importing its module failed ({exc})")
-        except Exception as exc:
-            raise RegistryError(
-                f"function {fn[0]!r} ({record[0]} v{record[1]}) failed while loading: "
-                f"{type(exc).__name__}: {exc}; fix the code and save a new version, or pin "
-                f"an earlier one (fnstore pin --function {fn[0]} {fn[0]}@<version>)"
-            ) from exc
-        func = getattr(module, fn[0], None)
-        if not callable(func):
-            raise RegistryError(
-                f"module {record[0]} v{record[1]} ran but defines no function {fn[0]!r}: "
-                "save it again so that its manifest is rebuilt"
-            )
-        return func

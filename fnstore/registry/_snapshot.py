@@ -15,20 +15,18 @@ changed.  A damaged cache file is ignored and written again.
 
 from __future__ import annotations
 
-import hashlib
+import _thread
 import marshal
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fnstore import paths
 from fnstore.errors import FnStoreError
-from fnstore.registry._records import ModuleRecord, module_record, module_record_from_manifest
+from fnstore.registry import _where
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from fnstore.registry._records import ModuleRecord
     from fnstore.store import FunctionStore
 
 __all__ = [
@@ -39,41 +37,57 @@ __all__ = [
     "load_cached",
     "read_from_store",
     "save_cached",
+    "write_atomically",
 ]
 
 _FORMAT = 1
 
 
-@dataclass
 class Snapshot:
-    """The manifests the registry serves for one pin."""
+    """The manifests the registry serves for one pin.
 
-    #: The commit the pin resolved to; None for an empty store.
-    commit: str | None
-    #: module -> (manifest.json blob id, record), for every readable module.
-    modules: dict[str, tuple[str, ModuleRecord]] = field(default_factory=dict)
-    #: module -> why its manifest could not be read.
-    errors: dict[str, str] = field(default_factory=dict)
-    #: function name -> record of the module version the override pins it to.
-    overrides: dict[str, ModuleRecord] = field(default_factory=dict)
+    A plain class rather than a dataclass: importing :mod:`dataclasses` is a
+    noticeable part of the cached start-up's budget.
+    """
+
+    __slots__ = ("commit", "errors", "modules", "overrides")
+
+    def __init__(
+        self,
+        commit: str | None,
+        modules: dict[str, tuple[str, ModuleRecord]] | None = None,
+        errors: dict[str, str] | None = None,
+        overrides: dict[str, ModuleRecord] | None = None,
+    ) -> None:
+        #: The commit the pin resolved to; None for an empty store.
+        self.commit = commit
+        #: module -> (manifest.json blob id, record), for every readable module.
+        self.modules: dict[str, tuple[str, ModuleRecord]] = modules if modules is not None else {}
+        #: module (or ``name@content id`` of an override) -> why it cannot be read.
+        self.errors: dict[str, str] = errors if errors is not None else {}
+        #: function name -> record of the module version an override pins it to.
+        self.overrides: dict[str, ModuleRecord] = overrides if overrides is not None else {}
 
 
 def cache_key(target: str, overrides: Mapping[str, str]) -> str:
     """Return the cache file name for a pinned object id and its overrides."""
     if not overrides:
         return target
+    import hashlib  # only with overrides: hashlib's import is not free
+
     text = "\n".join(f"{name}@{cid}" for name, cid in sorted(overrides.items()))
     return f"{target}-{hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]}"
 
 
-def _cache_path(key: str) -> Path:
-    return paths.cache_dir() / "registry" / key
+def _cache_path(key: str) -> str:
+    return os.path.join(_where.cache_dir(), "registry", key)
 
 
 def load_cached(key: str) -> Snapshot | None:
     """Return the cached snapshot for ``key``, or None when absent or damaged."""
     try:
-        data = marshal.loads(_cache_path(key).read_bytes())
+        with open(_cache_path(key), "rb") as fh:
+            data = marshal.loads(fh.read())
     except (OSError, ValueError, EOFError, TypeError):
         return None
     if not (isinstance(data, tuple) and len(data) == 6 and data[0] == _FORMAT and data[1] == key):
@@ -93,20 +107,23 @@ def save_cached(key: str, snap: Snapshot) -> None:
     """Write ``snap`` under ``key``; a cache that cannot be written is skipped."""
     target = _cache_path(key)
     blob = marshal.dumps((_FORMAT, key, snap.commit, snap.modules, snap.errors, snap.overrides))
-    import tempfile  # only when writing: keeps the cached start-up's imports small
+    write_atomically(target, blob)
 
+
+def write_atomically(target: str, blob: bytes) -> None:
+    """Write ``blob`` to ``target`` via a temporary file; skip quietly if it cannot be written."""
+    tmp = f"{target}.{os.getpid()}.{_thread.get_ident()}.tmp"
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(blob)
-            os.replace(tmp, target)  # readers see the old file or the new, never half
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(tmp, "wb") as fh:
+            fh.write(blob)
+        os.replace(tmp, target)  # readers see the old file or the new, never half
     except OSError:
-        pass  # a cache is an optimisation: read-only or full disks lose nothing
+        # A cache is an optimisation: read-only or full disks lose nothing.
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def build(
@@ -116,6 +133,8 @@ def build(
     previous: Snapshot | None = None,
 ) -> Snapshot:
     """Build a snapshot from manifest blobs (None bytes: unchanged since ``previous``)."""
+    from fnstore.registry._records import module_record
+
     snap = Snapshot(commit)
     old = previous.modules if previous is not None else {}
     for module, (blob_id, data) in blobs.items():
@@ -149,6 +168,8 @@ def read_from_store(
 
 def add_overrides(snap: Snapshot, store: FunctionStore, overrides: Mapping[str, str]) -> None:
     """Read the manifests of the per-function overrides into ``snap``."""
+    from fnstore.registry._records import module_record_from_manifest
+
     for name, cid in overrides.items():
         try:
             version: Any = store.get(f"{name}@{cid}")

@@ -10,21 +10,18 @@ lookup hook of :mod:`fnstore.registry._loaded`; it imports pygit2 (through
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fnstore import paths
 from fnstore.errors import FnStoreError
-from fnstore.registry import _loaded, _modcache
+from fnstore.registry import _loaded, _modcache, _where
+from fnstore.registry._registry import STORES_ENV
 
 if TYPE_CHECKING:
     from fnstore.store import FunctionStore
 
 __all__ = ["blob_text", "find_in_stores"]
 
-STORES_ENV = "FNSTORE_REGISTRY_STORES"
-
-_open: dict[Path, FunctionStore] = {}
+_open: dict[str, FunctionStore] = {}
 
 
 def blob_text(store: FunctionStore, content_id: str) -> tuple[str, str]:
@@ -32,13 +29,13 @@ def blob_text(store: FunctionStore, content_id: str) -> tuple[str, str]:
     return store.blob_text(content_id)
 
 
-def _stores() -> list[Path]:
+def _stores() -> list[str]:
     listed = os.environ.get(STORES_ENV, "")
-    candidates = [Path(p) for p in listed.split(os.pathsep) if p]
-    candidates.append(paths.default_store_path())
-    unique: list[Path] = []
+    candidates = [p for p in listed.split(os.pathsep) if p]
+    candidates.append(_where.default_store_path())
+    unique: list[str] = []
     for path in candidates:
-        if path not in unique and path.exists():
+        if path not in unique and os.path.isdir(path):
             unique.append(path)
     return unique
 

@@ -146,3 +146,28 @@ def test_broken_manifests_are_reported(doc: str) -> None:
 def test_a_newer_schema_is_refused_with_advice() -> None:
     with pytest.raises(SchemaVersionError, match="upgrade fnstore"):
         _records.module_record(json.dumps(_manifest(schema_version=99)))
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"FNSTORE_HOME": None},
+        {"FNSTORE_HOME": None, "XDG_CACHE_HOME": "/x/cache", "XDG_DATA_HOME": "/x/data"},
+        {"FNSTORE_HOME": None, "XDG_CACHE_HOME": "relative", "XDG_DATA_HOME": " "},
+        {"FNSTORE_HOME": "~/elsewhere"},
+    ],
+)
+def test_fast_paths_agree_with_fnstore_paths(
+    env: dict[str, str | None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fnstore import paths
+    from fnstore.registry import _where
+
+    for name, value in env.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert _where.cache_dir() == str(paths.cache_dir())
+    assert _where.default_store_path() == str(paths.default_store_path())
