@@ -17,13 +17,14 @@ Every ref update here happens under the store lock, compare-and-swap
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import pygit2
 
-from fnstore.errors import ConflictError, FnStoreError, StoreError
+from fnstore.errors import ConflictError, FnStoreError, StoreError, SyncError
 from fnstore.store import _merge
 from fnstore.store._core import AuthorLike, _signature
 from fnstore.store._read import _ReadMixin
@@ -93,13 +94,14 @@ class _PullMixin(_ReadMixin):
         with self._locked(), self._git_errors("merging the pull"):
             notes = self._merge_notes(remote, author)
             if fetched.commit is None:
+                self._check_branch_exists(remote)
                 return PullResult(remote, "up-to-date", self.head, notes=notes)
             # read again under the lock: another process may have settled it
             pending = self._pending()
             same = pending is not None and pending.theirs == fetched.commit
             choices = pending.choices if pending is not None and same else {}
             result = self._integrate(remote, fetched.commit, choices, author)
-        return PullResult(**{**result.__dict__, "notes": notes})
+        return dataclasses.replace(result, notes=notes)
 
     def conflicts(self) -> list[Conflict]:
         """Return the conflicts of the pending pull still awaiting a choice ([] if none)."""
@@ -170,6 +172,18 @@ class _PullMixin(_ReadMixin):
             raise StoreError(
                 f"{action} failed in {self.path}: {exc}; your branch was not changed, try again"
             ) from exc
+
+    def _check_branch_exists(self, remote: str) -> None:
+        """Refuse quietly pulling nothing from a remote whose branches have other names."""
+        prefix = f"refs/remotes/{remote}/"
+        others = sorted(r[len(prefix) :] for r in self._repo.references if r.startswith(prefix))
+        others = [o for o in others if o != "HEAD"]
+        if others:
+            raise SyncError(
+                f"{remote!r} has no branch {self.branch!r} (it has: {', '.join(others)}), so "
+                f"there is nothing to pull: push your {self.branch!r} there "
+                f"(`fnstore push {remote}`), or rename the lab's branch to {self.branch!r}"
+            )
 
     def _pending(self) -> PendingMerge | None:
         return PendingMerge.load(self._state_path(_PENDING_FILE))

@@ -103,3 +103,18 @@ def test_large_fetch_from_a_path_copies_object_files(make_store, bare_remote, mo
     alice.push("lab")
     assert bob.pull("lab").status == "fast-forward"
     assert not copied and bob.source("blur") == function_code("blur", 3)
+
+
+def test_pull_from_a_remote_with_another_branch_name(make_store, bare_remote, tmp_path):
+    from fnstore.errors import SyncError
+
+    work = tmp_path / "plain"
+    git("init", "-q", "-b", "master", str(work))
+    (work / "README").write_text("lab\n")
+    git("add", "README", cwd=work)
+    git("-c", "user.name=P", "-c", "user.email=p@x", "commit", "-qm", "init", cwd=work)
+    git("push", "-q", str(bare_remote), "master", cwd=work)
+    store = make_store()
+    store.add_remote("lab", str(bare_remote))
+    with pytest.raises(SyncError, match=r"no branch 'main' \(it has: master\)"):
+        store.pull("lab")
