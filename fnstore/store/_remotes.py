@@ -235,7 +235,7 @@ class RemotesMixin(_PullMixin):
         local = self._repo.references.get(f"refs/heads/{branch}")
         if local is None:
             raise SyncError(f"branch {branch!r} has no commits yet: save a function, then push")
-        notes = sorted(r for r in self._repo.references if r.startswith("refs/notes/"))
+        notes = self._notes_to_push(remote)
         specs = [f"refs/heads/{branch}:refs/heads/{branch}", *(f"{n}:{n}" for n in notes)]
         callbacks = SyncCallbacks(url, progress)
         action = f"pushing to {remote!r}"
@@ -252,6 +252,24 @@ class RemotesMixin(_PullMixin):
             why = "; ".join(f"{ref}: {msg}" for ref, msg in sorted(callbacks.rejected.items()))
             raise self._rejected(remote, why)
         return PushResult(remote, branch, str(local.target), notes)
+
+    def _notes_to_push(self, remote: str) -> list[str]:
+        """Local notes refs with records the remote lacks, as far as the last fetch knows.
+
+        Notes we only lag behind on (the remote has all ours and more) are not
+        sent: the push would be refused, and the branch is what the user pushes.
+        """
+        repo = self._repo
+        out = []
+        for name in sorted(r for r in repo.references if r.startswith("refs/notes/")):
+            theirs = repo.references.get(f"{_REMOTE_NOTES}/{remote}/{name[len('refs/notes/') :]}")
+            mine = repo.references[name].target
+            if theirs is not None and (
+                theirs.target == mine or repo.descendant_of(theirs.target, mine)
+            ):
+                continue
+            out.append(name)
+        return out
 
     @staticmethod
     def _rejected(remote: str, why: str) -> PushRejectedError:

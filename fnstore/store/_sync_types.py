@@ -54,7 +54,8 @@ class PushResult:
     commit
         The commit the remote branch now points at.
     notes
-        The notes references (benchmark records) pushed with it.
+        The notes references (benchmark records) pushed with it: those with
+        records the remote lacks, as far as the last fetch knows.
     """
 
     remote: str

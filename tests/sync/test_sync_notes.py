@@ -93,3 +93,24 @@ def test_diverged_notes_make_push_say_pull_first(make_store, bare_remote):
     bob.pull("lab")
     bob.push("lab")
     assert sorted(r["id"] for r in note(bob, cid)) == ["a", "b"]
+
+
+def test_notes_we_only_lag_behind_on_do_not_block_a_push(make_store, bare_remote):
+    alice, bob = make_store("alice"), make_store("bob")
+    cid = alice.save(function_code("blur"), message="blur").content_id
+    add_note(alice, cid, [{"id": "a1"}])
+    for member in (alice, bob):
+        member.add_remote("lab", str(bare_remote))
+    alice.push("lab")
+    bob.pull("lab")
+    add_note(alice, cid, [{"id": "a2"}])
+    alice.push("lab")
+    bob.fetch("lab")  # bob knows the lab's notes moved on; his own hold nothing new
+    bob.save(function_code("sharpen"), message="sharpen")
+    pushed = bob.push("lab")
+    assert pushed.notes == []
+    assert git("rev-parse", "main", cwd=bare_remote).strip() == bob.head
+    assert [
+        r["id"]
+        for r in json.loads(git("notes", "--ref", "fnstore-bench", "show", cid, cwd=bare_remote))
+    ] == ["a1", "a2"]
