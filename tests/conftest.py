@@ -33,6 +33,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if importlib.util.find_spec("pyclesperanto") is not None:
         import pyclesperanto  # noqa: F401
 
+
 AUTHOR_NAME = "Test Scientist"
 AUTHOR_EMAIL = "scientist@example.org"
 
@@ -50,13 +51,15 @@ def _point_libgit2_at(home: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """A fresh FNSTORE_HOME, HOME and git identity for each test."""
     home = tmp_path_factory.mktemp("home")
     (home / ".gitconfig").write_text(
         f"[user]\n\tname = {AUTHOR_NAME}\n\temail = {AUTHOR_EMAIL}\n"
         "[init]\n\tdefaultBranch = main\n"
-        "[protocol \"file\"]\n\tallow = always\n"
+        '[protocol "file"]\n\tallow = always\n'
     )
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("FNSTORE_HOME", str(home / "fnstore"))
