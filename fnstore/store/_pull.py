@@ -211,13 +211,9 @@ class _PullMixin(_ReadMixin):
             self._clear_pending(remote)
             return PullResult(remote, "up-to-date", ours)
         if ours is None or repo.descendant_of(theirs, ours):
-            # Fast-forward: the incoming modules are those whose tree differs.
-            old = _merge.units_of(repo, _merge.tree_of(repo, ours) if ours else None)
-            new = _merge.units_of(repo, _merge.tree_of(repo, theirs))
             self._move_branch(pygit2.Oid(hex=theirs), ours, f"Fast-forward to {remote}")
             self._clear_pending(remote)
-            changed = _merge.changed_units(old, new)
-            return self._result(remote, "fast-forward", theirs, changed, {}, units=new)
+            return self._result(remote, "fast-forward", ours, theirs, {})
         base_id = repo.merge_base(ours, theirs)
         plan = _merge.plan_merge(
             repo,
@@ -260,7 +256,7 @@ class _PullMixin(_ReadMixin):
             raise StoreError(f"git could not write the merge into {self.path}: {exc}") from exc
         self._move_branch(commit, ours, message)
         self._clear_pending(remote)
-        return self._result(remote, "merged", str(commit), plan.incoming, renamed)
+        return self._result(remote, "merged", ours, str(commit), renamed)
 
     def _keep_both(self, plan: _merge.MergePlan, theirs: str, author: Author) -> dict[str, str]:
         """Add the remote's side of each ``both`` choice under new names."""
@@ -297,52 +293,48 @@ class _PullMixin(_ReadMixin):
         self,
         remote: str,
         status: PullStatus,
-        commit: str,
-        incoming: list[str],
+        old: str | None,
+        new: str,
         renamed: dict[str, str],
-        *,
-        units: dict[str, _merge.Entry] | None = None,
     ) -> PullResult:
-        """Build a pull result naming the incoming modules, and those fnstore cannot read."""
-        if units is None:
-            units = _merge.units_of(self._repo, _merge.tree_of(self._repo, commit))
-        modules: list[str] = []
+        """Build a pull result: the modules that came in, and those fnstore cannot read."""
+        repo = self._repo
+        old_tree = _merge.tree_of(repo, old) if old is not None else None
+        files = _merge.changed_files(repo, old_tree, _merge.tree_of(repo, new))
+        modules: dict[str, bool] = {}  # module -> still there after the pull
+        for path, blob in files.items():
+            parts = path.split("/")
+            if parts[0] == _merge.FUNCTIONS and len(parts) > 2:
+                modules[parts[1]] = modules.get(parts[1], False) or blob is not None
         broken: dict[str, str] = {}
-        for path in incoming:
-            if not path.startswith(_merge.FUNCTIONS + "/"):
-                continue
-            module = path.split("/", 1)[1]
-            modules.append(module)
-            entry = units.get(path)
-            if entry is not None and not self._readable(entry, module):
+        for module, present in modules.items():
+            if present and not self._readable(files, module):
                 try:
                     # The store's own reading: a missing or stale manifest (plain-git
                     # edit) is re-derived from the code; only what it cannot read is broken.
-                    self._manifest_at(commit, module)
+                    self._manifest_at(new, module)
                 except FnStoreError as exc:
                     broken[module] = str(exc)
-        return PullResult(remote, status, commit, modules, broken=broken, renamed=renamed)
+        return PullResult(remote, status, new, sorted(modules), broken=broken, renamed=renamed)
 
-    def _readable(self, entry: tuple[str, int], module: str) -> bool:
-        """Whether a module's manifest is fnstore's own, for its code (the common case).
+    def _readable(self, files: dict[str, str | None], module: str) -> bool:
+        """Whether a changed module's manifest is fnstore's own, for its code (the usual case).
 
         A cheap check (JSON and ids, no schema validation) so that pulling a
-        thousand modules costs little; anything else goes to the store's
-        full reading, which re-derives stale manifests and names broken ones.
+        thousand modules costs little; anything else (a manifest unchanged
+        while the code changed, a broken one) goes to the store's full reading.
         """
-        if entry[1] != pygit2.GIT_FILEMODE_TREE:
+        where = f"{_merge.FUNCTIONS}/{module}/"
+        source, manifest = files.get(where + "source.py"), files.get(where + "manifest.json")
+        if source is None or manifest is None:
             return False
-        tree = _merge.tree_of(self._repo, entry[0])
-        if "source.py" not in tree or "manifest.json" not in tree:
-            return False
-        source_id = str(tree["source.py"].id)  # the id only: the code is not read
         try:
-            doc = json.loads(_merge.blob_of(self._repo, tree["manifest.json"].id))
+            doc = json.loads(_merge.blob_of(self._repo, manifest))
         except ValueError:
             return False
         return (
             isinstance(doc, dict)
-            and doc.get("content_id") == source_id
+            and doc.get("content_id") == source
             and doc.get("module") == module
             and isinstance(doc.get("functions"), list)
         )
