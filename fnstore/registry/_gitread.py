@@ -4,10 +4,12 @@ The first start-up at a new pin must read one ``manifest.json`` per module,
 within a third of the time the seed system took to ``exec`` every file.
 Importing pygit2 alone takes a large part of that budget, while two ``git``
 processes (``ls-tree`` for the blob ids, ``cat-file --batch`` for the blobs)
-read thousands of manifests in a few milliseconds.  This is a read-only fast
-path: the store (pygit2) stays the only writer and the reference reader, and
-whenever ``git`` is missing, fails or answers something unexpected, this
-returns ``None`` and the caller asks the store.
+read thousands of manifests in a few milliseconds; and since ``git`` runs in
+its own process, each manifest is parsed here while git is still reading the
+next ones.  This is a read-only fast path: the store (pygit2) stays the only
+writer and the reference reader, and whenever ``git`` is missing, fails or
+answers something unexpected, this returns ``None`` and the caller asks the
+store.
 
 Only full 40-hex object ids are passed to ``git``, so no argument can be read
 as an option.
@@ -16,113 +18,168 @@ as an option.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 __all__ = ["read_manifests"]
+
+T = TypeVar("T")
 
 _MANIFEST = "manifest.json"
 _SOURCE = "source.py"
 _TIMEOUT = 60.0
+_CHUNK = 1 << 20
 
 
-def _git(repo: str, *args: str, stdin: bytes | None = None) -> bytes | None:
-    exe = shutil.which("git")
-    if exe is None:
-        return None
+class _Unreadable(Exception):
+    """git's answer was not what this reader expects: let the store read instead."""
+
+
+def _command(repo: str, *args: str) -> list[str]:
+    return ["git", "--no-optional-locks", f"--git-dir={repo}", *args]
+
+
+def _env() -> dict[str, str]:
     env = dict(os.environ)
     # The store's objects only: replace refs would make git answer for other ones.
     env["GIT_NO_REPLACE_OBJECTS"] = "1"
-    try:
-        done = subprocess.run(
-            [exe, "--no-optional-locks", f"--git-dir={repo}", *args],
-            input=stdin,
-            capture_output=True,
-            env=env,
-            timeout=_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout if done.returncode == 0 else None
+    return env
 
 
-def _listing(repo: str, target: str) -> tuple[dict[str, str | None], dict[str, str]] | None:
+def _listing(repo: str, target: str) -> tuple[dict[str, str | None], dict[str, str]]:
     """Map each module to its manifest.json blob id (None if none) and its source.py id."""
-    out = _git(repo, "ls-tree", "-r", "-z", "--full-tree", target, "--", "functions/")
-    if out is None:
-        return None
+    done = subprocess.run(
+        _command(repo, "ls-tree", "-r", "-z", target, "--", "functions/"),
+        capture_output=True,
+        env=_env(),
+        timeout=_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise _Unreadable(done.stderr.decode(errors="replace"))
     modules: dict[str, str | None] = {}
     sources: dict[str, str] = {}
-    for entry in out.split(b"\0"):
-        if not entry:
+    manifest, source = b"/" + _MANIFEST.encode(), b"/" + _SOURCE.encode()
+    for entry in done.stdout.split(b"\0"):
+        # "<mode> <type> <40-hex id>\t<path>"; only paths are variable.
+        meta, tab, path = entry.partition(b"\t")
+        if not tab:
+            if entry:
+                raise _Unreadable(f"unexpected ls-tree line {entry!r}")
             continue
-        meta, _, path_bytes = entry.partition(b"\t")
-        parts = meta.split(b" ")
-        path = path_bytes.decode("utf-8", "surrogateescape").split("/")
-        if len(parts) != 3 or len(path) < 3 or path[0] != "functions":
-            return None
-        module = path[1]
+        folder, _, name = path.rpartition(b"/")
+        module_bytes = folder.removeprefix(b"functions/")
+        if module_bytes == folder or b"/" in module_bytes:
+            continue  # deeper files are no business of the registry
+        module = module_bytes.decode("utf-8", "surrogateescape")
         modules.setdefault(module, None)
-        if len(path) == 3 and parts[1] == b"blob":
-            if path[2] == _MANIFEST:
-                modules[module] = parts[2].decode("ascii")
-            elif path[2] == _SOURCE:
-                sources[module] = parts[2].decode("ascii")
+        if meta.endswith(b"blob", 0, len(meta) - 41):
+            if name == manifest[1:]:
+                modules[module] = meta[-40:].decode("ascii")
+            elif name == source[1:]:
+                sources[module] = meta[-40:].decode("ascii")
     return modules, sources
 
 
-def _cat(repo: str, names: list[str]) -> list[tuple[str, bytes]] | None:
-    """(object id, contents) for each name, in order; None if any is missing."""
-    out = _git(repo, "cat-file", "--batch", stdin="".join(f"{n}\n" for n in names).encode())
-    if out is None:
-        return None
-    found: list[tuple[str, bytes]] = []
-    pos = 0
-    for _ in names:
-        end = out.find(b"\n", pos)
-        header = out[pos:end].split(b" ")
-        if end < 0 or len(header) != 3 or not header[2].isdigit():
-            return None  # "<name> missing", or a truncated answer
-        size = int(header[2])
-        found.append((header[0].decode("ascii"), out[end + 1 : end + 1 + size]))
-        pos = end + 1 + size + 1
-    return found
+def _requests(names: list[str]) -> int:
+    """Return a readable file descriptor holding one request per line, at offset 0."""
+    # A file, not a pipe: git may fill its output pipe before reading all its
+    # input, and writing a pipe while nobody reads the other one deadlocks.
+    data = "".join(f"{n}\n" for n in names).encode()
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("fnstore-cat-file")
+    else:  # pragma: no cover - not Linux
+        import tempfile
+
+        fd = os.dup(tempfile.TemporaryFile().fileno())
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _stream(repo: str, names: list[str], each: Callable[[int, str, bytes], None]) -> None:
+    """Call ``each(index, object id, contents)`` for every name, as git delivers it."""
+    fd = _requests(names)
+    try:
+        proc = subprocess.Popen(
+            _command(repo, "cat-file", "--batch", "--buffer"),
+            stdin=fd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=_env(),
+        )
+    finally:
+        os.close(fd)
+    assert proc.stdout is not None
+    buf = bytearray()
+    pos = index = 0
+    try:
+        while True:
+            chunk = proc.stdout.read1(_CHUNK)
+            if not chunk:
+                break
+            buf += chunk
+            while index < len(names):
+                end = buf.find(b"\n", pos)
+                if end < 0:
+                    break
+                header = bytes(buf[pos:end]).split(b" ")
+                if len(header) != 3 or not header[2].isdigit():
+                    raise _Unreadable(f"git cat-file: {bytes(buf[pos:end])!r}")  # "... missing"
+                size = int(header[2])
+                if len(buf) < end + 2 + size:
+                    break  # the rest of this object is still on its way
+                each(index, header[0].decode("ascii"), bytes(buf[end + 1 : end + 1 + size]))
+                pos = end + 2 + size
+                index += 1
+            if pos > _CHUNK:
+                del buf[:pos]
+                pos = 0
+    finally:
+        proc.stdout.close()
+        code = proc.wait(timeout=_TIMEOUT)
+    if code != 0 or index != len(names):
+        raise _Unreadable(f"git cat-file stopped after {index} of {len(names)} objects")
 
 
 def read_manifests(
-    repo: str, target: str, known: Mapping[str, str]
-) -> tuple[str, dict[str, tuple[str, bytes | None]], list[str]] | None:
-    """Read the manifests at ``target`` (a 40-hex commit or tag id).
+    repo: str, target: str, known: Mapping[str, str], parse: Callable[[bytes], T]
+) -> tuple[str, dict[str, tuple[str, T | None]], list[str]] | None:
+    """Read and ``parse`` the manifests at ``target`` (a 40-hex commit or tag id).
 
-    Returns the commit id; module -> (manifest blob id, bytes, or None when the
-    id equals ``known[module]``); and the modules that have no manifest.  None
-    when ``git`` cannot answer (the caller then asks the store).
+    Returns the commit id; module -> (manifest blob id, parsed manifest, or
+    None when the id equals ``known[module]``); and the modules that have no
+    manifest.  None when ``git`` cannot answer (the caller then asks the store).
     """
-    found = _listing(repo, target)
-    if found is None:
+    try:
+        listing, sources = _listing(repo, target)
+        wanted = [
+            (module, blob)
+            for module, blob in listing.items()
+            if blob is not None and known.get(module) != blob
+        ]
+        data: dict[str, tuple[str, T | None]] = {
+            module: (blob, None) for module, blob in listing.items() if blob is not None
+        }
+        commit: list[str] = []
+
+        def each(index: int, oid: str, content: bytes) -> None:
+            if index == 0:
+                commit.append(oid)
+                return
+            module, blob = wanted[index - 1]
+            source = sources.get(module)
+            if source is None or f'"content_id": "{source}"'.encode() not in content:
+                # source.py edited with plain git, so the manifest is stale: the
+                # store re-derives it (that needs pydantic), so it reads all.
+                raise _Unreadable(f"stale manifest for {module}")
+            data[module] = (blob, parse(content))
+
+        _stream(repo, [f"{target}^{{commit}}", *(blob for _, blob in wanted)], each)
+    except (_Unreadable, OSError, subprocess.SubprocessError):
         return None
-    listing, sources = found
-    wanted = [
-        (module, blob)
-        for module, blob in listing.items()
-        if blob is not None and known.get(module) != blob
-    ]
-    answers = _cat(repo, [f"{target}^{{commit}}", *(blob for _, blob in wanted)])
-    if answers is None:
-        return None
-    commit = answers[0][0]
-    data = {module: (blob, None) for module, blob in listing.items() if blob is not None}
-    for (module, blob), (_, content) in zip(wanted, answers[1:], strict=True):
-        source = sources.get(module)
-        if source is None or f'"content_id": "{source}"'.encode() not in content:
-            # source.py edited with plain git, so the manifest is stale: the
-            # store re-derives it (it needs pydantic), so let the store read all.
-            return None
-        data[module] = (blob, content)
     bare = sorted(m for m, blob in listing.items() if blob is None)
-    return commit, data, bare
+    return commit[0], data, bare

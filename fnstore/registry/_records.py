@@ -42,26 +42,34 @@ ModuleRecord = tuple[str, int, str, tuple[FunctionRecord, ...], tuple[str, ...],
 
 def _str(data: dict[str, Any], key: str) -> str:
     value = data.get(key)
-    if not isinstance(value, str):
+    if type(value) is not str:
         raise ManifestError(f"manifest.json: {key!r} must be a string")
     return value
 
 
 def _strs(data: dict[str, Any], key: str) -> tuple[str, ...]:
-    value = data.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ManifestError(f"manifest.json: {key!r} must be a list of strings")
-    return tuple(value)
+    value = data.get(key)
+    if not value:  # absent or empty: the common case, checked first for speed
+        if value is None or value == []:
+            return ()
+    elif type(value) is list:
+        found = tuple(value)
+        for item in found:
+            if type(item) is not str:
+                break
+        else:
+            return found
+    raise ManifestError(f"manifest.json: {key!r} must be a list of strings")
 
 
 def _function(data: object) -> FunctionRecord:
-    if not isinstance(data, dict):
+    if type(data) is not dict:
         raise ManifestError("manifest.json: each entry of 'functions' must be an object")
     doc = data.get("docstring")
     lineno = data.get("lineno")
-    if doc is not None and not isinstance(doc, str):
+    if doc is not None and type(doc) is not str:
         raise ManifestError("manifest.json: 'docstring' must be a string or null")
-    if not isinstance(lineno, int):
+    if type(lineno) is not int:
         raise ManifestError("manifest.json: 'lineno' must be an integer")
     return (
         _str(data, "name"),

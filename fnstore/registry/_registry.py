@@ -160,10 +160,10 @@ class Registry:
         self, target: str, overrides: dict[str, str], previous: Snapshot | None
     ) -> Snapshot | None:
         from fnstore.registry._gitread import read_manifests
-        from fnstore.registry._snapshot import add_overrides, build
+        from fnstore.registry._snapshot import add_overrides, build, parse_manifest
 
         known = {m: blob for m, (blob, _) in previous.modules.items()} if previous else {}
-        found = read_manifests(self._path, target, known)
+        found = read_manifests(self._path, target, known, parse_manifest)
         if found is None:
             return None
         commit, blobs, bare = found

@@ -35,6 +35,7 @@ __all__ = [
     "build",
     "cache_key",
     "load_cached",
+    "parse_manifest",
     "read_from_store",
     "save_cached",
     "write_atomically",
@@ -126,27 +127,33 @@ def write_atomically(target: str, blob: bytes) -> None:
             pass
 
 
+def parse_manifest(data: bytes) -> ModuleRecord | str:
+    """Return the record of one ``manifest.json``, or why it cannot be read."""
+    from fnstore.registry._records import module_record
+
+    try:
+        return module_record(data)
+    except FnStoreError as exc:
+        return str(exc)
+
+
 def build(
     commit: str | None,
-    blobs: Mapping[str, tuple[str, bytes | None]],
+    parsed: Mapping[str, tuple[str, ModuleRecord | str | None]],
     bare: list[str] | None = None,
     previous: Snapshot | None = None,
 ) -> Snapshot:
-    """Build a snapshot from manifest blobs (None bytes: unchanged since ``previous``)."""
-    from fnstore.registry._records import module_record
-
+    """Build a snapshot from parsed manifests (None: unchanged since ``previous``)."""
     snap = Snapshot(commit)
     old = previous.modules if previous is not None else {}
-    for module, (blob_id, data) in blobs.items():
-        if data is None and module in old and old[module][0] == blob_id:
+    for module, (blob_id, record) in parsed.items():
+        if record is None and module in old and old[module][0] == blob_id:
             snap.modules[module] = old[module]
-            continue
-        try:
-            record = module_record(data if data is not None else b"")
-        except FnStoreError as exc:
-            snap.errors[module] = f"{exc} (functions/{module}/manifest.json)"
-            continue
-        snap.modules[module] = (blob_id, record)
+        elif isinstance(record, tuple):
+            snap.modules[module] = (blob_id, record)
+        else:
+            why = record or "manifest.json could not be read"
+            snap.errors[module] = f"{why} (functions/{module}/manifest.json)"
     for module in bare or ():
         snap.errors[module] = (
             f"functions/{module}/ has no manifest.json: save the module again with fnstore, "
@@ -163,7 +170,11 @@ def read_from_store(
         return Snapshot(None)
     known = {m: blob for m, (blob, _) in previous.modules.items()} if previous else {}
     _, blobs = store.manifest_blobs(rev=commit, known=known)
-    return build(commit, blobs, previous=previous)
+    parsed = {
+        module: (blob, None if data is None else parse_manifest(data))
+        for module, (blob, data) in blobs.items()
+    }
+    return build(commit, parsed, previous=previous)
 
 
 def add_overrides(snap: Snapshot, store: FunctionStore, overrides: Mapping[str, str]) -> None:
