@@ -12,6 +12,7 @@ is harmless: a file whose code is already the current version makes no commit.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +21,6 @@ from typing import TYPE_CHECKING
 from fnstore.errors import FnStoreError, RegistryError
 
 if TYPE_CHECKING:
-    import os
-
     from fnstore.store import FunctionStore
 
 __all__ = ["FailedFile", "MigratedFile", "MigrationReport", "migrate_directory"]
@@ -112,7 +111,10 @@ def migrate_directory(
         )
     from fnstore.store import FunctionStore, open_store
 
-    target = store if isinstance(store, FunctionStore) else open_store(store, create=True)
+    if isinstance(store, FunctionStore):
+        target = store
+    else:
+        target = open_store(None if store is None else os.fspath(store), create=True)
     report = MigrationReport(directory)
     for mtime, file in _files(directory):
         try:

@@ -17,6 +17,7 @@ as an option.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 from typing import TYPE_CHECKING, TypeVar
@@ -113,12 +114,14 @@ def _stream(repo: str, names: list[str], each: Callable[[int, str, bytes], None]
         )
     finally:
         os.close(fd)
-    assert proc.stdout is not None
+    stdout = proc.stdout
+    if not isinstance(stdout, io.BufferedReader):  # pragma: no cover - always, with PIPE
+        raise _Unreadable("git cat-file gave no readable output")
     buf = bytearray()
     pos = index = 0
     try:
         while True:
-            chunk = proc.stdout.read1(_CHUNK)
+            chunk = stdout.read1(_CHUNK)
             if not chunk:
                 break
             buf += chunk
@@ -139,7 +142,7 @@ def _stream(repo: str, names: list[str], each: Callable[[int, str, bytes], None]
                 del buf[:pos]
                 pos = 0
     finally:
-        proc.stdout.close()
+        stdout.close()
         code = proc.wait(timeout=_TIMEOUT)
     if code != 0 or index != len(names):
         raise _Unreadable(f"git cat-file stopped after {index} of {len(names)} objects")

@@ -172,7 +172,8 @@ class StoredModuleFinder:
             return None
         module, cid, source = found
         loader = _StoredModuleLoader(module, cid, source)
-        spec = importlib.machinery.ModuleSpec(fullname, loader, origin=pseudo_filename(module, cid))
+        origin = pseudo_filename(module, cid)
+        spec = importlib.machinery.ModuleSpec(fullname, loader, origin=origin)  # type: ignore[arg-type]
         spec.has_location = False
         return spec
 

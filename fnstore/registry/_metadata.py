@@ -90,7 +90,7 @@ def unavailable_stub(name: str, fn: FunctionRecord, reason: str) -> Callable[...
     stub.input_memory_type = fn[1]
     stub.output_memory_type = fn[2]
     stub.unavailable_reason = reason
-    return stub
+    return unavailable
 
 
 @dataclass(eq=False)

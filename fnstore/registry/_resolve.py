@@ -64,7 +64,7 @@ def compiled(
             f"{type(exc).__name__}: {exc}; fix the code and save a new version, or pin "
             f"an earlier one (fnstore pin {fn[0]}@<version>)"
         ) from exc
-    func = getattr(module, fn[0], None)
+    func: Callable[..., Any] | None = getattr(module, fn[0], None)
     if not callable(func):
         raise RegistryError(
             f"module {record[0]} v{record[1]} ran but defines no function {fn[0]!r}: "
