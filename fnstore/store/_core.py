@@ -37,12 +37,15 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
     from datetime import datetime
 
-__all__ = ["FUNCTIONS", "MANIFEST", "SOURCE", "AuthorLike"]
+__all__ = ["FUNCTIONS", "MANIFEST", "MODULES_TRAILER", "SOURCE", "AuthorLike"]
 
 FUNCTIONS = "functions"
 SOURCE = "source.py"
 MANIFEST = "manifest.json"
 STATE_DIR = "fnstore"  # local, never pushed: lock, pins, derived index
+#: Trailer of fnstore's commits naming the modules they change (lets walks skip trees).
+MODULES_TRAILER = "Fnstore-Modules: "
+_TRAILER_MAX = 50  # a commit changing more modules than this is compared tree to tree
 _STALE_AFTER = 0.1  # seconds after which a ref's .lock file is taken as left by a crash
 
 AuthorLike = str | tuple[str, str]
@@ -224,8 +227,11 @@ class _Core:
                 root.remove(FUNCTIONS)
             signature = _signature(author, when)
             parents = [pygit2.Oid(hex=expected_head)] if expected_head else []
+            text = message.rstrip("\n") + "\n"
+            if len(changes) <= _TRAILER_MAX:
+                text += f"\n{MODULES_TRAILER}{', '.join(sorted(changes))}\n"
             commit = self._repo.create_commit(
-                None, signature, signature, message, root.write(), parents
+                None, signature, signature, text, root.write(), parents
             )
             self._move_branch(commit, expected_head, message)
         except (pygit2.GitError, OSError) as exc:

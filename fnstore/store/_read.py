@@ -11,7 +11,6 @@ read are reported per module, naming the module and how to fix it.
 from __future__ import annotations
 
 import difflib
-import json
 from typing import TYPE_CHECKING
 
 import pygit2
@@ -21,10 +20,9 @@ from fnstore.errors import (
     InvalidCodeError,
     ManifestError,
     RevisionNotFoundError,
-    StoreError,
 )
-from fnstore.store._core import MANIFEST, SOURCE, _Core
-from fnstore.store._index import HeadIndex, ModuleEntry
+from fnstore.store._core import MANIFEST, SOURCE
+from fnstore.store._indexing import _IndexMixin
 from fnstore.store._types import FunctionVersion, Scan
 
 if TYPE_CHECKING:
@@ -34,124 +32,9 @@ if TYPE_CHECKING:
 
 __all__: list[str] = []
 
-_INDEX_FILE = "index.json"
-_PERSIST_EVERY = 64  # own commits between index writes (it is cheap to bring forward)
 
-
-class _ReadMixin(_Core):
+class _ReadMixin(_IndexMixin):
     """Queries of :class:`FunctionStore` (see the module docstring)."""
-
-    _index: HeadIndex | None = None
-
-    # -- the head index -------------------------------------------------------
-
-    def _head_index(self) -> HeadIndex:
-        """Return the index of the current head, brought forward or rebuilt as needed."""
-        head = self.head
-        index = self._index
-        if index is None:
-            path = self._state_path(_INDEX_FILE)
-            if path.exists():
-                index = HeadIndex.from_bytes(path.read_bytes(), self.branch)
-        if index is not None and index.head == head:
-            self._index = index
-            return index
-        if index is not None and index.head is not None and head is not None:
-            try:
-                ahead = self._repo.descendant_of(head, index.head)
-            except (pygit2.GitError, KeyError, ValueError):
-                ahead = False
-            if ahead:
-                self._advance_index(index, head)
-                self._index = index
-                return index
-        self._index = self._rebuild_index(head)
-        return self._index
-
-    def _rebuild_index(self, head: str | None) -> HeadIndex:
-        index = HeadIndex(branch=self.branch, head=head)
-        tree = self._functions_tree(head)
-        for entry in tree or ():
-            if isinstance(entry, pygit2.Tree) and entry.name:
-                index.set(entry.name, ModuleEntry(str(entry.id), self._names_in(entry)))
-        self._persist_index(index)
-        return index
-
-    def _advance_index(self, index: HeadIndex, head: str) -> None:
-        """Bring the index forward over commits made since (by others, or plain git)."""
-        old_tree = self._functions_tree(index.head)
-        new_tree = self._functions_tree(head)
-        parents = self._commit(head).parent_ids
-        single = len(parents) == 1 and str(parents[0]) == index.head
-        old = {e.name or "": str(e.id) for e in old_tree or ()}
-        for entry in new_tree or ():
-            name = entry.name or ""
-            if old.pop(name, None) != str(entry.id) and isinstance(entry, pygit2.Tree):
-                index.set(
-                    name,
-                    ModuleEntry(str(entry.id), self._names_in(entry), head if single else None),
-                )
-        for gone in old:
-            index.set(gone, None)
-        index.head = head
-        index.unsaved += 1
-        if index.unsaved >= _PERSIST_EVERY:
-            self._persist_index(index)
-
-    def _persist_index(self, index: HeadIndex) -> None:
-        try:
-            self._write_state(_INDEX_FILE, index.to_bytes())
-            index.unsaved = 0
-        except OSError:
-            pass  # derived data: a read-only store simply rebuilds it next time
-
-    def _names_in(self, module_tree: pygit2.Tree) -> tuple[str, ...]:
-        """Return a module tree's function names: from its manifest, or its code if stale."""
-        source_id, source, manifest = self._read_module(module_tree)
-        try:
-            doc = json.loads(manifest) if manifest is not None else None
-            if isinstance(doc, dict) and doc.get("content_id") == source_id:
-                return tuple(str(f["name"]) for f in doc["functions"])
-        except (ValueError, TypeError, KeyError):
-            pass
-        if source is None:
-            return ()
-        from fnstore.manifest import introspect
-
-        try:
-            return tuple(f.name for f in introspect(source.decode("utf-8")).functions)
-        except (InvalidCodeError, UnicodeDecodeError, StoreError):
-            return ()
-
-    def _introducer(self, commit_id: str, module: str) -> str:
-        """Return the commit that introduced the module tree found at ``commit_id``.
-
-        Walks back only while that tree is unchanged, so it costs the number
-        of commits since the module last changed (zero for a fresh save).
-        """
-        if commit_id == self.head:
-            index = self._head_index()
-            entry = index.modules.get(module)
-            if entry is not None and entry.commit is not None:
-                return entry.commit
-        tree = self._module_tree(commit_id, module)
-        if tree is None:
-            raise FunctionNotFoundError(f"no module {module!r} at commit {commit_id[:12]}")
-        commit = self._commit(commit_id)
-        while True:
-            for parent in commit.parents:
-                parent_tree = self._module_tree(str(parent.id), module)
-                if parent_tree is not None and parent_tree.id == tree.id:
-                    commit = parent
-                    break
-            else:
-                break
-        found = str(commit.id)
-        if commit_id == self.head and self._index is not None:
-            entry = self._index.modules.get(module)
-            if entry is not None:
-                entry.commit = found
-        return found
 
     # -- manifests --------------------------------------------------------------
 

@@ -25,7 +25,8 @@ from fnstore.errors import (
     StoreError,
 )
 from fnstore.store._index import HeadIndex, ModuleEntry
-from fnstore.store._read import _PERSIST_EVERY, _ReadMixin
+from fnstore.store._indexing import _PERSIST_EVERY
+from fnstore.store._read import _ReadMixin
 from fnstore.store._types import FunctionVersion, SaveResult
 
 if TYPE_CHECKING:
