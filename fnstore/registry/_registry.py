@@ -138,8 +138,12 @@ class Registry:
             snap = load_cached(key)
             if snap is None:
                 snap = self._read_with_git(target, overrides, previous)
+                if snap is not None:
+                    save_cached(key, snap)
+                    by_commit = cache_key(snap.commit, overrides) if snap.commit else key
+                    if by_commit != key:  # an annotated tag: also file it under its commit
+                        save_cached(by_commit, snap)
             if snap is not None:
-                save_cached(key, snap)
                 self._install(snap, key, spec, overrides)
                 return
         if not os.path.exists(self._path) and not self._explicit:
@@ -159,17 +163,39 @@ class Registry:
     def _read_with_git(
         self, target: str, overrides: dict[str, str], previous: Snapshot | None
     ) -> Snapshot | None:
-        from fnstore.registry._gitread import read_manifests
-        from fnstore.registry._snapshot import add_overrides, build, parse_manifest
+        """Read the snapshot at ``target`` with the git command; None if git cannot."""
+        from fnstore.registry import _gitread
+        from fnstore.registry._snapshot import (
+            add_overrides,
+            build,
+            last_snapshot,
+            parse_manifest,
+            remember_last,
+        )
 
-        known = {m: blob for m, (blob, _) in previous.modules.items()} if previous else {}
-        found = read_manifests(self._path, target, known, parse_manifest)
-        if found is None:
-            return None
-        commit, blobs, bare = found
-        snap = build(commit, blobs, bare, previous)
+        base = previous if previous is not None else last_snapshot(self._path)
+        snap = None
+        if base is not None and base.commit is not None:
+            # Only what changed since a snapshot read before (a save, a pull).
+            old = {m: (blob, record[2]) for m, (blob, record) in base.modules.items()}
+            changed = _gitread.read_changed_manifests(
+                self._path, base.commit, target, old, parse_manifest
+            )
+            if changed is not None:
+                commit, parsed, bare, touched = changed
+                snap = build(commit, parsed, bare, base)
+                for module, why in base.errors.items():
+                    if "@" not in module and module not in touched:
+                        snap.errors.setdefault(module, why)  # still broken
+        if snap is None:
+            found = _gitread.read_manifests(self._path, target, {}, parse_manifest)
+            if found is None:
+                return None
+            snap = build(*found)
         if overrides:
             add_overrides(snap, self.store, overrides)
+        if snap.commit is not None:
+            remember_last(self._path, cache_key(snap.commit, overrides))
         return snap
 
     _key = ""

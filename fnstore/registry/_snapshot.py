@@ -34,9 +34,11 @@ __all__ = [
     "add_overrides",
     "build",
     "cache_key",
+    "last_snapshot",
     "load_cached",
     "parse_manifest",
     "read_from_store",
+    "remember_last",
     "save_cached",
     "write_atomically",
 ]
@@ -102,6 +104,28 @@ def load_cached(key: str) -> Snapshot | None:
     ):
         return None
     return Snapshot(commit, modules, errors, overrides)
+
+
+def _last_path(store_path: str) -> str:
+    import hashlib
+
+    digest = hashlib.sha1(os.path.abspath(store_path).encode(), usedforsecurity=False)
+    return os.path.join(_where.cache_dir(), "registry", f"last-{digest.hexdigest()[:16]}")
+
+
+def last_snapshot(store_path: str) -> Snapshot | None:
+    """Return the snapshot last read from git for this store, if still cached."""
+    try:
+        with open(_last_path(store_path), encoding="ascii") as fh:
+            key = fh.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return load_cached(key) if key else None
+
+
+def remember_last(store_path: str, key: str) -> None:
+    """Note ``key`` as this store's latest snapshot (the base of the next diff)."""
+    write_atomically(_last_path(store_path), key.encode("ascii"))
 
 
 def save_cached(key: str, snap: Snapshot) -> None:

@@ -14,9 +14,11 @@ from fnstore import paths
 from fnstore.errors import FunctionNotFoundError, MemoryTypeError, RevisionNotFoundError
 from fnstore.registry import Registry, RegistryChange
 
-from .conftest import numpy_code
+from .conftest import git_edit, numpy_code
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from fnstore.store import FunctionStore
 
 STACK = np.ones((2, 4, 4), dtype=np.float32)
@@ -162,3 +164,37 @@ def test_refresh_sees_saves_and_pin_changes(store: FunctionStore) -> None:
     store.tag("now")
     store.pin("now")
     assert not registry.refresh()  # same commit under another name
+
+
+def test_a_new_pin_reads_only_what_changed_since_the_last_one(
+    store: FunctionStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fnstore.registry import _gitread
+
+    for name in ("same_j", "edited_j", "dropped_j", "broken_j"):
+        store.save(numpy_code(name, 2))
+    Registry.load(store)  # the last snapshot of this store, cached
+    store.save(numpy_code("edited_j", 9))
+    store.save(numpy_code("added_j", 4))
+    store.delete("dropped_j")
+    git_edit(store.path, tmp_path, {"functions/broken_j/manifest.json": "{"}, "break it")
+
+    def no_full_read(*args: object) -> None:
+        raise AssertionError("every manifest was read again")
+
+    monkeypatch.setattr(_gitread, "read_manifests", no_full_read)
+    registry = Registry.load(store)
+    assert registry.names() == ["added_j", "edited_j", "same_j"]
+    assert registry.get("edited_j")(STACK)[0, 0, 0] == 9
+    assert registry.info("edited_j").version == 2
+    assert "broken_j" in registry.errors
+    store.save(numpy_code("later_j", 1))
+    assert "broken_j" in Registry.load(store).errors  # still broken, still reported
+
+
+def test_a_plain_git_edit_of_the_code_is_seen(store: FunctionStore, tmp_path: Path) -> None:
+    store.save(numpy_code("hand_k", 2))
+    Registry.load(store)
+    git_edit(store.path, tmp_path, {"functions/hand_k/source.py": numpy_code("hand_k", 8)}, "e")
+    registry = Registry.load(store)  # the manifest is stale: the store re-derives it
+    assert registry.get("hand_k")(STACK)[0, 0, 0] == 8
