@@ -355,6 +355,7 @@ _NO_REPO = (
     "does not appear to be a git repository",
     "unsupported url protocol",
     "not exported",
+    "status code: 404",
 )
 _AUTH = ("authentication", "unauthorized", "401", "403", "permission denied", "credentials")
 

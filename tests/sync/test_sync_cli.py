@@ -119,3 +119,21 @@ def test_broken_manifest_is_an_error_naming_it(fnstore, lab, bare_remote, tmp_pa
         .splitlines()[-1]
         .startswith("error: pulled, but fnstore cannot read blur")
     )
+
+
+def test_progress_bar_adapter_turns_counts_into_steps():
+    from fnstore.cli._sync_cmds import _Bar
+    from fnstore.sync import TransferProgress
+
+    calls = []
+    bar = _Bar(lambda text=None, *, steps=1, total=None: calls.append((text, steps, total)))
+    bar(TransferProgress("receiving", 3, 10, 100))
+    bar(TransferProgress("receiving", 10, 10, 300))
+    bar(TransferProgress("resolving", 2, 4, 300))
+    assert calls == [
+        ("receiving objects", 0, 10),
+        (None, 3, 10),
+        (None, 7, 10),
+        ("resolving deltas", -10, 4),
+        (None, 2, 4),
+    ]

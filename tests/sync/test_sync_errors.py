@@ -199,3 +199,36 @@ def test_token_from_git_credential_helper(store, http_lab, isolated_home):
     store.add_remote("lab", url)
     assert store.push("lab").commit == store.head
     assert "s3cret-token" not in (store.path / "config").read_text()
+
+
+# -- the mapping itself, for messages the servers above cannot produce -------------
+
+
+@pytest.mark.parametrize(
+    ("message", "kind", "hint"),
+    [
+        (
+            "failed to resolve address for lab.example: Name or service not known",
+            RemoteUnreachableError,
+            "could not reach",
+        ),
+        (
+            "failed to connect to 10.0.0.1: Operation timed out",
+            RemoteUnreachableError,
+            "could not reach",
+        ),
+        ("unexpected http status code: 404", RemoteUnreachableError, "no git repository"),
+        ("unexpected http status code: 401", AuthenticationError, "FNSTORE_TOKEN"),
+        ("something else entirely", SyncError, "nothing local was changed"),
+    ],
+)
+def test_error_mapping(message, kind, hint):
+    import pygit2
+
+    from fnstore.store._transport import translate_error
+
+    url = "https://me:s3cr3t@lab.example/x.git"
+    error = translate_error(pygit2.GitError(message), url, "x")
+    assert type(error) is kind
+    assert hint in str(error)
+    assert "s3cr3t" not in str(error)
