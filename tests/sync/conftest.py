@@ -9,6 +9,8 @@ test's isolated HOME, set up by :func:`ssh_client`.
 from __future__ import annotations
 
 import itertools
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -16,7 +18,6 @@ from _lab import GitDaemon, SshServer, git, sshd_available
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from pathlib import Path
 
     from fnstore.store import FunctionStore
 
@@ -51,6 +52,8 @@ def sshd(served_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     """OpenSSH's sshd on 127.0.0.1 with generated host and user keys."""
     if not sshd_available():
         pytest.skip("sshd is not installed: apt-get install openssh-server")
+    if os.geteuid() != 0 and not Path("/run/sshd").is_dir():
+        pytest.skip("sshd needs its /run/sshd directory: run the tests as root or create it")
     server = SshServer(served_root, tmp_path_factory.mktemp("sshd"))
     server.start()
     yield server
