@@ -118,12 +118,22 @@ def copy_fetch(
         (files copied, bytes copied), or None when this fetch should take
         the ordinary path (small, or anything unusual).
     """
+    try:
+        return _copy_fetch(repo, source, mapping, progress)
+    except (pygit2.GitError, KeyError, ValueError, OSError):
+        # Anything odd about the remote: libgit2's ordinary fetch reports it properly.
+        return None
+
+
+def _copy_fetch(
+    repo: pygit2.Repository,
+    source: Path,
+    mapping: dict[str, str],
+    progress: ProgressCallback | None,
+) -> tuple[int, int] | None:
     from fnstore.store._transport import TransferProgress
 
-    try:
-        remote = pygit2.Repository(str(source))
-    except pygit2.GitError:
-        return None
+    remote = pygit2.Repository(str(source))
     objects = Path(remote.path) / "objects"
     if (objects / "info" / "alternates").exists() or not objects.is_dir():
         return None
@@ -148,15 +158,13 @@ def copy_fetch(
     mine = Path(repo.path) / "objects"
     todo = [(src, rel) for src, rel in _object_files(objects) if not (mine / rel).exists()]
     copied = size = 0
-    try:
-        for src, rel in todo:
-            (mine / rel).parent.mkdir(parents=True, exist_ok=True)
-            size += _copy(src, mine / rel)
-            copied += 1
-            if progress is not None:
-                progress(TransferProgress("receiving", copied, len(todo), size))
-    except OSError:
-        return None  # a pack went away under us (git gc): the ordinary fetch copes
+    # An OSError here (a pack removed under us by git gc) falls back, see above.
+    for src, rel in todo:
+        (mine / rel).parent.mkdir(parents=True, exist_ok=True)
+        size += _copy(src, mine / rel)
+        copied += 1
+        if progress is not None:
+            progress(TransferProgress("receiving", copied, len(todo), size))
     if any(oid not in repo for oid in wanted.values()):
         return None
     for name, oid in wanted.items():

@@ -118,3 +118,23 @@ def test_pull_from_a_remote_with_another_branch_name(make_store, bare_remote, tm
     store.add_remote("lab", str(bare_remote))
     with pytest.raises(SyncError, match=r"no branch 'main' \(it has: master\)"):
         store.pull("lab")
+
+
+def test_bulk_copy_falls_back_for_a_remote_with_alternates(
+    make_store, bare_remote, tmp_path, monkeypatch
+):
+    from fnstore.store import _localcopy
+
+    monkeypatch.setattr(_localcopy, "BULK_COMMITS", 1)
+    alice = make_store("alice")
+    alice.save(function_code("blur"), message="blur")
+    alice.add_remote("lab", str(bare_remote))
+    alice.push("lab")
+    shared = tmp_path / "shared.git"  # borrows its objects from the lab repository
+    git("clone", "-q", "--bare", "--shared", str(bare_remote), str(shared))
+    assert (shared / "objects" / "info" / "alternates").exists()
+    bob = make_store("bob")
+    bob.add_remote("lab", str(shared))
+    assert bob.pull("lab").commit == alice.head
+    assert not list((bob.path / "objects" / "info").glob("alternates"))
+    git("fsck", "--strict", cwd=bob.path)
