@@ -9,7 +9,7 @@ layer is the only one that talks to git)::
     store.push("lab")                # -> PushResult; PushRejectedError: pull first
     result = store.pull("lab")       # -> PullResult
     for c in result.conflicts:       # status "conflicts": nothing local changed yet
-        store.resolve_conflict(c.name, "mine" | "theirs" | "both")
+        store.resolve(c.name, "mine" | "theirs" | "both")   # = store.resolve_conflict
     store.abort_pull()               # or forget the pending pull
     store.remove_remote("lab")
 

@@ -20,7 +20,7 @@ import contextlib
 import dataclasses
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import pygit2
 
@@ -152,6 +152,33 @@ class _PullMixin(_ReadMixin):
                     pending.remote, "conflicts", self.head, conflicts=pending.open_conflicts()
                 )
             return self._integrate(pending.remote, pending.theirs, pending.choices, author)
+
+    @overload
+    def resolve(self, rev: str | None = None) -> str: ...
+
+    @overload
+    def resolve(
+        self, rev: str, choice: Choice, *, author: AuthorLike | None = None
+    ) -> PullResult: ...
+
+    def resolve(
+        self,
+        rev: str | None = None,
+        choice: Choice | None = None,
+        *,
+        author: AuthorLike | None = None,
+    ) -> str | PullResult:
+        """Resolve a revision to a commit id, or, given a choice, settle a conflict.
+
+        ``store.resolve(rev)`` is the core's revision resolver (branch, tag,
+        commit, ``HEAD``).  ``store.resolve(name, "mine" | "theirs" | "both")``
+        is the sync spelling of :meth:`resolve_conflict`.
+        """
+        if choice is None:
+            return super().resolve(rev)
+        if rev is None:
+            raise ConflictError("say which function to settle: store.resolve(name, choice)")
+        return self.resolve_conflict(rev, choice, author=author)
 
     def abort_pull(self) -> None:
         """Forget the pending pull: the local branch was never changed by it."""

@@ -197,3 +197,15 @@ def test_pulling_again_keeps_the_same_conflicts(lab):
     bob.save(function_code("blur", 5), message="blur 5", author=BOB)
     first = bob.pull("lab")
     assert bob.pull("lab").conflicts == first.conflicts
+
+
+def test_resolve_spelling_of_the_issue_and_of_the_core(lab):
+    alice, bob = lab
+    alice.save(function_code("blur", 3), message="blur 3", author=ALICE)
+    alice.push("lab")
+    bob.save(function_code("blur", 5), message="blur 5", author=BOB)
+    bob.pull("lab")
+    assert bob.resolve() == bob.head  # the core's revision resolver is unchanged
+    assert bob.resolve("main") == bob.head
+    result = bob.resolve("blur", "theirs", author=BOB)
+    assert result.status == "merged" and bob.source("blur") == function_code("blur", 3)
