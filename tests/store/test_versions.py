@@ -163,3 +163,20 @@ def test_functions_and_scan(three: FunctionStore) -> None:
     old = three.scan(rev="HEAD~3")
     assert [(m.module, m.version) for m in old.manifests] == [("blur", 1)]
     assert old.errors == {}
+
+
+def test_the_local_index_is_derived_data(three: FunctionStore) -> None:
+    from fnstore.store import open_store
+
+    expected = [(v.version, v.commit) for v in three.history("blur")]
+    (three.path / "fnstore" / "index.json").unlink(missing_ok=True)
+    fresh = open_store(three.path)
+    assert [(v.version, v.commit) for v in fresh.history("blur")] == expected
+    (three.path / "fnstore" / "index.json").write_text("{not json")
+    assert [(v.version, v.commit) for v in open_store(three.path).history("blur")] == expected
+
+
+def test_commits_name_their_modules_for_plain_git_readers(three: FunctionStore) -> None:
+    three.rename("sharpen", "crisp")
+    message = git(three.path, "log", "-1", "--format=%B")
+    assert message.rstrip().endswith("Fnstore-Modules: crisp, sharpen")
