@@ -18,8 +18,8 @@ than a commit's: it is just as immutable, so it still names a cache entry.
 
 from __future__ import annotations
 
-import json
 import os
+import re
 
 __all__ = ["read_pin", "resolve"]
 
@@ -47,6 +47,35 @@ def _branch(repo: str) -> str | None:
     return head.removeprefix(prefix) if head.startswith(prefix) else None
 
 
+# The pin file exactly as the store writes it (json.dumps(indent=2, sort_keys=True)),
+# read with a regular expression: importing json costs more than this whole read.
+# Anything else (hand-edited, escaped characters) goes to json below.
+_PIN_FILE = re.compile(
+    r'\{\n  "format": 1,\n  "functions": \{(?P<functions>(?:\n    "\w+": "[0-9a-f]{40}",?)*)'
+    r'(?:\n  )?\},\n  "spec": "(?P<spec>[^"\\\n]*)"\n\}\n?',
+    re.ASCII,
+)
+_PIN_ENTRY = re.compile(r'"(\w+)": "([0-9a-f]{40})"', re.ASCII)
+
+
+def _parse(raw: bytes) -> dict[str, object] | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    match = _PIN_FILE.fullmatch(text)
+    if match is not None:
+        functions = dict(_PIN_ENTRY.findall(match["functions"]))
+        return {"format": _FORMAT, "spec": match["spec"], "functions": functions}
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def read_pin(repo: str) -> tuple[str, dict[str, str]] | None:
     """Return the pin spec and overrides (name -> content id), or None if unsure."""
     try:
@@ -56,11 +85,8 @@ def read_pin(repo: str) -> tuple[str, dict[str, str]] | None:
         return (branch, {}) if branch else None
     except OSError:
         return None
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or data.get("format") != _FORMAT:
+    data = _parse(raw)
+    if data is None or data.get("format") != _FORMAT:
         return None
     spec = data.get("spec")
     functions = data.get("functions", {})

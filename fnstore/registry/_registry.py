@@ -93,7 +93,8 @@ class Registry:
         self._store = store
         self._lock = _thread.RLock()
         self._snap = Snapshot(None)
-        self._by_name: dict[str, _Hit] = {}
+        self._names: dict[str, str] = {}  # function name -> module, at the pin
+        self._pinned: dict[str, _Hit] = {}  # per-function overrides
         self._meta: dict[str, FunctionMetadata] = {}
         self._exact: dict[str, tuple[ModuleRecord, FunctionRecord, Callable[[], str]]] = {}
         self._callbacks: list[Callable[[RegistryChange], None]] = []
@@ -203,15 +204,12 @@ class Registry:
     def _install(
         self, snap: Snapshot, key: str, spec: str | None, overrides: dict[str, str]
     ) -> None:
-        by_name: dict[str, _Hit] = {}
-        for _, record in snap.modules.values():
-            for fn in record[3]:
-                by_name[fn[0]] = (record, fn)
+        pinned: dict[str, _Hit] = {}
         for name, record in snap.overrides.items():
             for fn in record[3]:
                 if fn[0] == name:
-                    by_name[name] = (record, fn)
-        self._snap, self._key, self._by_name = snap, key, by_name
+                    pinned[name] = (record, fn)
+        self._snap, self._key, self._names, self._pinned = snap, key, snap.names, pinned
         self.pin_spec, self.overrides = spec, dict(overrides)
         self._meta, self._exact = {}, {}
         _remember_store(self._path)
@@ -249,9 +247,9 @@ class Registry:
         Calls every :meth:`on_change` callback when something changed.
         """
         with self._lock:
-            before = {n: (r[2], f) for n, (r, f) in self._by_name.items()}
+            before = self._fingerprints()
             self._read(self._snap)
-            after = {n: (r[2], f) for n, (r, f) in self._by_name.items()}
+            after = self._fingerprints()
         change = RegistryChange(
             commit=self.commit,
             added=tuple(sorted(after.keys() - before.keys())),
@@ -263,6 +261,9 @@ class Registry:
                 callback(change)
         return change
 
+    def _fingerprints(self) -> dict[str, tuple[str, FunctionRecord]]:
+        return {n: (hit[0][2], hit[1]) for n in self.names() if (hit := self._find(n))}
+
     def on_change(self, callback: Callable[[RegistryChange], None]) -> Callable[[], None]:
         """Call ``callback`` after each refresh that changed something; returns an unsubscriber."""
         self._callbacks.append(callback)
@@ -270,20 +271,33 @@ class Registry:
 
     # ----------------------------------------------------------------- lookup
     def __len__(self) -> int:
-        return len(self._by_name)
+        if not self._pinned:
+            return len(self._names)
+        return len(self._names.keys() | self._pinned.keys())
 
     def __contains__(self, name: object) -> bool:
-        return name in self._by_name
+        return name in self._names or name in self._pinned
 
     def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._by_name))
+        return iter(self.names())
 
     def names(self) -> list[str]:
         """Return the function names at the pin, sorted."""
-        return sorted(self._by_name)
+        return sorted(self._names.keys() | self._pinned.keys())
+
+    def _find(self, name: str) -> _Hit | None:
+        hit = self._pinned.get(name)
+        if hit is not None:
+            return hit
+        module = self._names.get(name)
+        record = self._snap.module(module) if module is not None else None
+        if record is None:
+            return None
+        fn = next((f for f in record[3] if f[0] == name), None)
+        return (record, fn) if fn is not None else None
 
     def _hit(self, name: str) -> _Hit:
-        hit = self._by_name.get(name)
+        hit = self._find(name)
         if hit is None:
             raise FunctionNotFoundError(
                 f"no function {name!r} at pin {self.pin_spec or '(none)'}: "
@@ -332,8 +346,8 @@ class Registry:
                 f"{memory_type!r} is not a memory type: use one of {', '.join(MEMORY_TYPES)}"
             )
         out: dict[str, FunctionMetadata] = {}
-        for name in sorted(self._by_name):
-            if memory_type is not None and self._by_name[name][1][1] != memory_type:
+        for name in self.names():
+            if memory_type is not None and self._hit(name)[1][1] != memory_type:
                 continue
             meta = self.info(name)
             out[meta.key] = meta
@@ -345,7 +359,7 @@ class Registry:
     ) -> tuple[ModuleRecord, FunctionRecord, Callable[[], str]]:
         from fnstore.registry._resolve import exact_version, store_source
 
-        current = self._by_name.get(name)
+        current = self._find(name)
         if current is not None:
             record = current[0]
             same_version = at.isdigit() and int(at) == record[1]

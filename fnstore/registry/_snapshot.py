@@ -43,17 +43,21 @@ __all__ = [
     "write_atomically",
 ]
 
-_FORMAT = 1
+_FORMAT = 2
 
 
 class Snapshot:
     """The manifests the registry serves for one pin.
 
-    A plain class rather than a dataclass: importing :mod:`dataclasses` is a
-    noticeable part of the cached start-up's budget.
+    Read from the cache, each module's record stays a small :mod:`marshal`
+    string until it is asked for: a start-up needs only the function names
+    (:attr:`names`), and decoding thousands of records up front would cost
+    more than the rest of the start-up.  A plain class rather than a
+    dataclass: importing :mod:`dataclasses` is a noticeable part of that
+    budget too.
     """
 
-    __slots__ = ("commit", "errors", "modules", "overrides")
+    __slots__ = ("_modules", "_packed", "commit", "errors", "names", "overrides")
 
     def __init__(
         self,
@@ -61,15 +65,49 @@ class Snapshot:
         modules: dict[str, tuple[str, ModuleRecord]] | None = None,
         errors: dict[str, str] | None = None,
         overrides: dict[str, ModuleRecord] | None = None,
+        *,
+        packed: dict[str, tuple[str, bytes]] | None = None,
+        names: dict[str, str] | None = None,
     ) -> None:
         #: The commit the pin resolved to; None for an empty store.
         self.commit = commit
-        #: module -> (manifest.json blob id, record), for every readable module.
-        self.modules: dict[str, tuple[str, ModuleRecord]] = modules if modules is not None else {}
         #: module (or ``name@content id`` of an override) -> why it cannot be read.
         self.errors: dict[str, str] = errors if errors is not None else {}
         #: function name -> record of the module version an override pins it to.
         self.overrides: dict[str, ModuleRecord] = overrides if overrides is not None else {}
+        if modules is None and packed is None:
+            modules = {}
+        self._packed = packed
+        self._modules: dict[str, tuple[str, ModuleRecord]] | None = modules
+        if names is None:
+            names = {}
+            for module, (_, record) in (modules or {}).items():
+                for fn in record[3]:
+                    names[fn[0]] = module
+        #: function name -> the module that defines it at the commit.
+        self.names: dict[str, str] = names
+
+    @property
+    def modules(self) -> dict[str, tuple[str, ModuleRecord]]:
+        """Module -> (manifest.json blob id, record), for every readable module."""
+        if self._modules is None:
+            packed = self._packed or {}
+            self._modules = {m: (blob, marshal.loads(data)) for m, (blob, data) in packed.items()}
+        return self._modules
+
+    def module(self, module: str) -> ModuleRecord | None:
+        """Return one module's record, decoding only that one."""
+        if self._modules is not None:
+            entry = self._modules.get(module)
+            return entry[1] if entry is not None else None
+        packed = (self._packed or {}).get(module)
+        return marshal.loads(packed[1]) if packed is not None else None
+
+    def packed(self) -> dict[str, tuple[str, bytes]]:
+        """Return module -> (blob id, marshalled record), as the cache stores it."""
+        if self._modules is None:
+            return self._packed or {}
+        return {m: (blob, marshal.dumps(record)) for m, (blob, record) in self._modules.items()}
 
 
 def cache_key(target: str, overrides: Mapping[str, str]) -> str:
@@ -93,17 +131,18 @@ def load_cached(key: str) -> Snapshot | None:
             data = marshal.loads(fh.read())
     except (OSError, ValueError, EOFError, TypeError):
         return None
-    if not (isinstance(data, tuple) and len(data) == 6 and data[0] == _FORMAT and data[1] == key):
+    if not (isinstance(data, tuple) and len(data) == 7 and data[0] == _FORMAT and data[1] == key):
         return None
-    _, _, commit, modules, errors, overrides = data
+    _, _, commit, names, packed, errors, overrides = data
     if not (
         (commit is None or isinstance(commit, str))
-        and isinstance(modules, dict)
+        and isinstance(names, dict)
+        and isinstance(packed, dict)
         and isinstance(errors, dict)
         and isinstance(overrides, dict)
     ):
         return None
-    return Snapshot(commit, modules, errors, overrides)
+    return Snapshot(commit, None, errors, overrides, packed=packed, names=names)
 
 
 def _last_path(store_path: str) -> str:
@@ -131,7 +170,9 @@ def remember_last(store_path: str, key: str) -> None:
 def save_cached(key: str, snap: Snapshot) -> None:
     """Write ``snap`` under ``key``; a cache that cannot be written is skipped."""
     target = _cache_path(key)
-    blob = marshal.dumps((_FORMAT, key, snap.commit, snap.modules, snap.errors, snap.overrides))
+    blob = marshal.dumps(
+        (_FORMAT, key, snap.commit, snap.names, snap.packed(), snap.errors, snap.overrides)
+    )
     write_atomically(target, blob)
 
 
@@ -168,22 +209,23 @@ def build(
     previous: Snapshot | None = None,
 ) -> Snapshot:
     """Build a snapshot from parsed manifests (None: unchanged since ``previous``)."""
-    snap = Snapshot(commit)
+    modules: dict[str, tuple[str, ModuleRecord]] = {}
+    errors: dict[str, str] = {}
     old = previous.modules if previous is not None else {}
     for module, (blob_id, record) in parsed.items():
         if record is None and module in old and old[module][0] == blob_id:
-            snap.modules[module] = old[module]
+            modules[module] = old[module]
         elif isinstance(record, tuple):
-            snap.modules[module] = (blob_id, record)
+            modules[module] = (blob_id, record)
         else:
             why = record or "manifest.json could not be read"
-            snap.errors[module] = f"{why} (functions/{module}/manifest.json)"
+            errors[module] = f"{why} (functions/{module}/manifest.json)"
     for module in bare or ():
-        snap.errors[module] = (
+        errors[module] = (
             f"functions/{module}/ has no manifest.json: save the module again with fnstore, "
             "or remove the folder"
         )
-    return snap
+    return Snapshot(commit, modules, errors)
 
 
 def read_from_store(

@@ -171,3 +171,19 @@ def test_fast_paths_agree_with_fnstore_paths(
             monkeypatch.setenv(name, value)
     assert _where.cache_dir() == str(paths.cache_dir())
     assert _where.default_store_path() == str(paths.default_store_path())
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"format": 1, "spec": "main", "functions": {}},
+        {"format": 1, "spec": "v1.2", "functions": {"blur": A, "b_2": B}},
+        {"format": 1, "spec": "zweig-ä", "functions": {"x": A}},  # escaped: the json path
+        {"format": 1, "spec": 'odd"name', "functions": {}},
+    ],
+)
+def test_the_pin_file_reader_agrees_with_json(doc: dict[str, object], tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    (repo / "fnstore").mkdir()
+    (repo / "fnstore" / "pins.json").write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    assert _pins.read_pin(str(repo)) == (doc["spec"], doc["functions"])
