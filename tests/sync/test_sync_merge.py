@@ -209,3 +209,29 @@ def test_resolve_spelling_of_the_issue_and_of_the_core(lab):
     assert bob.resolve("main") == bob.head
     result = bob.resolve("blur", "theirs", author=BOB)
     assert result.status == "merged" and bob.source("blur") == function_code("blur", 3)
+
+
+def test_member_with_an_own_history_joins_the_lab(make_store, bare_remote):
+    """Unrelated histories: everything merges, same-name modules conflict."""
+    alice, bob = make_store("alice"), make_store("bob")
+    alice.save(function_code("blur", 3), message="blur", author=ALICE)
+    alice.save(function_code("sharpen"), message="sharpen", author=ALICE)
+    alice.add_remote("lab", str(bare_remote))
+    alice.push("lab")
+    bob.save(function_code("blur", 5), message="my blur", author=BOB)
+    bob.save(function_code("denoise"), message="denoise", author=BOB)
+    mine = bob.head
+    bob.add_remote("lab", str(bare_remote))
+    result = bob.pull("lab")
+    assert [c.name for c in result.conflicts] == ["blur"]
+    done = bob.resolve_conflict("blur", "both", author=BOB)
+    assert done.status == "merged"
+    assert [str(p) for p in parents(bob)] == [mine, alice.head]
+    assert sorted(m.module for m in bob.functions()) == [
+        "blur",
+        "blur_theirs",
+        "denoise",
+        "sharpen",
+    ]
+    bob.push("lab")
+    git("fsck", "--strict", cwd=bare_remote)
