@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 
 from fnstore.errors import ManifestError, NothingToDoError, RevisionNotFoundError
-from fnstore.store._write import _WriteMixin
+from fnstore.store._ops import _OpsMixin
 
 __all__: list[str] = []
 
@@ -22,7 +22,7 @@ _PINS = "pins.json"
 _FORMAT = 1
 
 
-class _PinMixin(_WriteMixin):
+class _PinMixin(_OpsMixin):
     """Pinning of :class:`FunctionStore` (see the module docstring)."""
 
     def _pins(self) -> dict[str, object]:

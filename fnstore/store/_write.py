@@ -1,4 +1,4 @@
-"""Writing the store: save, rollback, delete, restore, rename, tags.
+"""Writing the store: save, rollback and tags (delete, restore, rename: ``_ops.py``).
 
 Each operation is one commit, made under the store lock with a
 compare-and-swap of the branch (see :meth:`_Core._commit_change`).  All the
@@ -8,7 +8,6 @@ so a refused operation leaves the store exactly as it was.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -16,11 +15,9 @@ import pygit2
 
 from fnstore.errors import (
     CodeTooLargeError,
-    FunctionNotFoundError,
     InvalidCodeError,
     ManifestError,
     NameConflictError,
-    NothingToDoError,
     SchemaVersionError,
     StoreError,
 )
@@ -37,7 +34,6 @@ __all__ = ["MAX_CODE_BYTES"]
 
 #: Largest code block a save accepts (UTF-8 bytes).
 MAX_CODE_BYTES = 1 << 20
-_DELETED = "fnstore-deleted-module: "
 
 
 class _Parent(NamedTuple):
@@ -233,132 +229,6 @@ class _WriteMixin(_ReadMixin):
         text = message or f"roll back {current.module} to version {target.version}"
         return self.save(target.source, message=text, author=author, module=current.module)
 
-    def delete(
-        self, name: str, *, message: str | None = None, author: AuthorLike | None = None
-    ) -> str:
-        """Remove ``name``'s module in a new commit (``restore`` brings it back); the commit id."""
-        who = self._author(author)
-        with self._locked():
-            index = self._head_index()
-            module = index.module_of(name)
-            if module is None or index.head is None:
-                raise FunctionNotFoundError(
-                    f"no function or module {name!r} to delete: list them with store.functions()"
-                )
-            names = ", ".join(index.modules[module].functions)
-            text = (message or f"delete {module}") + f"\n\n{_DELETED}{module}\nfunctions: {names}\n"
-            commit = self._commit_change(
-                {module: None},
-                message=text,
-                author=who,
-                when=_when(None),
-                expected_head=index.head,
-            )
-            index.set(module, None)
-            index.head = commit
-            index.unsaved += 1
-            return commit
-
-    def restore(
-        self, name: str, *, message: str | None = None, author: AuthorLike | None = None
-    ) -> SaveResult:
-        """Bring back a deleted module as a new version equal to its last one."""
-        who = self._author(author)
-        with self._locked():
-            index = self._head_index()
-            if index.module_of(name) is not None:
-                raise NothingToDoError(f"{name!r} is not deleted: nothing to restore")
-            module, before = self._find_deleted(name, index.head)
-            last_commit = self._introducer(before, module)
-            last = self._manifest_at(last_commit, module)
-            data = self._blob(last.content_id)
-            found, missing = _introspected(data), list(last.missing_imports)
-            self._check_free(index, module, [f.name for f in found.functions])
-            last_tree = self._module_tree(before, module)
-            parent = _Parent(
-                last.version,
-                last.content_id,
-                last_commit,
-                None,
-                str(last_tree.id) if last_tree is not None else None,
-            )
-            text = message or f"restore {module} (version {last.version + 1})"
-            return self._commit_version(
-                index,
-                module,
-                data,
-                found,
-                missing,
-                parent,
-                message=text,
-                who=who,
-                when=_when(None),
-                remove=None,
-                force=True,
-            )
-
-    def _find_deleted(self, name: str, head: str | None) -> tuple[str, str]:
-        """Find the deleted module called (or holding) ``name``, and the last commit that had it."""
-        commit = self._commit(head) if head else None
-        while commit is not None and commit.parents:
-            parent = commit.parents[0]
-            for line in commit.message.splitlines():
-                if line.startswith(_DELETED):
-                    module = line.removeprefix(_DELETED).strip()
-                    tree = self._module_tree(str(parent.id), module)
-                    if tree is not None and (module == name or name in self._names_in(tree)):
-                        return module, str(parent.id)
-            if self._module_tree(str(parent.id), name) is not None and (
-                self._module_tree(str(commit.id), name) is None
-            ):
-                return name, str(parent.id)
-            commit = parent
-        raise FunctionNotFoundError(f"{name!r} was never deleted here: nothing to restore")
-
-    def rename(
-        self,
-        old: str,
-        new: str,
-        *,
-        message: str | None = None,
-        author: AuthorLike | None = None,
-    ) -> SaveResult:
-        """Rename a function (its ``def``, and its module if named after it) or a module."""
-        from fnstore.manifest import check_name
-
-        check_name(new)
-        who = self._author(author)
-        with self._locked():
-            index = self._head_index()
-            module = index.module_of(old)
-            if module is None or index.head is None:
-                raise FunctionNotFoundError(f"no function or module {old!r} to rename")
-            if index.module_of(new) is not None:
-                raise NameConflictError(f"{new!r} already exists: choose another name")
-            source = self.source(module)
-            if old in index.modules[module].functions:
-                source = _rename_def(source, old, new)
-            new_module = new if module == old else module
-            data, found, missing = _checked(source)
-            parent = self._parent_of(index, module)
-            if parent is not None and new_module != module:
-                parent = parent._replace(module=module)
-            self._check_free(index, new_module, [f.name for f in found.functions])
-            text = message or f"rename {old} to {new}"
-            return self._commit_version(
-                index,
-                new_module,
-                data,
-                found,
-                missing,
-                parent,
-                message=text,
-                who=who,
-                when=_when(None),
-                remove=module if new_module != module else None,
-                force=True,
-            )
-
     def tag(self, tag: str, rev: str = "HEAD") -> str:
         """Tag a revision (lightweight tag); returns the commit id."""
         from fnstore.manifest import check_tag
@@ -417,18 +287,3 @@ def _when(time: datetime | None) -> datetime:
     when = time if time is not None else datetime.now()
     when = when.astimezone()  # naive means local time; keep the offset
     return when.replace(microsecond=0)
-
-
-def _rename_def(source: str, old: str, new: str) -> str:
-    from fnstore.manifest import parse
-
-    for node in parse(source).body:
-        if getattr(node, "name", None) == old and hasattr(node, "args"):
-            lines = source.splitlines(keepends=True)
-            line = lines[node.lineno - 1]
-            renamed = re.sub(rf"\bdef\s+{re.escape(old)}\b", f"def {new}", line, count=1)
-            if renamed == line:
-                break
-            lines[node.lineno - 1] = renamed
-            return "".join(lines)
-    raise InvalidCodeError(f"could not find 'def {old}' in the code to rename it")

@@ -180,3 +180,17 @@ def test_commits_name_their_modules_for_plain_git_readers(three: FunctionStore) 
     three.rename("sharpen", "crisp")
     message = git(three.path, "log", "-1", "--format=%B")
     assert message.rstrip().endswith("Fnstore-Modules: crisp, sharpen")
+
+
+def test_rename_changes_the_uses_of_the_function_too(store: FunctionStore) -> None:
+    code = (
+        "from fnstore import numpy\n\n"
+        "@numpy\ndef blur(image, n: int = 1):\n"
+        '    """Call blur again: blur stays in strings."""\n'
+        "    return image if n <= 0 else blur(image, n - 1)\n\n"
+        "ALIAS = blur\n"
+    )
+    store.save(code)
+    source = store.rename("blur", "smooth").versions[0].source
+    assert "def smooth(image" in source and "smooth(image, n - 1)" in source
+    assert "ALIAS = smooth" in source and "blur stays in strings" in source
