@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
     from datetime import datetime
 
+    from fnstore.manifest import Manifest
+
 __all__ = ["FUNCTIONS", "MANIFEST", "MODULES_TRAILER", "SOURCE", "AuthorLike"]
 
 FUNCTIONS = "functions"
@@ -66,6 +68,9 @@ class _Core:
         # so that each save does not re-read and re-copy a tree of N modules.
         self._builder: tuple[str | None, pygit2.TreeBuilder] | None = None
         self._default_author: tuple[str, str] | None = None
+        # valid manifests by (manifest blob id, source blob id): immutable, so
+        # reading the store again after a save re-parses only what changed
+        self._manifest_cache: dict[tuple[str | None, str | None], Manifest] = {}
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {str(self.path)!r} branch={self.branch!r}>"

@@ -33,6 +33,13 @@ if TYPE_CHECKING:
 __all__: list[str] = []
 
 
+_CACHE_SIZE = 20_000
+
+
+def _entry_id(tree: pygit2.Tree, name: str) -> str | None:
+    return str(tree[name].id) if name in tree else None
+
+
 class _ReadMixin(_IndexMixin):
     """Queries of :class:`FunctionStore` (see the module docstring)."""
 
@@ -54,6 +61,12 @@ class _ReadMixin(_IndexMixin):
             tree = self._module_tree(commit_id, module)
         if tree is None:
             raise FunctionNotFoundError(f"no module {module!r} at commit {commit_id[:12]}")
+        # A valid manifest depends only on its blob: reading a store again after
+        # a save re-parses only what changed.
+        key = _entry_id(tree, MANIFEST), _entry_id(tree, SOURCE)
+        cached = self._manifest_cache.get(key)
+        if cached is not None and cached.module == module:
+            return cached
         source_id, source, raw = self._read_module(tree)
         where = f"functions/{module}/{MANIFEST}"
         if source is None:
@@ -72,6 +85,9 @@ class _ReadMixin(_IndexMixin):
                     f"delete it (git rm {where}) and fnstore will re-derive it from {SOURCE}"
                 ) from exc
             if stored.content_id == source_id and stored.module == module:
+                if len(self._manifest_cache) >= _CACHE_SIZE:
+                    self._manifest_cache.clear()  # simple bound; refilling is cheap
+                self._manifest_cache[key] = stored
                 return stored
         return self._derive(self._introducer(commit_id, module), module, source, stored)
 
