@@ -18,6 +18,7 @@ from __future__ import annotations
 import _thread
 import marshal
 import os
+import zlib
 from typing import TYPE_CHECKING, Any
 
 from fnstore.errors import FnStoreError
@@ -43,7 +44,9 @@ __all__ = [
     "write_atomically",
 ]
 
-_FORMAT = 2
+_FORMAT = 3
+# Lengths of the two parts and a CRC-32 of both: a damaged file is never used.
+_PREFIX = 24
 
 
 class Snapshot:
@@ -57,7 +60,7 @@ class Snapshot:
     budget too.
     """
 
-    __slots__ = ("_modules", "_packed", "commit", "errors", "names", "overrides")
+    __slots__ = ("_modules", "_packed", "_raw", "commit", "errors", "names", "overrides")
 
     def __init__(
         self,
@@ -68,6 +71,7 @@ class Snapshot:
         *,
         packed: dict[str, tuple[str, bytes]] | None = None,
         names: dict[str, str] | None = None,
+        raw: memoryview | None = None,
     ) -> None:
         #: The commit the pin resolved to; None for an empty store.
         self.commit = commit
@@ -75,9 +79,10 @@ class Snapshot:
         self.errors: dict[str, str] = errors if errors is not None else {}
         #: function name -> record of the module version an override pins it to.
         self.overrides: dict[str, ModuleRecord] = overrides if overrides is not None else {}
-        if modules is None and packed is None:
+        if modules is None and packed is None and raw is None:
             modules = {}
         self._packed = packed
+        self._raw = raw  # the cache file's marshalled records, decoded on first use
         self._modules: dict[str, tuple[str, ModuleRecord]] | None = modules
         if names is None:
             names = {}
@@ -87,11 +92,27 @@ class Snapshot:
         #: function name -> the module that defines it at the commit.
         self.names: dict[str, str] = names
 
+    def _unpacked(self) -> dict[str, tuple[str, bytes]]:
+        if self._packed is None:
+            try:
+                packed = marshal.loads(self._raw) if self._raw is not None else {}
+            except (ValueError, EOFError, TypeError):
+                packed = None
+            if not isinstance(packed, dict):
+                from fnstore.errors import RegistryError
+
+                raise RegistryError(
+                    "the registry's cache file for this pin is damaged: delete "
+                    f"{os.path.join(_where.cache_dir(), 'registry')} and start again"
+                )
+            self._packed, self._raw = packed, None
+        return self._packed
+
     @property
     def modules(self) -> dict[str, tuple[str, ModuleRecord]]:
         """Module -> (manifest.json blob id, record), for every readable module."""
         if self._modules is None:
-            packed = self._packed or {}
+            packed = self._unpacked()
             self._modules = {m: (blob, marshal.loads(data)) for m, (blob, data) in packed.items()}
         return self._modules
 
@@ -100,13 +121,13 @@ class Snapshot:
         if self._modules is not None:
             entry = self._modules.get(module)
             return entry[1] if entry is not None else None
-        packed = (self._packed or {}).get(module)
+        packed = self._unpacked().get(module)
         return marshal.loads(packed[1]) if packed is not None else None
 
     def packed(self) -> dict[str, tuple[str, bytes]]:
         """Return module -> (blob id, marshalled record), as the cache stores it."""
         if self._modules is None:
-            return self._packed or {}
+            return self._unpacked()
         return {m: (blob, marshal.dumps(record)) for m, (blob, record) in self._modules.items()}
 
 
@@ -125,24 +146,34 @@ def _cache_path(key: str) -> str:
 
 
 def load_cached(key: str) -> Snapshot | None:
-    """Return the cached snapshot for ``key``, or None when absent or damaged."""
+    """Return the cached snapshot for ``key``, or None when absent or damaged.
+
+    The file holds two marshalled parts behind their lengths and checksum: the
+    names index (all a start-up needs) and the records, decoded on first use.
+    """
     try:
         with open(_cache_path(key), "rb") as fh:
-            data = marshal.loads(fh.read())
+            raw = memoryview(fh.read())
+        head_size = int.from_bytes(raw[:8], "little")
+        body_size = int.from_bytes(raw[8:16], "little")
+        if len(raw) != _PREFIX + head_size + body_size:
+            return None  # truncated, or not ours
+        if zlib.crc32(raw[_PREFIX:]) != int.from_bytes(raw[16:_PREFIX], "little"):
+            return None  # damaged: ignored, and written again after the read from git
+        data = marshal.loads(raw[_PREFIX : _PREFIX + head_size])
     except (OSError, ValueError, EOFError, TypeError):
         return None
-    if not (isinstance(data, tuple) and len(data) == 7 and data[0] == _FORMAT and data[1] == key):
+    if not (isinstance(data, tuple) and len(data) == 6 and data[0] == _FORMAT and data[1] == key):
         return None
-    _, _, commit, names, packed, errors, overrides = data
+    _, _, commit, names, errors, overrides = data
     if not (
         (commit is None or isinstance(commit, str))
         and isinstance(names, dict)
-        and isinstance(packed, dict)
         and isinstance(errors, dict)
         and isinstance(overrides, dict)
     ):
         return None
-    return Snapshot(commit, None, errors, overrides, packed=packed, names=names)
+    return Snapshot(commit, None, errors, overrides, names=names, raw=raw[_PREFIX + head_size :])
 
 
 def _last_path(store_path: str) -> str:
@@ -170,9 +201,11 @@ def remember_last(store_path: str, key: str) -> None:
 def save_cached(key: str, snap: Snapshot) -> None:
     """Write ``snap`` under ``key``; a cache that cannot be written is skipped."""
     target = _cache_path(key)
-    blob = marshal.dumps(
-        (_FORMAT, key, snap.commit, snap.names, snap.packed(), snap.errors, snap.overrides)
-    )
+    head = marshal.dumps((_FORMAT, key, snap.commit, snap.names, snap.errors, snap.overrides))
+    body = marshal.dumps(snap.packed())
+    check = zlib.crc32(body, zlib.crc32(head))
+    prefix = b"".join(n.to_bytes(8, "little") for n in (len(head), len(body), check))
+    blob = prefix + head + body
     write_atomically(target, blob)
 
 

@@ -198,3 +198,13 @@ def test_a_plain_git_edit_of_the_code_is_seen(store: FunctionStore, tmp_path: Pa
     git_edit(store.path, tmp_path, {"functions/hand_k/source.py": numpy_code("hand_k", 8)}, "e")
     registry = Registry.load(store)  # the manifest is stale: the store re-derives it
     assert registry.get("hand_k")(STACK)[0, 0, 0] == 8
+
+
+def test_a_flipped_byte_in_the_cache_is_caught(store: FunctionStore) -> None:
+    store.save(numpy_code("flipped_l", 3))
+    Registry.load(store)
+    (entry,) = [f for f in (paths.cache_dir() / "registry").iterdir() if "last" not in f.name]
+    data = bytearray(entry.read_bytes())
+    data[-5] ^= 0xFF  # inside the records, length unchanged
+    entry.write_bytes(bytes(data))
+    assert Registry.load(store).get("flipped_l")(STACK)[0, 0, 0] == 3
