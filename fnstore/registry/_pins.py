@@ -19,7 +19,6 @@ than a commit's: it is just as immutable, so it still names a cache entry.
 from __future__ import annotations
 
 import os
-import re
 
 __all__ = ["read_pin", "resolve"]
 
@@ -47,15 +46,40 @@ def _branch(repo: str) -> str | None:
     return head.removeprefix(prefix) if head.startswith(prefix) else None
 
 
-# The pin file exactly as the store writes it (json.dumps(indent=2, sort_keys=True)),
-# read with a regular expression: importing json costs more than this whole read.
-# Anything else (hand-edited, escaped characters) goes to json below.
-_PIN_FILE = re.compile(
-    r'\{\n  "format": 1,\n  "functions": \{(?P<functions>(?:\n    "\w+": "[0-9a-f]{40}",?)*)'
-    r'(?:\n  )?\},\n  "spec": "(?P<spec>[^"\\\n]*)"\n\}\n?',
-    re.ASCII,
-)
-_PIN_ENTRY = re.compile(r'"(\w+)": "([0-9a-f]{40})"', re.ASCII)
+_PIN_HEAD = '{\n  "format": 1,\n  "functions": {'
+_PIN_SPEC = '  "spec": "'
+
+
+def _exact_format(text: str) -> dict[str, object] | None:
+    """Read the pin file as the store writes it (``json.dumps(indent=2, sort_keys=True)``).
+
+    Plain string operations: importing json (or compiling a regular
+    expression) costs more than this whole read.  Anything else, such as a
+    hand-edited file or escaped characters, returns None for json to read.
+    """
+    if not text.startswith(_PIN_HEAD) or "\\" in text:
+        return None
+    lines = text[len(_PIN_HEAD) :].rstrip("\n").split("\n")
+    functions: dict[str, str] = {}
+    if lines[0] == "},":
+        rest = lines[1:]
+    else:
+        if lines[0] != "":
+            return None
+        rest = lines[1:]
+        while rest and rest[0].startswith('    "'):
+            name, sep, cid = rest.pop(0)[5:].rstrip(",").partition('": "')
+            if not sep or not cid.endswith('"') or not name.isidentifier():
+                return None
+            functions[name] = cid[:-1]
+        if not rest or rest.pop(0) != "  },":
+            return None
+    if len(rest) != 2 or rest[1] != "}" or not rest[0].startswith(_PIN_SPEC):
+        return None
+    spec = rest[0][len(_PIN_SPEC) :]
+    if not spec.endswith('"') or '"' in spec[:-1]:
+        return None
+    return {"format": _FORMAT, "spec": spec[:-1], "functions": functions}
 
 
 def _parse(raw: bytes) -> dict[str, object] | None:
@@ -63,10 +87,9 @@ def _parse(raw: bytes) -> dict[str, object] | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    match = _PIN_FILE.fullmatch(text)
-    if match is not None:
-        functions = dict(_PIN_ENTRY.findall(match["functions"]))
-        return {"format": _FORMAT, "spec": match["spec"], "functions": functions}
+    found = _exact_format(text)
+    if found is not None:
+        return found
     import json
 
     try:

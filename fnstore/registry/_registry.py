@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from fnstore.errors import FunctionNotFoundError, MemoryTypeError
 from fnstore.registry import _pins, _where
-from fnstore.registry._snapshot import Snapshot, cache_key, load_cached, save_cached
+from fnstore.registry._snapshot import (
+    CacheDamagedError,
+    Snapshot,
+    cache_key,
+    load_cached,
+    save_cached,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -127,7 +133,7 @@ class Registry:
 
     _explicit = True
 
-    def _read(self, previous: Snapshot | None) -> None:
+    def _read(self, previous: Snapshot | None, *, use_cache: bool = True) -> None:
         """Install the snapshot at the current pin: cache, then git, then the store."""
         pin = _pins.read_pin(self._path)
         target = _pins.resolve(self._path, pin[0]) if pin is not None else None
@@ -136,7 +142,7 @@ class Registry:
             key = cache_key(target, overrides)
             if previous is not None and key == self._key:
                 return  # same commit, same overrides: nothing can have changed
-            snap = load_cached(key)
+            snap = load_cached(key) if use_cache else None
             if snap is None:
                 snap = self._read_with_git(target, overrides, previous)
                 if snap is not None:
@@ -176,9 +182,14 @@ class Registry:
 
         base = previous if previous is not None else last_snapshot(self._path)
         snap = None
+        try:
+            old = (
+                {m: (blob, record[2]) for m, (blob, record) in base.modules.items()} if base else {}
+            )
+        except CacheDamagedError:
+            base = None  # the last snapshot's file is damaged: read everything
         if base is not None and base.commit is not None:
             # Only what changed since a snapshot read before (a save, a pull).
-            old = {m: (blob, record[2]) for m, (blob, record) in base.modules.items()}
             changed = _gitread.read_changed_manifests(
                 self._path, base.commit, target, old, parse_manifest
             )
@@ -290,7 +301,14 @@ class Registry:
         if hit is not None:
             return hit
         module = self._names.get(name)
-        record = self._snap.module(module) if module is not None else None
+        try:
+            record = self._snap.module(module) if module is not None else None
+        except CacheDamagedError:
+            # The cache file failed its checksum: read the pin again without it.
+            with self._lock:
+                self._read(None, use_cache=False)
+            module = self._names.get(name)
+            record = self._snap.module(module) if module is not None else None
         if record is None:
             return None
         fn = next((f for f in record[3] if f[0] == name), None)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import _thread
 import marshal
 import os
-import zlib
 from typing import TYPE_CHECKING, Any
 
 from fnstore.errors import FnStoreError
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     from fnstore.store import FunctionStore
 
 __all__ = [
+    "CacheDamagedError",
     "Snapshot",
     "add_overrides",
     "build",
@@ -47,6 +47,18 @@ __all__ = [
 _FORMAT = 3
 # Lengths of the two parts and a CRC-32 of both: a damaged file is never used.
 _PREFIX = 24
+
+
+class CacheDamagedError(Exception):
+    """A cache file failed its checksum when its records were first used (then re-read)."""
+
+
+def _intact(raw: memoryview) -> bool:
+    # Checked when the records are first decoded, not at start-up: importing
+    # zlib would cost a noticeable part of the cached start-up's budget.
+    import zlib
+
+    return zlib.crc32(raw[_PREFIX:]) == int.from_bytes(raw[16:_PREFIX], "little")
 
 
 class Snapshot:
@@ -73,6 +85,7 @@ class Snapshot:
         names: dict[str, str] | None = None,
         raw: memoryview | None = None,
     ) -> None:
+        # raw: the whole cache file (lengths, checksum, names, records).
         #: The commit the pin resolved to; None for an empty store.
         self.commit = commit
         #: module (or ``name@content id`` of an override) -> why it cannot be read.
@@ -94,17 +107,15 @@ class Snapshot:
 
     def _unpacked(self) -> dict[str, tuple[str, bytes]]:
         if self._packed is None:
-            try:
-                packed = marshal.loads(self._raw) if self._raw is not None else {}
-            except (ValueError, EOFError, TypeError):
-                packed = None
+            raw, packed = self._raw, None
+            if raw is not None and _intact(raw):
+                head_size = int.from_bytes(raw[:8], "little")
+                try:
+                    packed = marshal.loads(raw[_PREFIX + head_size :])
+                except (ValueError, EOFError, TypeError):
+                    packed = None
             if not isinstance(packed, dict):
-                from fnstore.errors import RegistryError
-
-                raise RegistryError(
-                    "the registry's cache file for this pin is damaged: delete "
-                    f"{os.path.join(_where.cache_dir(), 'registry')} and start again"
-                )
+                raise CacheDamagedError("the registry's cache file for this pin is damaged")
             self._packed, self._raw = packed, None
         return self._packed
 
@@ -149,7 +160,8 @@ def load_cached(key: str) -> Snapshot | None:
     """Return the cached snapshot for ``key``, or None when absent or damaged.
 
     The file holds two marshalled parts behind their lengths and checksum: the
-    names index (all a start-up needs) and the records, decoded on first use.
+    names index (all a start-up needs) and the records, decoded on first use,
+    when the checksum is verified (:class:`CacheDamagedError` if it fails).
     """
     try:
         with open(_cache_path(key), "rb") as fh:
@@ -158,8 +170,6 @@ def load_cached(key: str) -> Snapshot | None:
         body_size = int.from_bytes(raw[8:16], "little")
         if len(raw) != _PREFIX + head_size + body_size:
             return None  # truncated, or not ours
-        if zlib.crc32(raw[_PREFIX:]) != int.from_bytes(raw[16:_PREFIX], "little"):
-            return None  # damaged: ignored, and written again after the read from git
         data = marshal.loads(raw[_PREFIX : _PREFIX + head_size])
     except (OSError, ValueError, EOFError, TypeError):
         return None
@@ -173,7 +183,7 @@ def load_cached(key: str) -> Snapshot | None:
         and isinstance(overrides, dict)
     ):
         return None
-    return Snapshot(commit, None, errors, overrides, names=names, raw=raw[_PREFIX + head_size :])
+    return Snapshot(commit, None, errors, overrides, names=names, raw=raw)
 
 
 def _last_path(store_path: str) -> str:
@@ -203,6 +213,8 @@ def save_cached(key: str, snap: Snapshot) -> None:
     target = _cache_path(key)
     head = marshal.dumps((_FORMAT, key, snap.commit, snap.names, snap.errors, snap.overrides))
     body = marshal.dumps(snap.packed())
+    import zlib
+
     check = zlib.crc32(body, zlib.crc32(head))
     prefix = b"".join(n.to_bytes(8, "little") for n in (len(head), len(body), check))
     blob = prefix + head + body
