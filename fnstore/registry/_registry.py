@@ -183,9 +183,7 @@ class Registry:
         base = previous if previous is not None else last_snapshot(self._path)
         snap = None
         try:
-            old = (
-                {m: (blob, record[2]) for m, (blob, record) in base.modules.items()} if base else {}
-            )
+            old = base.content_ids() if base is not None else {}
         except CacheDamagedError:
             base = None  # the last snapshot's file is damaged: read everything
         if base is not None and base.commit is not None:

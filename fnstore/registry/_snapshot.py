@@ -44,7 +44,7 @@ __all__ = [
     "write_atomically",
 ]
 
-_FORMAT = 3
+_FORMAT = 4
 # Lengths of the two parts and a CRC-32 of both: a damaged file is never used.
 _PREFIX = 24
 
@@ -81,7 +81,7 @@ class Snapshot:
         errors: dict[str, str] | None = None,
         overrides: dict[str, ModuleRecord] | None = None,
         *,
-        packed: dict[str, tuple[str, bytes]] | None = None,
+        packed: dict[str, tuple[str, str, bytes]] | None = None,
         names: dict[str, str] | None = None,
         raw: memoryview | None = None,
     ) -> None:
@@ -105,7 +105,7 @@ class Snapshot:
         #: function name -> the module that defines it at the commit.
         self.names: dict[str, str] = names
 
-    def _unpacked(self) -> dict[str, tuple[str, bytes]]:
+    def _unpacked(self) -> dict[str, tuple[str, str, bytes]]:
         if self._packed is None:
             raw, packed = self._raw, None
             if raw is not None and _intact(raw):
@@ -124,7 +124,9 @@ class Snapshot:
         """Module -> (manifest.json blob id, record), for every readable module."""
         if self._modules is None:
             packed = self._unpacked()
-            self._modules = {m: (blob, marshal.loads(data)) for m, (blob, data) in packed.items()}
+            self._modules = {
+                m: (blob, marshal.loads(data)) for m, (blob, _, data) in packed.items()
+            }
         return self._modules
 
     def module(self, module: str) -> ModuleRecord | None:
@@ -133,13 +135,22 @@ class Snapshot:
             entry = self._modules.get(module)
             return entry[1] if entry is not None else None
         packed = self._unpacked().get(module)
-        return marshal.loads(packed[1]) if packed is not None else None
+        return marshal.loads(packed[2]) if packed is not None else None
 
-    def packed(self) -> dict[str, tuple[str, bytes]]:
-        """Return module -> (blob id, marshalled record), as the cache stores it."""
+    def content_ids(self) -> dict[str, tuple[str, str]]:
+        """Return module -> (manifest blob id, content id), decoding as little as it can."""
+        if self._modules is not None:
+            return {m: (blob, record[2]) for m, (blob, record) in self._modules.items()}
+        return {m: (blob, cid) for m, (blob, cid, _) in self._unpacked().items()}
+
+    def packed(self) -> dict[str, tuple[str, str, bytes]]:
+        """Return module -> (blob id, content id, marshalled record): what the cache keeps."""
         if self._modules is None:
             return self._unpacked()
-        return {m: (blob, marshal.dumps(record)) for m, (blob, record) in self._modules.items()}
+        return {
+            m: (blob, record[2], marshal.dumps(record))
+            for m, (blob, record) in self._modules.items()
+        }
 
 
 def cache_key(target: str, overrides: Mapping[str, str]) -> str:
@@ -187,10 +198,12 @@ def load_cached(key: str) -> Snapshot | None:
 
 
 def _last_path(store_path: str) -> str:
-    import hashlib
-
-    digest = hashlib.sha1(os.path.abspath(store_path).encode(), usedforsecurity=False)
-    return os.path.join(_where.cache_dir(), "registry", f"last-{digest.hexdigest()[:16]}")
+    # 64-bit FNV-1a of the path: a file name per store, without importing hashlib
+    # (OpenSSL) on a path that is otherwise a few milliseconds long.
+    digest = 0xCBF29CE484222325
+    for byte in os.path.abspath(store_path).encode():
+        digest = ((digest ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return os.path.join(_where.cache_dir(), "registry", f"last-{digest:016x}")
 
 
 def last_snapshot(store_path: str) -> Snapshot | None:
@@ -254,23 +267,55 @@ def build(
     previous: Snapshot | None = None,
 ) -> Snapshot:
     """Build a snapshot from parsed manifests (None: unchanged since ``previous``)."""
-    modules: dict[str, tuple[str, ModuleRecord]] = {}
     errors: dict[str, str] = {}
+    for module, (_, record) in parsed.items():
+        if isinstance(record, str):
+            errors[module] = f"{record} (functions/{module}/manifest.json)"
+    for module in bare or ():
+        errors[module] = (
+            f"functions/{module}/ has no manifest.json: save the module again with fnstore, "
+            "or remove the folder"
+        )
+    if previous is not None and previous._modules is None:
+        return _build_packed(commit, parsed, errors, previous)
+    modules: dict[str, tuple[str, ModuleRecord]] = {}
     old = previous.modules if previous is not None else {}
     for module, (blob_id, record) in parsed.items():
         if record is None and module in old and old[module][0] == blob_id:
             modules[module] = old[module]
         elif isinstance(record, tuple):
             modules[module] = (blob_id, record)
-        else:
-            why = record or "manifest.json could not be read"
-            errors[module] = f"{why} (functions/{module}/manifest.json)"
-    for module in bare or ():
-        errors[module] = (
-            f"functions/{module}/ has no manifest.json: save the module again with fnstore, "
-            "or remove the folder"
-        )
+        elif record is None:
+            errors[module] = f"manifest.json could not be read (functions/{module}/manifest.json)"
     return Snapshot(commit, modules, errors)
+
+
+def _build_packed(
+    commit: str | None,
+    parsed: Mapping[str, tuple[str, ModuleRecord | str | None]],
+    errors: dict[str, str],
+    previous: Snapshot,
+) -> Snapshot:
+    """Build on a cached snapshot without decoding its records (a few changed, many kept)."""
+    old = previous.packed()
+    names_of: dict[str, list[str]] = {}
+    for name, module in previous.names.items():
+        names_of.setdefault(module, []).append(name)
+    packed: dict[str, tuple[str, str, bytes]] = {}
+    names: dict[str, str] = {}
+    for module, (blob_id, record) in parsed.items():
+        kept = old.get(module)
+        if record is None and kept is not None and kept[0] == blob_id:
+            packed[module] = kept
+            for name in names_of.get(module, ()):
+                names[name] = module
+        elif isinstance(record, tuple):
+            packed[module] = (blob_id, record[2], marshal.dumps(record))
+            for fn in record[3]:
+                names[fn[0]] = module
+        elif record is None:
+            errors[module] = f"manifest.json could not be read (functions/{module}/manifest.json)"
+    return Snapshot(commit, None, errors, packed=packed, names=names)
 
 
 def read_from_store(
