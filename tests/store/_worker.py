@@ -38,25 +38,36 @@ def many(store_path: str, prefix: str, count: int, go_file: str) -> None:
 
 
 def crash(store_path: str, cycles: int, seed: int, log: str) -> None:
-    # Warm up before forking (imports, the run check) so that each child
-    # spends its short life saving, and the kills land inside saves.
-    from fnstore.manifest import introspect
-    from fnstore.store._verify import check_code
+    # Warm up before forking (imports, the run check), and time a save here so
+    # that the kills land inside saves, whatever the machine's load.
+    import tempfile
 
-    check_code(code("warm", 0), introspect(code("warm", 0)).functions)
+    with tempfile.TemporaryDirectory() as scratch:
+        warm = open_store(Path(scratch) / "warm.git")
+        warm.save(code("warm", 0), author=AUTHOR)
+        started = time.perf_counter()
+        for i in range(3):
+            warm.save(code("warm", i + 1), author=AUTHOR)
+        span = max(0.02, 6 * (time.perf_counter() - started) / 3)
     rng = random.Random(seed)
     fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     for cycle in range(cycles):
+        ready_r, ready_w = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: save until killed
+            os.close(ready_r)
             store = open_store(store_path)
+            os.write(ready_w, b"!")
             i = 0
             while True:
                 module = f"m{i % 4}"
                 result = store.save(code(module, cycle * 10_000 + i), author=AUTHOR)
                 os.write(fd, f"{module} {result.content_id}\n".encode())
                 i += 1
-        time.sleep(rng.uniform(0.0, 0.06))
+        os.close(ready_w)
+        os.read(ready_r, 1)  # the store is open: from here on, any moment will do
+        os.close(ready_r)
+        time.sleep(rng.uniform(0.0, span))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
     os.close(fd)

@@ -59,7 +59,8 @@ def test_processes_killed_while_saving_leave_a_sound_store(
     )
     lines = [line.split() for line in log.read_text().splitlines()]
     returned = [(m, cid) for m, cid in (p for p in lines if len(p) == 2) if len(cid) == 40]
-    assert len(returned) > 20  # the kills did not all land before the first save
+    # most kills landed after some saves returned, or inside one
+    assert len(returned) >= 15, f"only {len(returned)} saves returned in 60 runs"
 
     git(store.path, "fsck", "--full")
     fresh = open_store(store.path)
