@@ -167,3 +167,13 @@ def test_default_path_is_under_the_data_dir(isolated_home: Path) -> None:
     store = open_store()
     assert store.path == isolated_home / "fnstore" / "data" / "functions.git"
     assert git(store.path, "rev-parse", "--is-bare-repository").strip() == "true"
+
+
+@pytest.mark.parametrize("deco", ["numpy", "cupy", "torch", "tensorflow", "jax", "pyclesperanto"])
+def test_every_memory_type_decorator_saves_without_its_backend_loaded(
+    store: FunctionStore, deco: str
+) -> None:
+    # the decorators load nothing at decoration time: cupy need not be installed
+    (version,) = store.save(snippet(f"f_{deco}", deco=deco)).versions
+    info = version.manifest.functions[0]
+    assert (info.input_memory_type, info.output_memory_type) == (deco, deco)
