@@ -350,8 +350,9 @@ def lazy_registry(tmp_path: Path) -> Any:
 
 def _forget(registry: Any, *, keep_code_cache: bool) -> None:
     from fnstore import paths
-    from fnstore.registry import _loaded
+    from fnstore.registry import _loaded, _modcache
 
+    _modcache.flush()  # the previous round's background write, if any
     meta = registry.info("subtract_background")
     sys.modules.pop(_loaded.module_name(meta.module, meta.content_id), None)
     if not keep_code_cache:

@@ -21,9 +21,9 @@ import types
 from importlib.util import MAGIC_NUMBER
 
 from fnstore.registry import _where
-from fnstore.registry._snapshot import write_atomically
+from fnstore.registry._snapshot import flush, in_background, write_atomically
 
-__all__ = ["blob_id", "find", "load", "store"]
+__all__ = ["blob_id", "find", "flush", "load", "store"]  # flush: see _snapshot
 
 _FORMAT = 1
 _DIGITS = 12  # same as fnstore.registry._loaded.ID_DIGITS (kept apart to avoid a cycle)
@@ -75,7 +75,22 @@ def load(module: str, content_id: str) -> tuple[str, types.CodeType] | None:
     return (entry[1], code) if isinstance(code, types.CodeType) else None
 
 
-def store(module: str, content_id: str, text: str, code: types.CodeType) -> None:
-    """Cache a module version's source and code; a cache that cannot be written is skipped."""
-    blob = marshal.dumps((_FORMAT, content_id, text, _MAGIC, marshal.dumps(code)))
-    write_atomically(_path(module, content_id), blob)
+def store(
+    module: str, content_id: str, text: str, code: types.CodeType, *, wait: bool = False
+) -> None:
+    """Cache a module version's source and code; a cache that cannot be written is skipped.
+
+    The file is written on a background thread unless ``wait``: the first
+    call of a function should not wait for the disk (a process that exits
+    meanwhile only loses this optimisation; the write is atomic either way).
+    """
+    path = _path(module, content_id)
+
+    def write() -> None:
+        blob = marshal.dumps((_FORMAT, content_id, text, _MAGIC, marshal.dumps(code)))
+        write_atomically(path, blob)
+
+    if wait:
+        write()
+    else:
+        in_background(write)

@@ -25,6 +25,7 @@ from fnstore.registry._snapshot import (
     cache_key,
     load_cached,
     save_cached,
+    save_cached_later,
 )
 
 if TYPE_CHECKING:
@@ -146,10 +147,11 @@ class Registry:
             if snap is None:
                 snap = self._read_with_git(target, overrides, previous)
                 if snap is not None:
-                    save_cached(key, snap)
+                    keys = [key]
                     by_commit = cache_key(snap.commit, overrides) if snap.commit else key
                     if by_commit != key:  # an annotated tag: also file it under its commit
-                        save_cached(by_commit, snap)
+                        keys.append(by_commit)
+                    save_cached_later(keys, snap)
             if snap is not None:
                 self._install(snap, key, spec, overrides)
                 return

@@ -24,7 +24,7 @@ from fnstore.errors import FnStoreError
 from fnstore.registry import _where
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from fnstore.registry._records import ModuleRecord
     from fnstore.store import FunctionStore
@@ -35,12 +35,15 @@ __all__ = [
     "add_overrides",
     "build",
     "cache_key",
+    "flush",
+    "in_background",
     "last_snapshot",
     "load_cached",
     "parse_manifest",
     "read_from_store",
     "remember_last",
     "save_cached",
+    "save_cached_later",
     "write_atomically",
 ]
 
@@ -219,6 +222,55 @@ def last_snapshot(store_path: str) -> Snapshot | None:
 def remember_last(store_path: str, key: str) -> None:
     """Note ``key`` as this store's latest snapshot (the base of the next diff)."""
     write_atomically(_last_path(store_path), key.encode("ascii"))
+
+
+_pending: list[_thread.LockType] = []
+
+
+def in_background(work: Callable[[], None]) -> None:
+    """Run ``work`` (a cache write) on a thread; :func:`flush` waits for it.
+
+    Nothing waits for a cache write but the end of the process (an atexit
+    hook), so a start-up is ready as soon as it has read what it needs.
+    """
+    global _flush_at_exit
+    done = _thread.allocate_lock()
+    done.acquire()
+    _pending.append(done)
+    if not _flush_at_exit:
+        import atexit
+
+        atexit.register(flush)
+        _flush_at_exit = True
+
+    def run() -> None:
+        try:
+            work()
+        finally:
+            done.release()
+
+    _thread.start_new_thread(run, ())
+
+
+_flush_at_exit = False
+
+
+def flush() -> None:
+    """Wait until every background cache write has finished."""
+    while _pending:
+        lock = _pending.pop()
+        lock.acquire()
+        lock.release()
+
+
+def save_cached_later(keys: list[str], snap: Snapshot) -> None:
+    """Write ``snap`` under each of ``keys`` on a background thread."""
+
+    def write() -> None:
+        for key in keys:
+            save_cached(key, snap)
+
+    in_background(write)
 
 
 def save_cached(key: str, snap: Snapshot) -> None:

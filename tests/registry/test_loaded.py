@@ -67,6 +67,7 @@ def test_a_module_is_run_once_per_process() -> None:
 def test_functions_pickle_by_reference_into_a_fresh_process() -> None:
     _, _, module = _load()
     data = pickle.dumps(module.triple)  # type: ignore[attr-defined]
+    _modcache.flush()  # the module cache is written in the background
     assert module.__name__.encode() in data  # type: ignore[attr-defined]
     # A fresh interpreter knows nothing: it finds the module in the module cache.
     child = "import pickle, sys; f = pickle.loads(sys.stdin.buffer.read()); print(f(7))"
@@ -79,7 +80,7 @@ def test_a_damaged_module_cache_is_ignored_and_rebuilt() -> None:
     code = _code(tag)
     cid = _modcache.blob_id(code)
     compiled = compile(code, "x", "exec")
-    _modcache.store(f"mod_{tag}", cid, code, compiled)
+    _modcache.store(f"mod_{tag}", cid, code, compiled, wait=True)
     entry = paths.cache_dir() / "modules" / f"mod_{tag}_{cid[:12]}"
     assert _modcache.load(f"mod_{tag}", cid) is not None
     entry.write_bytes(entry.read_bytes()[:-7])  # truncated
@@ -88,6 +89,7 @@ def test_a_damaged_module_cache_is_ignored_and_rebuilt() -> None:
     assert _modcache.find(f"mod_{tag}", cid[:12]) is None
     module = _loaded.import_stored(f"mod_{tag}", cid, lambda: code)
     assert module.triple(1) == 3  # type: ignore[attr-defined]
+    _modcache.flush()
     assert _modcache.load(f"mod_{tag}", cid) is not None  # written again
 
 
@@ -96,7 +98,7 @@ def test_a_cache_entry_whose_source_does_not_match_its_id_is_never_run() -> None
     code = _code(tag)
     cid = _modcache.blob_id(code)
     evil = code.replace("3 * x", "4 * x")
-    _modcache.store(f"mod_{tag}", cid, evil, compile(evil, "x", "exec"))
+    _modcache.store(f"mod_{tag}", cid, evil, compile(evil, "x", "exec"), wait=True)
     assert _modcache.load(f"mod_{tag}", cid) is None
 
 

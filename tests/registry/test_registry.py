@@ -13,6 +13,7 @@ import pytest
 from fnstore import paths
 from fnstore.errors import FunctionNotFoundError, MemoryTypeError, RevisionNotFoundError
 from fnstore.registry import Registry, RegistryChange
+from fnstore.registry._snapshot import flush
 
 from .conftest import git_edit, numpy_code
 
@@ -106,7 +107,8 @@ def test_the_pin_and_per_function_overrides(store: FunctionStore) -> None:
 
 def test_a_second_start_reads_only_the_cache(store: FunctionStore) -> None:
     store.save(numpy_code("cached_f"))
-    Registry.load(store.path)  # first start at this pin: writes the cache
+    Registry.load(store.path)  # first start at this pin: writes the cache...
+    flush()  # ...in the background
     probe = (
         "import sys, json\n"
         "from fnstore.registry import Registry\n"
@@ -129,17 +131,21 @@ def test_a_first_start_imports_neither_pydantic_nor_pygit2(store: FunctionStore)
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == [["fresh_g"], False, False]
+    # The cache is written in the background, and a process waits for it at exit.
+    assert (paths.cache_dir() / "registry" / str(store.head)).is_file()
 
 
 def test_a_damaged_cache_is_ignored_and_rebuilt(store: FunctionStore) -> None:
     store.save(numpy_code("damaged_h"))
     Registry.load(store)
+    flush()
     files = list((paths.cache_dir() / "registry").iterdir())
     assert files
     for f in files:
         f.write_bytes(b"\x00garbage")
     registry = Registry.load(store)
     assert registry.names() == ["damaged_h"]
+    flush()
     assert all(f.read_bytes() != b"\x00garbage" for f in files)
 
 
@@ -174,6 +180,7 @@ def test_a_new_pin_reads_only_what_changed_since_the_last_one(
     for name in ("same_j", "edited_j", "dropped_j", "broken_j"):
         store.save(numpy_code(name, 2))
     Registry.load(store)  # the last snapshot of this store, cached
+    flush()
     store.save(numpy_code("edited_j", 9))
     store.save(numpy_code("added_j", 4))
     store.delete("dropped_j")
@@ -189,6 +196,7 @@ def test_a_new_pin_reads_only_what_changed_since_the_last_one(
     assert registry.info("edited_j").version == 2
     assert "broken_j" in registry.errors
     store.save(numpy_code("later_j", 1))
+    flush()
     assert "broken_j" in Registry.load(store).errors  # still broken, still reported
 
 
@@ -203,6 +211,7 @@ def test_a_plain_git_edit_of_the_code_is_seen(store: FunctionStore, tmp_path: Pa
 def test_a_flipped_byte_in_the_cache_is_caught(store: FunctionStore) -> None:
     store.save(numpy_code("flipped_l", 3))
     Registry.load(store)
+    flush()
     (entry,) = [f for f in (paths.cache_dir() / "registry").iterdir() if "last" not in f.name]
     data = bytearray(entry.read_bytes())
     data[-5] ^= 0xFF  # inside the records, length unchanged

@@ -14,7 +14,7 @@ import pytest
 
 from fnstore import paths
 from fnstore.errors import BackendUnavailableError
-from fnstore.registry import Registry
+from fnstore.registry import Registry, _modcache
 
 from .conftest import git_edit, numpy_code
 
@@ -110,6 +110,7 @@ def test_a_worker_without_the_module_cache_imports_from_the_store(
     store.save(numpy_code("worker_d", 6))
     registry = Registry.load(store)
     data = pickle.dumps(registry.get("worker_d"))
+    _modcache.flush()
     shutil.rmtree(paths.cache_dir() / "modules")  # only the store can answer now
     child = (
         "import pickle, sys, numpy as np\n"
