@@ -195,7 +195,10 @@ def _read_wanted(
         # (the code was committed with plain git): the store re-derives it
         # from the code, which needs pydantic, so the store reads instead.
         # (An unreadable manifest is simply reported, as the store does.)
-        if isinstance(parsed, tuple) and parsed[2] != sources.get(module):
+        content_id = getattr(parsed, "content_id", None)
+        if content_id is None and isinstance(parsed, tuple):
+            content_id = parsed[2]
+        if content_id is not None and content_id != sources.get(module):
             raise _Unreadable(f"stale manifest for {module}")
         data[module] = (blob, parsed)
 

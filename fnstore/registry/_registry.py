@@ -17,7 +17,7 @@ import _thread
 import os
 from typing import TYPE_CHECKING, Any
 
-from fnstore.errors import FunctionNotFoundError, MemoryTypeError
+from fnstore.errors import FunctionNotFoundError, ManifestError, MemoryTypeError
 from fnstore.registry import _pins, _where
 from fnstore.registry._snapshot import (
     CacheDamagedError,
@@ -177,8 +177,8 @@ class Registry:
         from fnstore.registry._snapshot import (
             add_overrides,
             build,
+            index_manifest,
             last_snapshot,
-            parse_manifest,
             remember_last,
         )
 
@@ -191,7 +191,7 @@ class Registry:
         if base is not None and base.commit is not None:
             # Only what changed since a snapshot read before (a save, a pull).
             changed = _gitread.read_changed_manifests(
-                self._path, base.commit, target, old, parse_manifest
+                self._path, base.commit, target, old, index_manifest
             )
             if changed is not None:
                 commit, parsed, bare, touched = changed
@@ -200,7 +200,7 @@ class Registry:
                     if "@" not in module and module not in touched:
                         snap.errors.setdefault(module, why)  # still broken
         if snap is None:
-            found = _gitread.read_manifests(self._path, target, {}, parse_manifest)
+            found = _gitread.read_manifests(self._path, target, {}, index_manifest)
             if found is None:
                 return None
             snap = build(*found)
@@ -273,7 +273,15 @@ class Registry:
         return change
 
     def _fingerprints(self) -> dict[str, tuple[str, FunctionRecord]]:
-        return {n: (hit[0][2], hit[1]) for n in self.names() if (hit := self._find(n))}
+        found = {}
+        for name in self.names():
+            try:
+                hit = self._find(name)
+            except ManifestError:
+                continue  # reported in errors
+            if hit is not None:
+                found[name] = (hit[0][2], hit[1])
+        return found
 
     def on_change(self, callback: Callable[[RegistryChange], None]) -> Callable[[], None]:
         """Call ``callback`` after each refresh that changed something; returns an unsubscriber."""
@@ -303,6 +311,10 @@ class Registry:
         module = self._names.get(name)
         try:
             record = self._snap.module(module) if module is not None else None
+        except ManifestError as exc:
+            # A manifest indexed at start-up and read in full only now, broken.
+            self._snap.errors[str(module)] = str(exc)
+            raise
         except CacheDamagedError:
             # The cache file failed its checksum: read the pin again without it.
             with self._lock:
@@ -365,7 +377,11 @@ class Registry:
             )
         out: dict[str, FunctionMetadata] = {}
         for name in self.names():
-            if memory_type is not None and self._hit(name)[1][1] != memory_type:
+            try:
+                hit = self._hit(name)
+            except ManifestError:
+                continue  # a broken manifest: listed in errors instead
+            if memory_type is not None and hit[1][1] != memory_type:
                 continue
             meta = self.info(name)
             out[meta.key] = meta

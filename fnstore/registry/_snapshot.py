@@ -26,7 +26,7 @@ from fnstore.registry import _where
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from fnstore.registry._records import ModuleRecord
+    from fnstore.registry._records import ModuleRecord, RawManifest
     from fnstore.store import FunctionStore
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "cache_key",
     "flush",
     "in_background",
+    "index_manifest",
     "last_snapshot",
     "load_cached",
     "parse_manifest",
@@ -127,9 +128,13 @@ class Snapshot:
         """Module -> (manifest.json blob id, record), for every readable module."""
         if self._modules is None:
             packed = self._unpacked()
-            self._modules = {
-                m: (blob, marshal.loads(data)) for m, (blob, _, data) in packed.items()
-            }
+            modules: dict[str, tuple[str, ModuleRecord]] = {}
+            for m, (blob, _, data) in packed.items():
+                try:
+                    modules[m] = (blob, _decode(m, data))
+                except FnStoreError as exc:
+                    self.errors[m] = str(exc)  # (its names stay listed; lookups say why)
+            self._modules = modules
         return self._modules
 
     def module(self, module: str) -> ModuleRecord | None:
@@ -138,7 +143,7 @@ class Snapshot:
             entry = self._modules.get(module)
             return entry[1] if entry is not None else None
         packed = self._unpacked().get(module)
-        return marshal.loads(packed[2]) if packed is not None else None
+        return _decode(module, packed[2]) if packed is not None else None
 
     def content_ids(self) -> dict[str, tuple[str, str]]:
         """Return module -> (manifest blob id, content id), decoding as little as it can."""
@@ -312,13 +317,34 @@ def parse_manifest(data: bytes) -> ModuleRecord | str:
         return str(exc)
 
 
+def index_manifest(data: bytes) -> ModuleRecord | RawManifest | str:
+    """Read a manifest's names only when it has the store's layout, else in full."""
+    from fnstore.registry._records import quick_index
+
+    return quick_index(data) or parse_manifest(data)
+
+
+def _decode(module: str, payload: bytes) -> ModuleRecord:
+    """Return a packed record: marshalled, or a manifest's JSON read on first use."""
+    if payload[:1] != b"{":
+        return marshal.loads(payload)  # type: ignore[no-any-return]
+    from fnstore.registry._records import module_record
+
+    try:
+        return module_record(payload)
+    except FnStoreError as exc:
+        raise type(exc)(f"{exc} (functions/{module}/manifest.json)") from exc
+
+
 def build(
     commit: str | None,
-    parsed: Mapping[str, tuple[str, ModuleRecord | str | None]],
+    parsed: Mapping[str, tuple[str, ModuleRecord | RawManifest | str | None]],
     bare: list[str] | None = None,
     previous: Snapshot | None = None,
 ) -> Snapshot:
     """Build a snapshot from parsed manifests (None: unchanged since ``previous``)."""
+    from fnstore.registry._records import RawManifest
+
     errors: dict[str, str] = {}
     for module, (_, record) in parsed.items():
         if isinstance(record, str):
@@ -328,13 +354,19 @@ def build(
             f"functions/{module}/ has no manifest.json: save the module again with fnstore, "
             "or remove the folder"
         )
-    if previous is not None and previous._modules is None:
+    if previous is None or previous._modules is None:
         return _build_packed(commit, parsed, errors, previous)
+    # In-process refresh: records already decoded are reused as they are.
     modules: dict[str, tuple[str, ModuleRecord]] = {}
-    old = previous.modules if previous is not None else {}
+    old = previous.modules
     for module, (blob_id, record) in parsed.items():
         if record is None and module in old and old[module][0] == blob_id:
             modules[module] = old[module]
+        elif isinstance(record, RawManifest):
+            try:
+                modules[module] = (blob_id, _decode(module, record.data))
+            except FnStoreError as exc:
+                errors[module] = str(exc)
         elif isinstance(record, tuple):
             modules[module] = (blob_id, record)
         elif record is None:
@@ -344,14 +376,16 @@ def build(
 
 def _build_packed(
     commit: str | None,
-    parsed: Mapping[str, tuple[str, ModuleRecord | str | None]],
+    parsed: Mapping[str, tuple[str, ModuleRecord | RawManifest | str | None]],
     errors: dict[str, str],
-    previous: Snapshot,
+    previous: Snapshot | None,
 ) -> Snapshot:
-    """Build on a cached snapshot without decoding its records (a few changed, many kept)."""
-    old = previous.packed()
+    """Build without decoding records: the cached ones kept, new ones as read."""
+    from fnstore.registry._records import RawManifest
+
+    old = previous.packed() if previous is not None else {}
     names_of: dict[str, list[str]] = {}
-    for name, module in previous.names.items():
+    for name, module in (previous.names if previous is not None else {}).items():
         names_of.setdefault(module, []).append(name)
     packed: dict[str, tuple[str, str, bytes]] = {}
     names: dict[str, str] = {}
@@ -360,6 +394,10 @@ def _build_packed(
         if record is None and kept is not None and kept[0] == blob_id:
             packed[module] = kept
             for name in names_of.get(module, ()):
+                names[name] = module
+        elif isinstance(record, RawManifest):
+            packed[module] = (blob_id, record.content_id, record.data)
+            for name in record.names:
                 names[name] = module
         elif isinstance(record, tuple):
             packed[module] = (blob_id, record[2], marshal.dumps(record))

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from fnstore import paths
-from fnstore.errors import BackendUnavailableError
+from fnstore.errors import BackendUnavailableError, ManifestError
 from fnstore.registry import Registry, _modcache
 
 from .conftest import git_edit, numpy_code
@@ -120,3 +120,51 @@ def test_a_worker_without_the_module_cache_imports_from_the_store(
     out = subprocess.run([sys.executable, "-c", child], input=data, capture_output=True)
     assert out.returncode == 0, out.stderr.decode()
     assert out.stdout.strip() == b"6.0"
+
+
+MULTI = '''"""Two functions, and parameters called name."""
+
+from fnstore import numpy
+
+
+@numpy
+def first_m(image, name: str = "x", *, label: str = "a\\\\nb"):
+    """Docstring with "quotes" and
+    two lines."""
+    return image
+
+
+@numpy
+def second_m(image, name=None):
+    return image
+'''
+
+
+def test_the_quick_index_agrees_with_the_full_reader(store: FunctionStore) -> None:
+    from fnstore.registry import _records
+
+    store.save(MULTI)
+    version = store.get("first_m")
+    raw = version.manifest.to_json().encode()
+    quick = _records.quick_index(raw)
+    full = _records.module_record(raw)
+    assert quick is not None
+    assert quick.content_id == full[2] == version.content_id
+    assert quick.names == tuple(f[0] for f in full[3]) == ("first_m", "second_m")
+    assert _records.quick_index(b'{"schema_version": 1}') is None  # another layout: full read
+
+
+def test_a_manifest_broken_inside_is_reported_when_looked_up(
+    store: FunctionStore, tmp_path: Path
+) -> None:
+    store.save(numpy_code("fine_n"))
+    store.save(numpy_code("subtle_n"))
+    text = store.get("subtle_n").manifest.to_json()
+    broken = text.replace('"lineno": ', '"lineno": "x", "was": ')
+    git_edit(store.path, tmp_path, {"functions/subtle_n/manifest.json": broken}, "subtle")
+    registry = Registry.load(store)
+    assert registry.get("fine_n")(STACK)[1, 1, 1] == 14
+    with pytest.raises(ManifestError, match="lineno"):
+        registry.get("subtle_n")
+    assert "subtle_n" in registry.errors
+    assert "fnstore:subtle_n" not in registry.functions()
