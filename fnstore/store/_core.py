@@ -32,6 +32,7 @@ from fnstore.errors import (
     StoreError,
 )
 from fnstore.store._lock import StoreLock
+from fnstore.store._treewrite import SortedTree
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -64,9 +65,9 @@ class _Core:
         target = head.target if head is not None else "refs/heads/main"
         self.branch: str = target.removeprefix("refs/heads/") if isinstance(target, str) else "main"
         self._lock = StoreLock(path / STATE_DIR / "lock", timeout=lock_timeout)
-        # (functions tree id, builder holding exactly that tree): saves reuse it
-        # so that each save does not re-read and re-copy a tree of N modules.
-        self._builder: tuple[str | None, pygit2.TreeBuilder] | None = None
+        # (functions tree id, its entries kept sorted): saves reuse it so that
+        # each save does not re-read, re-sort and re-deflate a tree of N modules
+        self._builder: tuple[str | None, SortedTree] | None = None
         self._default_author: tuple[str, str] | None = None
         # valid manifests by (manifest blob id, source blob id): immutable, so
         # reading the store again after a save re-parses only what changed
@@ -209,24 +210,18 @@ class _Core:
             key = str(ftree.id) if ftree is not None else None
             cached, self._builder = self._builder, None  # dropped unless all goes well
             if cached is not None and cached[0] == key:
-                builder = cached[1]
+                entries = cached[1]
             else:
-                builder = (
-                    self._repo.TreeBuilder(ftree) if ftree is not None else self._repo.TreeBuilder()
-                )
+                entries = SortedTree.read(self._repo, key) if key is not None else SortedTree()
             for module, tree_id in changes.items():
-                if tree_id is None:
-                    if builder.get(module) is not None:
-                        builder.remove(module)
-                else:
-                    builder.insert(module, pygit2.Oid(hex=tree_id), FileMode.TREE)
-            new_ftree = builder.write()
+                entries.set_tree(module, tree_id)
+            new_ftree = pygit2.Oid(hex=entries.write(Path(self._repo.path) / "objects"))
             root = (
                 self._repo.TreeBuilder(self._commit(expected_head).tree)
                 if expected_head is not None
                 else self._repo.TreeBuilder()
             )
-            if len(builder):
+            if len(entries):
                 root.insert(FUNCTIONS, new_ftree, FileMode.TREE)
             elif root.get(FUNCTIONS) is not None:
                 root.remove(FUNCTIONS)
@@ -241,7 +236,7 @@ class _Core:
             self._move_branch(commit, expected_head, message)
         except (pygit2.GitError, OSError) as exc:
             raise StoreError(f"git could not write to the store {self.path}: {exc}") from exc
-        self._builder = (str(new_ftree), builder)
+        self._builder = (str(new_ftree), entries)
         return str(commit)
 
     def _move_branch(self, new: pygit2.Oid, old: str | None, message: str) -> None:

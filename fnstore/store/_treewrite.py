@@ -1,0 +1,96 @@
+"""A fast writer for the one big tree of a store: ``functions/`` (one entry per module).
+
+A save changes one entry of a tree of N entries, and git must store the whole
+new tree.  libgit2's tree builder re-sorts all entries and deflates the result
+at zlib level 1 or more on every write, which is most of a save's cost in a
+big store.  This writer keeps the entries sorted between saves (an update is
+a binary search and a list edit) and writes the loose object with zlib's
+*stored* blocks, which every git reads; ``git gc`` later packs it with deltas
+against its neighbours, where it costs a few bytes.  (libgit2's own level 0
+writes objects that neither it nor git can read, hence this module.)
+
+Entries are ordered as git orders them: by name, a tree's name compared as if
+it ended with ``/``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import os
+import re
+import tempfile
+import zlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pygit2
+
+__all__ = ["SortedTree"]
+
+_ENTRY = re.compile(rb"([0-7]+) ([^\0]*)\0(.{20})", re.DOTALL)
+_TREE_MODE = b"40000"
+
+
+def _key(name: bytes, mode: bytes) -> bytes:
+    return name + b"/" if mode == _TREE_MODE else name
+
+
+class SortedTree:
+    """The entries of one git tree, kept sorted, that can be edited and written."""
+
+    def __init__(self, entries: list[tuple[bytes, bytes]] | None = None) -> None:
+        # parallel lists: sort keys, and each entry's raw bytes
+        self._keys = [key for key, _ in entries or ()]
+        self._raw = [raw for _, raw in entries or ()]
+
+    @classmethod
+    def read(cls, repo: pygit2.Repository, tree_id: str) -> SortedTree:
+        """Load a tree's entries from the object database."""
+        data = repo.odb.read(tree_id)[1]
+        return cls([(_key(m[2], m[1]), m[0]) for m in _ENTRY.finditer(data)])
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def set_tree(self, name: str, tree_id: str | None) -> None:
+        """Point entry ``name`` at a tree (None: remove it)."""
+        encoded = name.encode()
+        key = _key(encoded, _TREE_MODE)
+        at = bisect.bisect_left(self._keys, key)
+        present = at < len(self._keys) and self._keys[at] == key
+        if tree_id is None:
+            if present:
+                del self._keys[at], self._raw[at]
+            return
+        raw = _TREE_MODE + b" " + encoded + b"\0" + bytes.fromhex(tree_id)
+        if present:
+            self._raw[at] = raw
+        else:
+            self._keys.insert(at, key)
+            self._raw.insert(at, raw)
+
+    def write(self, objects: Path) -> str:
+        """Write the tree as a loose object under ``objects``; return its id."""
+        data = b"".join(self._raw)
+        body = b"tree %d\0" % len(data) + data
+        oid = hashlib.sha1(body, usedforsecurity=False).hexdigest()
+        folder = objects / oid[:2]
+        target = folder / oid[2:]
+        if target.exists():
+            return oid
+        folder.mkdir(exist_ok=True)
+        # 'tmp_obj_' is the prefix git itself uses: fsck and gc know such leftovers
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix="tmp_obj_")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(zlib.compress(body, 0))
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return oid
