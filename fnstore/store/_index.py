@@ -11,11 +11,11 @@ unreadable or stale file is rebuilt or brought forward from what changed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = ["HeadIndex", "ModuleEntry"]
 
-_FORMAT = 1
+_FORMAT = 2
 
 
 @dataclass
@@ -27,45 +27,70 @@ class ModuleEntry:
     commit: str | None = None  # None: not known yet, found by a walk when needed
 
 
-@dataclass
 class HeadIndex:
-    """Modules and function names at one head commit of one branch."""
+    """Modules and function names at one head commit of one branch.
 
-    branch: str
-    head: str | None
-    modules: dict[str, ModuleEntry] = field(default_factory=dict)
-    names: dict[str, str] = field(default_factory=dict)
-    #: commits made since the index was last written to disk
-    unsaved: int = 0
+    The function-name map is built on first use: a new process that only
+    reads history never pays for it.
+    """
+
+    def __init__(
+        self, branch: str, head: str | None, modules: dict[str, ModuleEntry] | None = None
+    ) -> None:
+        self.branch = branch
+        self.head = head
+        self.modules: dict[str, ModuleEntry] = modules if modules is not None else {}
+        self._names: dict[str, str] | None = None
+        #: commits made since the index was last written to disk
+        self.unsaved = 0
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Function name -> the module holding it."""
+        if self._names is None:
+            self._names = {n: m for m, e in self.modules.items() for n in e.functions}
+        return self._names
 
     def set(self, module: str, entry: ModuleEntry | None) -> None:
         """Replace (or with None remove) a module, keeping the name map in step."""
         old = self.modules.pop(module, None)
-        if old is not None:
+        names = self._names
+        if old is not None and names is not None:
             for name in old.functions:
-                if self.names.get(name) == module:
-                    del self.names[name]
+                if names.get(name) == module:
+                    del names[name]
         if entry is not None:
             self.modules[module] = entry
-            for name in entry.functions:
-                self.names[name] = module
+            if names is not None:
+                for name in entry.functions:
+                    names[name] = module
 
     def module_of(self, name: str) -> str | None:
         """Return the module holding function ``name`` (or the module called ``name``)."""
+        entry = self.modules.get(name)
+        if entry is not None and name in entry.functions:
+            return name  # the usual case, a module named after its function: no name map
         module = self.names.get(name)
-        if module is None and name in self.modules:
+        if module is None and entry is not None:
             module = name
         return module
 
     def to_bytes(self) -> bytes:
-        """Serialise for ``index.json``."""
+        """Serialise for ``index.json`` (commit ids listed once, names only if not the module)."""
+        commits: dict[str | None, int] = {}
+        modules: dict[str, list[object]] = {}
+        for module, entry in sorted(self.modules.items()):
+            at = commits.setdefault(entry.commit, len(commits))
+            row: list[object] = [entry.tree, at]
+            if entry.functions != (module,):
+                row.append(list(entry.functions))
+            modules[module] = row
         doc = {
             "format": _FORMAT,
             "branch": self.branch,
             "head": self.head,
-            "modules": {
-                m: [e.tree, e.commit, list(e.functions)] for m, e in sorted(self.modules.items())
-            },
+            "commits": list(commits),
+            "modules": modules,
         }
         return json.dumps(doc, separators=(",", ":")).encode()
 
@@ -76,9 +101,11 @@ class HeadIndex:
             doc = json.loads(data)
             if doc.get("format") != _FORMAT or doc.get("branch") != branch:
                 return None
-            index = cls(branch=branch, head=doc["head"])
-            for module, (tree, commit, functions) in doc["modules"].items():
-                index.set(module, ModuleEntry(str(tree), tuple(functions), commit))
-        except (ValueError, TypeError, KeyError, AttributeError):
+            commits = doc["commits"]
+            modules = {
+                m: ModuleEntry(row[0], tuple(row[2]) if len(row) > 2 else (m,), commits[row[1]])
+                for m, row in doc["modules"].items()
+            }
+            return cls(branch=branch, head=doc["head"], modules=modules)
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError):
             return None
-        return index

@@ -58,6 +58,10 @@ class SortedTree:
     def set_tree(self, name: str, tree_id: str | None) -> None:
         """Point entry ``name`` at a tree (None: remove it)."""
         encoded = name.encode()
+        # a file of that name (added with plain git) gives way, as in git
+        plain = bisect.bisect_left(self._keys, encoded)
+        if plain < len(self._keys) and self._keys[plain] == encoded:
+            del self._keys[plain], self._raw[plain]
         key = _key(encoded, _TREE_MODE)
         at = bisect.bisect_left(self._keys, key)
         present = at < len(self._keys) and self._keys[at] == key
