@@ -17,10 +17,10 @@ as an option.
 
 from __future__ import annotations
 
-import io
 import os
-import subprocess
 from typing import TYPE_CHECKING, TypeVar
+
+from fnstore.registry._spawn import Process
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -31,7 +31,6 @@ T = TypeVar("T")
 
 _MANIFEST = "manifest.json"
 _SOURCE = "source.py"
-_TIMEOUT = 60.0
 _CHUNK = 1 << 20
 
 
@@ -52,19 +51,15 @@ def _env() -> dict[str, str]:
 
 def _listing(repo: str, target: str) -> tuple[dict[str, str | None], dict[str, str]]:
     """Map each module to its manifest.json blob id (None if none) and its source.py id."""
-    done = subprocess.run(
-        _command(repo, "ls-tree", "-r", "-z", target, "--", "functions/"),
-        capture_output=True,
-        env=_env(),
-        timeout=_TIMEOUT,
-        check=False,
+    code, out = Process.output(
+        _command(repo, "ls-tree", "-r", "-z", target, "--", "functions/"), _env()
     )
-    if done.returncode != 0:
-        raise _Unreadable(done.stderr.decode(errors="replace"))
+    if code != 0:
+        raise _Unreadable(f"git ls-tree failed ({code})")
     modules: dict[str, str | None] = {}
     sources: dict[str, str] = {}
     manifest, source = b"/" + _MANIFEST.encode(), b"/" + _SOURCE.encode()
-    for entry in done.stdout.split(b"\0"):
+    for entry in out.split(b"\0"):
         # "<mode> <type> <40-hex id>\t<path>"; only paths are variable.
         meta, tab, path = entry.partition(b"\t")
         if not tab:
@@ -105,25 +100,13 @@ def _stream(repo: str, names: list[str], each: Callable[[int, str, bytes], None]
     """Call ``each(index, object id, contents)`` for every name, as git delivers it."""
     fd = _requests(names)
     try:
-        proc = subprocess.Popen(
-            _command(repo, "cat-file", "--batch", "--buffer"),
-            stdin=fd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=_env(),
-        )
+        proc = Process(_command(repo, "cat-file", "--batch", "--buffer"), _env(), stdin=fd)
     finally:
         os.close(fd)
-    stdout = proc.stdout
-    if not isinstance(stdout, io.BufferedReader):  # pragma: no cover - always, with PIPE
-        raise _Unreadable("git cat-file gave no readable output")
     buf = bytearray()
     pos = index = 0
     try:
-        while True:
-            chunk = stdout.read1(_CHUNK)
-            if not chunk:
-                break
+        for chunk in proc.chunks():
             buf += chunk
             while index < len(names):
                 end = buf.find(b"\n", pos)
@@ -142,8 +125,7 @@ def _stream(repo: str, names: list[str], each: Callable[[int, str, bytes], None]
                 del buf[:pos]
                 pos = 0
     finally:
-        stdout.close()
-        code = proc.wait(timeout=_TIMEOUT)
+        code = proc.wait()
     if code != 0 or index != len(names):
         raise _Unreadable(f"git cat-file stopped after {index} of {len(names)} objects")
 
@@ -160,7 +142,7 @@ def read_manifests(
     try:
         listing, sources = _listing(repo, target)
         found = _read_wanted(repo, target, listing, sources, known, parse)
-    except (_Unreadable, OSError, subprocess.SubprocessError):
+    except (_Unreadable, OSError):
         return None
     bare = sorted(m for m, blob in listing.items() if blob is None)
     return found[0], found[1], bare
@@ -221,21 +203,18 @@ def read_changed_manifests(
     value is the set of modules the diff touched.
     """
     try:
-        done = subprocess.run(
+        code, out = Process.output(
             _command(repo, "diff-tree", "-r", "-z", "--no-renames", old_commit, target, "--"),
-            capture_output=True,
-            env=_env(),
-            timeout=_TIMEOUT,
-            check=False,
+            _env(),
         )
-        if done.returncode != 0:
+        if code != 0:
             return None
         listing: dict[str, str | None] = {m: blob for m, (blob, _) in old.items()}
         sources: dict[str, str] = {m: cid for m, (_, cid) in old.items()}
         touched: set[str] = set()
         stale: list[str] = []
         new_manifest: set[str] = set()
-        fields = done.stdout.split(b"\0")
+        fields = out.split(b"\0")
         for meta, path in zip(fields[0:-1:2], fields[1::2], strict=False):
             parts = meta.split(b" ")
             if len(parts) != 5 or not path.startswith(b"functions/"):
@@ -266,7 +245,7 @@ def read_changed_manifests(
                 del listing[module]  # the whole module is gone
         known = {m: blob for m, (blob, _) in old.items()}
         found = _read_wanted(repo, target, listing, sources, known, parse)
-    except (_Unreadable, OSError, subprocess.SubprocessError):
+    except (_Unreadable, OSError):
         return None
     bare = sorted(m for m, blob in listing.items() if blob is None)
     return found[0], found[1], bare, touched

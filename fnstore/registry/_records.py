@@ -15,7 +15,6 @@ and read them in the registry's cache at the speed of a ``.pyc`` load.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fnstore.errors import ManifestError, SchemaVersionError
@@ -95,6 +94,8 @@ def module_record(text: bytes | str) -> ModuleRecord:
         The manifest is not JSON, or lacks or mistypes a field the registry needs.
     """
     try:
+        import json  # here: a first start indexes manifests without it (see quick_index)
+
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise ManifestError(f"manifest.json is not valid JSON ({exc})") from exc
