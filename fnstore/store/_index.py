@@ -4,18 +4,18 @@ It answers in O(1) what save and history need without reading every
 manifest: function name -> module (name uniqueness), and module -> its tree id
 and the commit that introduced that tree (where its latest version was
 committed).  It is derived data, keyed by the head commit it describes, kept in
-memory and persisted to ``<repo>/fnstore/index.json`` (never pushed); a missing,
+memory and persisted to ``<repo>/fnstore/head-index`` (never pushed); a missing,
 unreadable or stale file is rebuilt or brought forward from what changed.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 __all__ = ["HeadIndex", "ModuleEntry"]
 
-_FORMAT = 2
+_FORMAT = 3
+_MAGIC = "fnstore-head-index"
 
 
 @dataclass
@@ -75,37 +75,46 @@ class HeadIndex:
             module = name
         return module
 
-    def to_bytes(self) -> bytes:
-        """Serialise for ``index.json`` (commit ids listed once, names only if not the module)."""
+    def to_bytes(self) -> bytes | None:
+        """Serialise for ``head-index``; None if a name cannot be written (then it is not kept).
+
+        A line per module, tab-separated (``module, tree, commit number, names...``),
+        names only when they are not just the module's: plain text is several
+        times faster to write and read than JSON for 5,000 modules.
+        """
         commits: dict[str | None, int] = {}
-        modules: dict[str, list[object]] = {}
-        for module, entry in sorted(self.modules.items()):
+        lines = [f"{_MAGIC}\t{_FORMAT}\t{self.branch}\t{self.head or '-'}"]
+        rows: list[str] = []
+        for module, entry in self.modules.items():
             at = commits.setdefault(entry.commit, len(commits))
-            row: list[object] = [entry.tree, at]
-            if entry.functions != (module,):
-                row.append(list(entry.functions))
-            modules[module] = row
-        doc = {
-            "format": _FORMAT,
-            "branch": self.branch,
-            "head": self.head,
-            "commits": list(commits),
-            "modules": modules,
-        }
-        return json.dumps(doc, separators=(",", ":")).encode()
+            names = "" if entry.functions == (module,) else "\t" + "\t".join(entry.functions)
+            rows.append(f"{module}\t{entry.tree}\t{at}{names}")
+        lines.append("\t".join(c or "-" for c in commits))
+        if any(
+            _breaks(module) or any(_breaks(n) for n in entry.functions)
+            for module, entry in self.modules.items()
+        ):
+            return None
+        return "\n".join(lines + rows).encode()
 
     @classmethod
     def from_bytes(cls, data: bytes, branch: str) -> HeadIndex | None:
         """Read the persisted form; None when it is unusable (it is then rebuilt)."""
         try:
-            doc = json.loads(data)
-            if doc.get("format") != _FORMAT or doc.get("branch") != branch:
+            lines = data.decode().split("\n")
+            magic, version, saved_branch, head = lines[0].split("\t")
+            if magic != _MAGIC or int(version) != _FORMAT or saved_branch != branch:
                 return None
-            commits = doc["commits"]
-            modules = {
-                m: ModuleEntry(row[0], tuple(row[2]) if len(row) > 2 else (m,), commits[row[1]])
-                for m, row in doc["modules"].items()
-            }
-            return cls(branch=branch, head=doc["head"], modules=modules)
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+            commits = [None if c == "-" else c for c in lines[1].split("\t")]
+            modules: dict[str, ModuleEntry] = {}
+            for line in lines[2:]:
+                module, tree, at, *names = line.split("\t")
+                modules[module] = ModuleEntry(tree, tuple(names) or (module,), commits[int(at)])
+            return cls(branch=branch, head=None if head == "-" else head, modules=modules)
+        except (ValueError, IndexError, UnicodeDecodeError):
             return None
+
+
+def _breaks(name: str) -> bool:
+    # a tab or newline (possible in folders made with plain git) would break a line
+    return "\t" in name or "\n" in name

@@ -4,7 +4,7 @@ The head index (:mod:`fnstore.store._index`) must follow the branch whoever
 moves it: this process, another one, a pull, or a push made with plain git.
 When the head moved, only the new commits are walked; when the index is
 missing (a fresh clone) every commit is walked once, and the result is kept in
-``<repo>/fnstore/index.json``.
+``<repo>/fnstore/head-index``.
 
 Walking a commit needs the modules it changed.  fnstore's own commits name
 them in a trailer (``Fnstore-Modules: blur, sharpen``), so most commits cost
@@ -24,7 +24,7 @@ from fnstore.store._index import HeadIndex, ModuleEntry
 
 __all__: list[str] = []
 
-_INDEX_FILE = "index.json"
+_INDEX_FILE = "head-index"
 _PERSIST_EVERY = 64  # commits between index writes (bringing it forward is cheap)
 
 
@@ -91,8 +91,11 @@ class _IndexMixin(_Core):
             self._persist_index(index)
 
     def _persist_index(self, index: HeadIndex) -> None:
+        data = index.to_bytes()
+        if data is None:
+            return  # names it cannot write: it stays in memory only
         try:
-            self._write_state(_INDEX_FILE, index.to_bytes())
+            self._write_state(_INDEX_FILE, data)
             index.unsaved = 0
         except OSError:
             pass  # derived data: a read-only store simply rebuilds it next time

@@ -50,8 +50,11 @@ class StoreLock:
         if self._depth:
             self._depth += 1
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = self._fd
+        if fd is None:
+            # kept open between acquisitions: one open() less per save
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         deadline = time.monotonic() + self.timeout
         delay = 0.0002
         while True:
@@ -60,7 +63,6 @@ class StoreLock:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    os.close(fd)
                     raise StoreLockedError(
                         f"another process has held the store lock {self.path} for more than "
                         f"{self.timeout:g} s: wait for it to finish (or stop it) and try again"
@@ -69,7 +71,6 @@ class StoreLock:
                 # long between tries would leave the store idle under contention
                 time.sleep(delay)
                 delay = min(delay * 2, 0.002)
-        self._fd = fd
         self._depth = 1
 
     def release(self) -> None:
@@ -78,11 +79,16 @@ class StoreLock:
             return
         self._depth -= 1
         if self._depth == 0 and self._fd is not None:
-            fd, self._fd = self._fd, None
-            try:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            finally:
-                os.close(fd)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        """Close the lock file (releasing the lock if held)."""
+        fd, self._fd, self._depth = self._fd, None, 0
+        if fd is not None:
+            os.close(fd)  # closing the file releases its flock too
+
+    def __del__(self) -> None:
+        self.close()
 
     def __enter__(self) -> StoreLock:
         self.acquire()

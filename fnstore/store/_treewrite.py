@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import os
 import re
 import tempfile
@@ -45,6 +46,10 @@ class SortedTree:
         # parallel lists: sort keys, and each entry's raw bytes
         self._keys = [key for key, _ in entries or ()]
         self._raw = [raw for _, raw in entries or ()]
+        # the serialised tree and each entry's offset in it, kept between writes:
+        # pointing an entry at a new tree patches 20 bytes instead of re-joining N
+        self._data: bytearray | None = None
+        self._offsets: list[int] = []
 
     @classmethod
     def read(cls, repo: pygit2.Repository, tree_id: str) -> SortedTree:
@@ -62,25 +67,35 @@ class SortedTree:
         plain = bisect.bisect_left(self._keys, encoded)
         if plain < len(self._keys) and self._keys[plain] == encoded:
             del self._keys[plain], self._raw[plain]
+            self._data = None
         key = _key(encoded, _TREE_MODE)
         at = bisect.bisect_left(self._keys, key)
         present = at < len(self._keys) and self._keys[at] == key
         if tree_id is None:
             if present:
                 del self._keys[at], self._raw[at]
+                self._data = None
             return
         raw = _TREE_MODE + b" " + encoded + b"\0" + bytes.fromhex(tree_id)
         if present:
             self._raw[at] = raw
+            if self._data is not None:  # same name, same length: patch in place
+                start = self._offsets[at]
+                self._data[start : start + len(raw)] = raw
         else:
             self._keys.insert(at, key)
             self._raw.insert(at, raw)
+            self._data = None
 
     def write(self, objects: Path) -> str:
         """Write the tree as a loose object under ``objects``; return its id."""
-        data = b"".join(self._raw)
-        body = b"tree %d\0" % len(data) + data
-        oid = hashlib.sha1(body, usedforsecurity=False).hexdigest()
+        if self._data is None:
+            self._data = bytearray(b"".join(self._raw))
+            self._offsets = [0, *itertools.accumulate(len(raw) for raw in self._raw)]
+        header = b"tree %d\0" % len(self._data)
+        digest = hashlib.sha1(header, usedforsecurity=False)
+        digest.update(self._data)
+        oid = digest.hexdigest()
         folder = objects / oid[:2]
         target = folder / oid[2:]
         if target.exists():
@@ -89,8 +104,11 @@ class SortedTree:
         # 'tmp_obj_' is the prefix git itself uses: fsck and gc know such leftovers
         fd, tmp = tempfile.mkstemp(dir=folder, prefix="tmp_obj_")
         try:
+            packer = zlib.compressobj(0)
             with os.fdopen(fd, "wb") as handle:
-                handle.write(zlib.compress(body, 0))
+                handle.write(packer.compress(header))
+                handle.write(packer.compress(self._data))
+                handle.write(packer.flush())
             os.chmod(tmp, 0o444)
             os.replace(tmp, target)
         except BaseException:

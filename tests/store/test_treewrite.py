@@ -43,20 +43,26 @@ def test_same_tree_ids_as_libgit2(
         start.insert(name, blob, FileMode.BLOB)
     base = start.write()
 
+    other = repo.TreeBuilder()
+    other.insert("g", blob, FileMode.BLOB)
+    subs = [sub, other.write()]
+
     ours = SortedTree.read(repo, str(base))
     theirs = repo.TreeBuilder(repo[base])
-    for name, keep in edits:
-        if keep:
-            ours.set_tree(name, str(sub))
-            theirs.insert(name, sub, FileMode.TREE)
-        else:
-            ours.set_tree(name, None)
-            if theirs.get(name) is not None:
-                theirs.remove(name)
-    expected = str(theirs.write())
-    written = ours.write(Path(repo.path) / "objects")
-    assert written == expected
-    assert len(ours) == len(theirs)
+    # edits in rounds with a write between them: later writes patch the kept bytes
+    for round_ in range(3):
+        for i, (name, keep) in enumerate(edits):
+            if keep:
+                target = subs[(i + round_) % 2]
+                ours.set_tree(name, str(target))
+                theirs.insert(name, target, FileMode.TREE)
+            elif round_ == 1:
+                ours.set_tree(name, None)
+                if theirs.get(name) is not None:
+                    theirs.remove(name)
+        expected = str(theirs.write())
+        assert ours.write(Path(repo.path) / "objects") == expected
+        assert len(ours) == len(theirs)
 
 
 def test_written_objects_are_read_by_git(tmp_path: Path) -> None:

@@ -169,10 +169,10 @@ def test_the_local_index_is_derived_data(three: FunctionStore) -> None:
     from fnstore.store import open_store
 
     expected = [(v.version, v.commit) for v in three.history("blur")]
-    (three.path / "fnstore" / "index.json").unlink(missing_ok=True)
+    (three.path / "fnstore" / "head-index").unlink(missing_ok=True)
     fresh = open_store(three.path)
     assert [(v.version, v.commit) for v in fresh.history("blur")] == expected
-    (three.path / "fnstore" / "index.json").write_text("{not json")
+    (three.path / "fnstore" / "head-index").write_text("{not json")
     assert [(v.version, v.commit) for v in open_store(three.path).history("blur")] == expected
 
 
