@@ -85,17 +85,21 @@ class HeadIndex:
         commits: dict[str | None, int] = {}
         lines = [f"{_MAGIC}\t{_FORMAT}\t{self.branch}\t{self.head or '-'}"]
         rows: list[str] = []
+        tabs = 3  # counted as written, to detect a tab or newline inside a name
         for module, entry in self.modules.items():
             at = commits.setdefault(entry.commit, len(commits))
-            names = "" if entry.functions == (module,) else "\t" + "\t".join(entry.functions)
-            rows.append(f"{module}\t{entry.tree}\t{at}{names}")
+            if entry.functions == (module,):
+                rows.append(f"{module}\t{entry.tree}\t{at}")
+                tabs += 2
+            else:
+                rows.append(f"{module}\t{entry.tree}\t{at}\t" + "\t".join(entry.functions))
+                tabs += 2 + len(entry.functions)
         lines.append("\t".join(c or "-" for c in commits))
-        if any(
-            _breaks(module) or any(_breaks(n) for n in entry.functions)
-            for module, entry in self.modules.items()
-        ):
-            return None
-        return "\n".join(lines + rows).encode()
+        tabs += len(commits) - 1
+        text = "\n".join(lines + rows)
+        if text.count("\t") != tabs or text.count("\n") != len(lines) + len(rows) - 1:
+            return None  # a name made with plain git holds a tab or newline
+        return text.encode()
 
     @classmethod
     def from_bytes(cls, data: bytes, branch: str) -> HeadIndex | None:
@@ -113,8 +117,3 @@ class HeadIndex:
             return cls(branch=branch, head=None if head == "-" else head, modules=modules)
         except (ValueError, IndexError, UnicodeDecodeError):
             return None
-
-
-def _breaks(name: str) -> bool:
-    # a tab or newline (possible in folders made with plain git) would break a line
-    return "\t" in name or "\n" in name

@@ -194,3 +194,19 @@ def test_rename_changes_the_uses_of_the_function_too(store: FunctionStore) -> No
     source = store.rename("blur", "smooth").versions[0].source
     assert "def smooth(image" in source and "smooth(image, n - 1)" in source
     assert "ALIAS = smooth" in source and "blur stays in strings" in source
+
+
+def test_head_index_round_trip_and_unwritable_names() -> None:
+    from fnstore.store._index import HeadIndex, ModuleEntry
+
+    index = HeadIndex("main", "a" * 40)
+    index.set("blur", ModuleEntry("b" * 40, ("blur",), "c" * 40))
+    index.set("filters", ModuleEntry("d" * 40, ("gauss", "median"), None))
+    data = index.to_bytes()
+    assert data is not None
+    back = HeadIndex.from_bytes(data, "main")
+    assert back is not None and back.modules == index.modules and back.head == index.head
+    assert back.module_of("median") == "filters" and back.module_of("blur") == "blur"
+    assert HeadIndex.from_bytes(data, "other-branch") is None
+    index.set("odd\tname", ModuleEntry("e" * 40, ("x",), None))
+    assert index.to_bytes() is None  # kept in memory only
