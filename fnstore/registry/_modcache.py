@@ -21,7 +21,7 @@ import types
 from importlib.util import MAGIC_NUMBER
 
 from fnstore.registry import _where
-from fnstore.registry._snapshot import flush, in_background, write_atomically
+from fnstore.registry._background import flush, in_background, write_atomically
 
 __all__ = ["blob_id", "find", "flush", "load", "store"]  # flush: see _snapshot
 

@@ -15,16 +15,16 @@ changed.  A damaged cache file is ignored and written again.
 
 from __future__ import annotations
 
-import _thread
 import marshal
 import os
 from typing import TYPE_CHECKING, Any
 
 from fnstore.errors import FnStoreError
 from fnstore.registry import _where
+from fnstore.registry._background import flush, in_background, write_atomically
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     from fnstore.registry._records import ModuleRecord, RawManifest
     from fnstore.store import FunctionStore
@@ -229,45 +229,6 @@ def remember_last(store_path: str, key: str) -> None:
     write_atomically(_last_path(store_path), key.encode("ascii"))
 
 
-_pending: list[_thread.LockType] = []
-
-
-def in_background(work: Callable[[], None]) -> None:
-    """Run ``work`` (a cache write) on a thread; :func:`flush` waits for it.
-
-    Nothing waits for a cache write but the end of the process (an atexit
-    hook), so a start-up is ready as soon as it has read what it needs.
-    """
-    global _flush_at_exit
-    done = _thread.allocate_lock()
-    done.acquire()
-    _pending.append(done)
-    if not _flush_at_exit:
-        import atexit
-
-        atexit.register(flush)
-        _flush_at_exit = True
-
-    def run() -> None:
-        try:
-            work()
-        finally:
-            done.release()
-
-    _thread.start_new_thread(run, ())
-
-
-_flush_at_exit = False
-
-
-def flush() -> None:
-    """Wait until every background cache write has finished."""
-    while _pending:
-        lock = _pending.pop()
-        lock.acquire()
-        lock.release()
-
-
 def save_cached_later(keys: list[str], snap: Snapshot) -> None:
     """Write ``snap`` under each of ``keys`` on a background thread."""
 
@@ -289,22 +250,6 @@ def save_cached(key: str, snap: Snapshot) -> None:
     prefix = b"".join(n.to_bytes(8, "little") for n in (len(head), len(body), check))
     blob = prefix + head + body
     write_atomically(target, blob)
-
-
-def write_atomically(target: str, blob: bytes) -> None:
-    """Write ``blob`` to ``target`` via a temporary file; skip quietly if it cannot be written."""
-    tmp = f"{target}.{os.getpid()}.{_thread.get_ident()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(tmp, "wb") as fh:
-            fh.write(blob)
-        os.replace(tmp, target)  # readers see the old file or the new, never half
-    except OSError:
-        # A cache is an optimisation: read-only or full disks lose nothing.
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
 
 
 def parse_manifest(data: bytes) -> ModuleRecord | str:
