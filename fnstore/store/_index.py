@@ -10,6 +10,7 @@ unreadable or stale file is rebuilt or brought forward from what changed.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 __all__ = ["HeadIndex", "ModuleEntry"]
@@ -39,10 +40,38 @@ class HeadIndex:
     ) -> None:
         self.branch = branch
         self.head = head
-        self.modules: dict[str, ModuleEntry] = modules if modules is not None else {}
+        self._modules: dict[str, ModuleEntry] | None = modules if modules is not None else {}
         self._names: dict[str, str] | None = None
+        # as read from disk, parsed on first need: a process that reads one
+        # function's history looks up one line instead of parsing N
+        self._text = ""
+        self._commits: list[str | None] = []
         #: commits made since the index was last written to disk
         self.unsaved = 0
+
+    @property
+    def modules(self) -> dict[str, ModuleEntry]:
+        """Module -> its entry."""
+        if self._modules is None:
+            self._modules = {}
+            for line in self._text.split("\n")[2:] if self._text else ():
+                module, tree, at, *names = line.split("\t")
+                self._modules[module] = ModuleEntry(
+                    tree, tuple(names) or (module,), self._commits[int(at)]
+                )
+            self._text = ""
+        return self._modules
+
+    def entry(self, module: str) -> ModuleEntry | None:
+        """Return one module's entry (without parsing the others)."""
+        if self._modules is not None:
+            return self._modules.get(module)
+        start = self._text.find(f"\n{module}\t", self._text.find("\n", 1))
+        if start < 0:
+            return None
+        end = self._text.find("\n", start + 1)
+        _, tree, at, *names = self._text[start + 1 : end if end >= 0 else None].split("\t")
+        return ModuleEntry(tree, tuple(names) or (module,), self._commits[int(at)])
 
     @property
     def names(self) -> dict[str, str]:
@@ -67,7 +96,7 @@ class HeadIndex:
 
     def module_of(self, name: str) -> str | None:
         """Return the module holding function ``name`` (or the module called ``name``)."""
-        entry = self.modules.get(name)
+        entry = self.entry(name)
         if entry is not None and name in entry.functions:
             return name  # the usual case, a module named after its function: no name map
         module = self.names.get(name)
@@ -83,9 +112,9 @@ class HeadIndex:
         times faster to write and read than JSON for 5,000 modules.
         """
         commits: dict[str | None, int] = {}
-        lines = [f"{_MAGIC}\t{_FORMAT}\t{self.branch}\t{self.head or '-'}"]
+        lines: list[str] = []
         rows: list[str] = []
-        tabs = 3  # counted as written, to detect a tab or newline inside a name
+        tabs = 0  # counted as written, to detect a tab or newline inside a name
         for module, entry in self.modules.items():
             at = commits.setdefault(entry.commit, len(commits))
             if entry.functions == (module,):
@@ -96,24 +125,28 @@ class HeadIndex:
                 tabs += 2 + len(entry.functions)
         lines.append("\t".join(c or "-" for c in commits))
         tabs += len(commits) - 1
-        text = "\n".join(lines + rows)
-        if text.count("\t") != tabs or text.count("\n") != len(lines) + len(rows) - 1:
+        body = "\n".join(lines + rows).encode()
+        if body.count(b"\t") != tabs or body.count(b"\n") != len(lines) + len(rows) - 1:
             return None  # a name made with plain git holds a tab or newline
-        return text.encode()
+        digest = hashlib.sha1(body, usedforsecurity=False).hexdigest()
+        return f"{_MAGIC}\t{_FORMAT}\t{self.branch}\t{self.head or '-'}\t{digest}\n".encode() + body
 
     @classmethod
     def from_bytes(cls, data: bytes, branch: str) -> HeadIndex | None:
         """Read the persisted form; None when it is unusable (it is then rebuilt)."""
         try:
-            lines = data.decode().split("\n")
-            magic, version, saved_branch, head = lines[0].split("\t")
+            first, _, body = data.partition(b"\n")
+            magic, version, saved_branch, head, digest = first.decode().split("\t")
             if magic != _MAGIC or int(version) != _FORMAT or saved_branch != branch:
                 return None
-            commits = [None if c == "-" else c for c in lines[1].split("\t")]
-            modules: dict[str, ModuleEntry] = {}
-            for line in lines[2:]:
-                module, tree, at, *names = line.split("\t")
-                modules[module] = ModuleEntry(tree, tuple(names) or (module,), commits[int(at)])
-            return cls(branch=branch, head=None if head == "-" else head, modules=modules)
-        except (ValueError, IndexError, UnicodeDecodeError):
+            # the checksum proves the body is as written, so parsing it later cannot fail
+            if hashlib.sha1(body, usedforsecurity=False).hexdigest() != digest:
+                return None
+            text = body.decode()
+        except (ValueError, UnicodeDecodeError):
             return None
+        index = cls(branch=branch, head=None if head == "-" else head)
+        commits, _, _ = text.partition("\n")
+        index._commits = [None if c == "-" else c for c in commits.split("\t")]
+        index._text, index._modules = "\n" + text, None
+        return index

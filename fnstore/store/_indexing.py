@@ -40,6 +40,7 @@ class _IndexMixin(_Core):
     """The head index and introducer look-ups of :class:`FunctionStore`."""
 
     _index: HeadIndex | None = None
+    _walked = 0  # commits the last _walk_changes went through
 
     def _head_index(self) -> HeadIndex:
         """Return the index of the current head, brought forward or rebuilt as needed."""
@@ -86,7 +87,7 @@ class _IndexMixin(_Core):
             else:
                 index.set(module, None)
         index.head = head
-        index.unsaved += 1
+        index.unsaved += self._walked
         if index.unsaved >= _PERSIST_EVERY or len(introduced) > 16:
             self._persist_index(index)
 
@@ -119,9 +120,12 @@ class _IndexMixin(_Core):
         if stop is not None:
             walker.hide(pygit2.Oid(hex=stop))
         found: dict[str, str] = {}
+        walked = 0
         for commit in walker:
+            walked += 1
             for module in self._changed_modules(commit):
                 found.setdefault(module, str(commit.id))
+        self._walked = walked
         return found
 
     def _names_in(self, module_tree: pygit2.Tree) -> tuple[str, ...]:
@@ -150,7 +154,7 @@ class _IndexMixin(_Core):
         trailer, without reading trees).
         """
         if commit_id == self.head:
-            entry = self._head_index().modules.get(module)
+            entry = self._head_index().entry(module)
             if entry is not None and entry.commit is not None:
                 return entry.commit
         tree = self._module_tree(commit_id, module)
@@ -171,9 +175,4 @@ class _IndexMixin(_Core):
                     break
             else:
                 break
-        found = str(commit.id)
-        if commit_id == self.head and self._index is not None:
-            entry = self._index.modules.get(module)
-            if entry is not None:
-                entry.commit = found
-        return found
+        return str(commit.id)

@@ -38,7 +38,8 @@ class _OpsMixin(_WriteMixin):
                 raise FunctionNotFoundError(
                     f"no function or module {name!r} to delete: list them with store.functions()"
                 )
-            names = ", ".join(index.modules[module].functions)
+            entry = index.entry(module)
+            names = ", ".join(entry.functions if entry is not None else ())
             text = (message or f"delete {module}") + f"\n\n{_DELETED}{module}\nfunctions: {names}\n"
             commit = self._commit_change(
                 {module: None},
@@ -129,7 +130,8 @@ class _OpsMixin(_WriteMixin):
             if index.module_of(new) is not None:
                 raise NameConflictError(f"{new!r} already exists: choose another name")
             source = self.source(module)
-            if old in index.modules[module].functions:
+            entry = index.entry(module)
+            if entry is not None and old in entry.functions:
                 from fnstore.store._rename import rename_functions
 
                 source = rename_functions(source, {old: new})

@@ -283,7 +283,7 @@ class _ReadMixin(_IndexMixin):
         """Return the module's folder tree from the head index (no functions/ read)."""
         if commit_id != self.head:
             return None
-        entry = self._head_index().modules.get(module)
+        entry = self._head_index().entry(module)
         return self._tree(entry.tree) if entry is not None else None
 
     def history(self, name: str, *, rev: str | None = None) -> list[FunctionVersion]:

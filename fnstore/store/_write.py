@@ -106,10 +106,11 @@ class _WriteMixin(_ReadMixin):
             )
 
     def _parent_of(self, index: HeadIndex, module: str) -> _Parent | None:
-        if module not in index.modules or index.head is None:
+        entry = index.entry(module)
+        if entry is None or index.head is None:
             return None
         commit = self._introducer(index.head, module)
-        tree_id = index.modules[module].tree
+        tree_id = entry.tree
         tree = self._tree(tree_id)
         try:
             current = self._manifest_at(commit, module, tree)

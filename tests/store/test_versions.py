@@ -205,7 +205,11 @@ def test_head_index_round_trip_and_unwritable_names() -> None:
     data = index.to_bytes()
     assert data is not None
     back = HeadIndex.from_bytes(data, "main")
-    assert back is not None and back.modules == index.modules and back.head == index.head
+    assert back is not None and back.head == index.head
+    assert back.entry("filters") == index.modules["filters"]  # one line, nothing else parsed
+    assert back.entry("gauss") is None
+    assert back.modules == index.modules
+    assert HeadIndex.from_bytes(data.replace(b"blur", b"blue"), "main") is None  # checksum
     assert back.module_of("median") == "filters" and back.module_of("blur") == "blur"
     assert HeadIndex.from_bytes(data, "other-branch") is None
     index.set("odd\tname", ModuleEntry("e" * 40, ("x",), None))
