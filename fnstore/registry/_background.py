@@ -1,8 +1,9 @@
 """Cache writes off the start-up's path: atomic files, written on a background thread.
 
 Nothing waits for a cache write but the end of the process (an ``atexit``
-hook), so a start-up is ready as soon as it has read what it needs, and the
-first call of a function does not wait for the disk.  A write goes to a
+hook): one writer thread runs them a moment after they are queued, so a
+start-up is ready as soon as it has read what it needs, and the first call of
+a function neither waits for the disk nor shares the CPU with the write.  A write goes to a
 temporary file renamed over the target, so a reader sees the old file or the
 new one, never half of one; a cache that cannot be written is skipped.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import _thread
 import os
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,39 +21,63 @@ if TYPE_CHECKING:
 __all__ = ["flush", "in_background", "write_atomically"]
 
 
-_pending: list[_thread.LockType] = []
+#: How long the writer waits after being woken, so that the writes of a burst
+#: (several first calls, a start-up) go out together, after the work that
+#: caused them instead of competing with it for the CPU.
+DELAY = 0.2
+
+_queue: list[Callable[[], None]] = []
+_queue_lock = _thread.allocate_lock()
+_wake = _thread.allocate_lock()  # released when there is work for the writer
+_wake.acquire()
+_busy = _thread.allocate_lock()  # held by whoever is running queued work
+_writer_started = False
+
+
+def _take() -> list[Callable[[], None]]:
+    with _queue_lock:
+        batch = _queue[:]
+        _queue.clear()
+        _wake.acquire(False)  # nothing left to wake the writer for
+    return batch
+
+
+def _run(batch: list[Callable[[], None]]) -> None:
+    for work in batch:
+        try:
+            work()
+        except Exception:
+            pass  # a cache write must never break the program: the cache is optional
+
+
+def _writer() -> None:
+    while True:
+        _wake.acquire()
+        _wake.release()
+        time.sleep(DELAY)
+        with _busy:
+            _run(_take())
 
 
 def in_background(work: Callable[[], None]) -> None:
-    """Run ``work`` (a cache write) on a thread; :func:`flush` waits for it."""
-    global _flush_at_exit
-    done = _thread.allocate_lock()
-    done.acquire()
-    _pending.append(done)
-    if not _flush_at_exit:
-        import atexit
+    """Queue ``work`` (a cache write) for the writer thread; :func:`flush` runs it now."""
+    global _writer_started
+    with _queue_lock:
+        _queue.append(work)
+        if _wake.locked():
+            _wake.release()
+        if not _writer_started:
+            _writer_started = True
+            import atexit
 
-        atexit.register(flush)
-        _flush_at_exit = True
-
-    def run() -> None:
-        try:
-            work()
-        finally:
-            done.release()
-
-    _thread.start_new_thread(run, ())
-
-
-_flush_at_exit = False
+            atexit.register(flush)
+            _thread.start_new_thread(_writer, ())
 
 
 def flush() -> None:
-    """Wait until every background cache write has finished."""
-    while _pending:
-        lock = _pending.pop()
-        lock.acquire()
-        lock.release()
+    """Run every queued cache write now, and wait for any the writer is running."""
+    with _busy:
+        _run(_take())
 
 
 def write_atomically(target: str, blob: bytes) -> None:

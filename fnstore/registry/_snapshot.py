@@ -231,17 +231,20 @@ def remember_last(store_path: str, key: str) -> None:
 
 def save_cached_later(keys: list[str], snap: Snapshot) -> None:
     """Write ``snap`` under each of ``keys`` on a background thread."""
+    # Where to write is decided now: the cache directory may change before the
+    # writer runs (FNSTORE_HOME is read on every call).
+    targets = [(key, _cache_path(key)) for key in keys]
 
     def write() -> None:
-        for key in keys:
-            save_cached(key, snap)
+        for key, target in targets:
+            save_cached(key, snap, target=target)
 
     in_background(write)
 
 
-def save_cached(key: str, snap: Snapshot) -> None:
+def save_cached(key: str, snap: Snapshot, *, target: str | None = None) -> None:
     """Write ``snap`` under ``key``; a cache that cannot be written is skipped."""
-    target = _cache_path(key)
+    target = target or _cache_path(key)
     head = marshal.dumps((_FORMAT, key, snap.commit, snap.names, snap.errors, snap.overrides))
     body = marshal.dumps(snap.packed())
     import zlib
