@@ -10,13 +10,21 @@
     FUNC_REGISTRY, register_function, get_function_by_name,
     get_functions_by_memory_type  the seed system's API
 
-Modules (one per concern): ``_records`` (manifest -> tuples, plain json),
-``_pins`` (pin and refs read without pygit2), ``_snapshot`` (what one pin
-holds, and its cache), ``_loaded`` and ``_modcache`` (stored code as real,
-picklable modules), ``_registry``, ``_metadata``, ``_compat``, ``_manager``.
+Modules (one per concern): ``_registry`` (the class), ``_pins`` and ``_where``
+(the pin, refs and cache directory, read without pygit2 or platformdirs),
+``_snapshot`` (what one pin holds, and its cache file), ``_gitread`` and
+``_spawn`` (manifests read with the git command), ``_records`` (manifest ->
+tuples), ``_background`` (cache writes off the critical path), ``_loaded``,
+``_modcache`` and ``_resolve`` (stored code as real, picklable modules),
+``_metadata``, ``_compat``, ``_manager``, ``_store_source``, ``_openhcs``.
 
-Importing this package imports neither pygit2 nor pydantic: the cached
-start-up path never needs them.
+How a start-up goes: read the pin and resolve it from the ref files; if the
+cache holds that commit, read its names index and stop (a second start);
+else read only the manifests changed since this store's last snapshot (``git
+diff-tree``; a new pin after a save or a pull), or, with no snapshot at all,
+every manifest's function names (``git ls-tree`` and ``git cat-file --batch``,
+parsed while git reads); anything unusual goes to the store (pygit2).  The
+cached path imports neither pygit2, pydantic, json nor subprocess.
 """
 
 from __future__ import annotations

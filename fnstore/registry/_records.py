@@ -9,6 +9,10 @@ migrating, say) goes through :meth:`fnstore.manifest.Manifest.from_json`, the
 one full reader; a manifest nobody can read becomes an error for that module
 only, never for the start-up.
 
+A first start-up does even less: :func:`quick_index` finds each manifest's
+content id and function names by byte search (manifests written by the store
+have a fixed layout) and keeps the bytes, parsed on the module's first lookup.
+
 The records are tuples of str/int/tuple/None so that :mod:`marshal` can write
 and read them in the registry's cache at the speed of a ``.pyc`` load.
 """

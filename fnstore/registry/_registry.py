@@ -1,10 +1,11 @@
 """The registry: the functions of one pinned revision of a store, loaded lazily.
 
 :meth:`Registry.load` reads the store's pin and per-function overrides and the
-manifests at that pin (from the cache when the pin resolves to a commit read
-before: see :mod:`fnstore.registry._snapshot`).  No code runs at start-up.  A
-function's module is compiled and run on first use, once per process, as a
-real module (:mod:`fnstore.registry._loaded`).
+manifests at that pin: from the cache when the pin resolves to a commit read
+before (:mod:`fnstore.registry._snapshot`), else with the git command
+(:mod:`fnstore.registry._gitread`), else through the store.  No code runs at
+start-up.  A function's module is compiled and run on first use, once per
+process, as a real module (:mod:`fnstore.registry._loaded`).
 
 References: ``name`` (at the pin, or at its override), ``name@3`` (version 3),
 ``name@<content id or prefix>`` (exactly that code, even after later
