@@ -64,18 +64,28 @@ def _not_installed(name: str) -> bool:
         return True
 
 
-def check_code(code: str, functions: Sequence[FunctionInfo]) -> list[str]:
+def check_code(
+    code: str, functions: Sequence[FunctionInfo], imports: Sequence[str] = ()
+) -> list[str]:
     """Execute ``code`` once and check ``functions``; return the imports not installed here.
+
+    ``imports`` are the top-level modules the code imports (from the syntax
+    tree): some pairs of backends must be loaded in a safe order before the
+    code's own plain ``import`` lines run (see :func:`fnstore.memory.prepare_imports`).
 
     Raises
     ------
     InvalidCodeError
         The code fails when run, a function is missing, or it lacks (or
         disagrees on) its memory-type attributes.
+    BackendUnavailableError
+        The code would load backends in an order that crashes this process.
     """
     from fnstore.manifest._openhcs_shim import ensure_openhcs_decorators
+    from fnstore.memory import prepare_imports
 
     ensure_openhcs_decorators()
+    prepare_imports(imports)
     missing: set[str] = set()
 
     def guarded_import(

@@ -275,7 +275,7 @@ def _checked(code: object) -> tuple[bytes, Introspection, list[str]]:
     from fnstore.store._verify import check_code
 
     found = _introspected(data)
-    return data, found, check_code(code, found.functions)
+    return data, found, check_code(code, found.functions, found.imports)
 
 
 def _introspected(data: bytes) -> Introspection:
