@@ -11,8 +11,37 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from fnstore.errors import *  # noqa: F403  (the error tree is part of the API)
-from fnstore.errors import __all__ as _error_names
+# The error tree is part of the API (and cheap: fnstore.errors imports nothing).
+from fnstore.errors import (
+    AuthenticationError,
+    AuthorRequiredError,
+    BackendUnavailableError,
+    BenchError,
+    CodeTooLargeError,
+    ConflictError,
+    ConversionError,
+    FnStoreError,
+    FunctionNotFoundError,
+    GPUOutOfMemoryError,
+    InvalidCodeError,
+    InvalidNameError,
+    ManifestError,
+    MemoryTypeError,
+    MissingDependencyError,
+    NameConflictError,
+    NothingToDoError,
+    PushRejectedError,
+    RegistryError,
+    RemoteExistsError,
+    RemoteNotFoundError,
+    RemoteUnreachableError,
+    RevisionNotFoundError,
+    SchemaVersionError,
+    StoreError,
+    StoreLockedError,
+    StoreNotFoundError,
+    SyncError,
+)
 
 __version__ = "0.1.0"
 
@@ -54,7 +83,73 @@ _LAZY: dict[str, str] = {
     "Comparison": "fnstore.bench",
 }
 
-__all__ = sorted([*_error_names, *_LAZY, "__version__"])  # noqa: PLE0605
+# Written out (not computed) so that tools can see the re-exports;
+# tests/test_public_api.py checks it against _LAZY and the error tree.
+__all__ = [
+    "FUNC_REGISTRY",
+    "AuthenticationError",
+    "AuthorRequiredError",
+    "BackendUnavailableError",
+    "BenchError",
+    "BenchRecord",
+    "CodeTooLargeError",
+    "Comparison",
+    "Conflict",
+    "ConflictError",
+    "ConversionError",
+    "CustomFunctionManager",
+    "FetchResult",
+    "FnStoreError",
+    "FunctionMetadata",
+    "FunctionNotFoundError",
+    "FunctionStore",
+    "FunctionVersion",
+    "GPUOutOfMemoryError",
+    "InvalidCodeError",
+    "InvalidNameError",
+    "Manifest",
+    "ManifestError",
+    "MemoryType",
+    "MemoryTypeError",
+    "MigrationReport",
+    "MissingDependencyError",
+    "NameConflictError",
+    "NothingToDoError",
+    "PullResult",
+    "PushRejectedError",
+    "PushResult",
+    "Registry",
+    "RegistryChange",
+    "RegistryError",
+    "RemoteExistsError",
+    "RemoteNotFoundError",
+    "RemoteUnreachableError",
+    "RevisionNotFoundError",
+    "SaveResult",
+    "Scan",
+    "SchemaVersionError",
+    "StoreError",
+    "StoreLockedError",
+    "StoreNotFoundError",
+    "SyncError",
+    "TransferProgress",
+    "__version__",
+    "convert",
+    "cupy",
+    "detect_memory_type",
+    "get_function_by_name",
+    "get_functions_by_memory_type",
+    "jax",
+    "memory_type_of",
+    "memory_types",
+    "migrate_directory",
+    "numpy",
+    "open_store",
+    "pyclesperanto",
+    "register_function",
+    "tensorflow",
+    "torch",
+]
 
 
 def __getattr__(name: str) -> Any:
