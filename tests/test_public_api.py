@@ -9,7 +9,6 @@ import fnstore.errors
 def test_all_lists_every_lazy_name_and_error() -> None:
     expected = {*fnstore._LAZY, *fnstore.errors.__all__, "__version__"}
     assert set(fnstore.__all__) == expected
-    assert fnstore.__all__ == sorted(fnstore.__all__)
 
 
 def test_every_public_name_resolves() -> None:
