@@ -42,5 +42,5 @@ def cache_dir() -> Path:
 
 
 def default_store_path() -> Path:
-    """The bare git repository used when no store path is given."""
+    """Return the bare git repository used when no store path is given."""
     return data_dir() / "functions.git"
