@@ -7,55 +7,18 @@ the models, and ``python -m fnstore.manifest.schema --check`` (as
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-from pathlib import Path
 
+from fnstore._schemafile import SchemaFile
 from fnstore.manifest._models import SCHEMA_VERSION, Manifest
 
 __all__ = ["SCHEMA_PATH", "main", "manifest_schema", "render"]
 
-#: Where the schema lives in a checkout of fnstore.
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "manifest.schema.json"
-
-
-def manifest_schema() -> dict[str, object]:
-    """Return the JSON schema of :class:`~fnstore.manifest.Manifest`, with an id and version."""
-    schema = Manifest.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = f"https://fnstore.invalid/schemas/manifest-v{SCHEMA_VERSION}.json"
-    return schema
-
-
-def render() -> str:
-    """Return the schema as the exact text written to the file."""
-    return json.dumps(manifest_schema(), indent=2, sort_keys=True) + "\n"
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Write the schema file, or with ``--check`` report whether it is current."""
-    parser = argparse.ArgumentParser(prog="python -m fnstore.manifest.schema")
-    parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
-    parser.add_argument("--path", type=Path, default=SCHEMA_PATH, help="the schema file")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        current = args.path.read_text(encoding="utf-8") if args.path.exists() else None
-        if current != text:
-            print(
-                f"{args.path} is out of date: "
-                "run 'python -m fnstore.manifest.schema' and commit it",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"{args.path} is current")
-        return 0
-    args.path.parent.mkdir(parents=True, exist_ok=True)
-    args.path.write_text(text, encoding="utf-8")
-    print(f"wrote {args.path}")
-    return 0
-
+_FILE = SchemaFile(Manifest, "manifest", SCHEMA_VERSION, "fnstore.manifest.schema")
+SCHEMA_PATH = _FILE.path
+manifest_schema = _FILE.schema
+render = _FILE.render
+main = _FILE.main
 
 if __name__ == "__main__":
     sys.exit(main())
