@@ -15,75 +15,16 @@ from typing import TYPE_CHECKING
 from fnstore.bench._compare import Comparison, compare_records
 from fnstore.bench._export import export_pytest_benchmark
 from fnstore.bench._plot import plot_records
-from fnstore.bench._run import Progress, run_bench
+from fnstore.bench._run import bench
 from fnstore.bench._stats import DEFAULT_MIN_EFFECT
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
     from pathlib import Path
-
-    import numpy as np
 
     from fnstore.bench._records import BenchRecord
     from fnstore.store import FunctionStore, FunctionVersion
 
 __all__ = ["bench", "bench_compare", "bench_export", "bench_history", "bench_plot"]
-
-
-def bench(
-    store: FunctionStore,
-    ref: str,
-    *,
-    devices: Sequence[str] | None = None,
-    shapes: Sequence[Sequence[int] | np.ndarray | str | Path] | None = None,
-    dtype: str = "uint16",
-    rounds: int | None = None,
-    min_time: float | None = None,
-    save: bool = True,
-    progress: Progress | None = None,
-) -> list[BenchRecord]:
-    """Benchmark one version of a function on every device it can use here.
-
-    Parameters
-    ----------
-    store
-        The store holding the function.
-    ref
-        ``name``, ``name@3``, ``name@<content id prefix>`` or ``name@<tag>``.
-    devices
-        Device labels (``"cpu"``, ``"cuda:0"``, ``"opencl:0"``) or kinds
-        (``"cpu"``, ``"gpu"``); None means every device here.
-    shapes
-        Input stacks: shapes of synthetic stacks, numpy arrays, or TIFF paths.
-        None means a small (1, 512, 512) and a realistic (16, 2048, 2048) stack.
-    dtype
-        dtype of the synthetic stacks.
-    rounds
-        Measured rounds; alone, exactly that many, else at least that many.
-    min_time
-        Seconds of measured time to reach (default 0.3 s).
-    save
-        Store the successful records as git notes on the version's content id.
-    progress
-        Called with a description after each device and stack.
-
-    Returns
-    -------
-    list of BenchRecord
-        One per device and stack, successful or not (``status`` and
-        ``reason`` say why one did not run).
-    """
-    return run_bench(
-        store,
-        ref,
-        devices=devices,
-        shapes=shapes,
-        dtype=dtype,
-        rounds=rounds,
-        min_time=min_time,
-        save=save,
-        progress=progress,
-    )
 
 
 def _records_of(store: FunctionStore, version: FunctionVersion) -> list[BenchRecord]:

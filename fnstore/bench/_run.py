@@ -1,6 +1,6 @@
 """Running a benchmark: one version of a function, on each device, on each stack.
 
-:func:`run_bench` is what ``FunctionStore.bench`` calls.  It loads the version's
+:func:`bench` is what ``FunctionStore.bench`` calls.  It loads the version's
 code in a fresh module namespace, checks that the function can take a
 synthetic stack, and for each device its memory type can use here and each
 input stack: copies the stack onto the device (not timed), runs warm-up rounds
@@ -38,9 +38,9 @@ __all__ = [
     "DEFAULT_MIN_TIME",
     "DEFAULT_ROUNDS",
     "Progress",
+    "bench",
     "load_function",
     "measure",
-    "run_bench",
 ]
 
 DEFAULT_ROUNDS = 5
@@ -167,7 +167,7 @@ def _select(found: list[Device], wanted: Sequence[str] | None) -> list[Device]:
     ]
 
 
-def run_bench(
+def bench(
     store: FunctionStore,
     ref: str,
     *,
@@ -179,7 +179,37 @@ def run_bench(
     save: bool = True,
     progress: Progress | None = None,
 ) -> list[BenchRecord]:
-    """Benchmark one version of a function; see ``FunctionStore.bench``."""
+    """Benchmark one version of a function on every device it can use here.
+
+    Parameters
+    ----------
+    store
+        The store holding the function.
+    ref
+        ``name``, ``name@3``, ``name@<content id prefix>`` or ``name@<tag>``.
+    devices
+        Device labels (``"cpu"``, ``"cuda:0"``, ``"opencl:0"``) or kinds
+        (``"cpu"``, ``"gpu"``); None means every device here.
+    shapes
+        Input stacks: shapes of synthetic stacks, numpy arrays, or TIFF paths.
+        None means a small (1, 512, 512) and a realistic (16, 2048, 2048) stack.
+    dtype
+        dtype of the synthetic stacks.
+    rounds
+        Measured rounds; alone, exactly that many, else at least that many.
+    min_time
+        Seconds of measured time to reach (default 0.3 s).
+    save
+        Store the successful records as git notes on the version's content id.
+    progress
+        Called with a description after each device and stack.
+
+    Returns
+    -------
+    list of BenchRecord
+        One per device and stack, successful or not (``status`` and
+        ``reason`` say why one did not run).
+    """
     if rounds is not None and rounds < 1:
         raise BenchError(f"rounds must be at least 1, not {rounds}")
     if min_time is not None and min_time < 0:
