@@ -31,6 +31,7 @@ from fnstore.errors import (
     RevisionNotFoundError,
     StoreError,
 )
+from fnstore.store._housekeeping import pack_if_needed
 from fnstore.store._lock import StoreLock
 from fnstore.store._treewrite import SortedTree
 
@@ -237,6 +238,7 @@ class _Core:
         except (pygit2.GitError, OSError) as exc:
             raise StoreError(f"git could not write to the store {self.path}: {exc}") from exc
         self._builder = (str(new_ftree), entries)
+        pack_if_needed(Path(self._repo.path))
         return str(commit)
 
     def _move_branch(self, new: pygit2.Oid, old: str | None, message: str) -> None:

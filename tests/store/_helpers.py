@@ -31,8 +31,13 @@ def git(repo: Path, *args: str, check: bool = True) -> str:
 
 
 def state(store: FunctionStore) -> tuple[str, int]:
-    """What must not change after a refused operation: every ref, and the object count."""
+    """What must not change after a refused operation: every ref, and the object count.
+
+    Loose and packed objects are added up, since the store's background
+    ``git gc --auto`` may move objects into a pack at any time.
+    """
     refs = git(store.path, "for-each-ref", "--format=%(refname) %(objectname)")
-    objects = git(store.path, "count-objects", "-v")
-    loose = int(next(line for line in objects.splitlines() if line.startswith("count:")).split()[1])
-    return refs, loose
+    counts = dict(
+        line.split(": ") for line in git(store.path, "count-objects", "-v").splitlines()
+    )
+    return refs, int(counts["count"]) + int(counts["in-pack"])

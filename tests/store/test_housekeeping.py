@@ -1,0 +1,61 @@
+"""The store packs its loose objects with ``git gc --auto`` once there are many."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from fnstore.store import open_store
+from fnstore.store._housekeeping import LOOSE_LIMIT, loose_estimate, pack_if_needed
+
+from ._helpers import git, snippet
+
+
+def _counts(repo: Path) -> dict[str, int]:
+    lines = git(repo, "count-objects", "-v").splitlines()
+    return {k: int(v) for k, v in (line.split(": ") for line in lines) if v.isdigit()}
+
+
+def test_a_small_store_is_left_alone(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.git")
+    store.save(snippet("blur"), message="one")
+    assert loose_estimate(store.path) <= LOOSE_LIMIT
+    assert not pack_if_needed(store.path, background=False)
+    assert _counts(store.path)["packs"] == 0
+
+
+def test_many_loose_objects_are_packed_and_nothing_is_lost(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.git")
+    store.save(snippet("blur"), message="one")
+    # Enough objects for git's estimate (one fan-out directory in 256) to pass
+    # the limit, as a few hundred saves would leave.
+    blobs = [store._repo.create_blob(f"filler {i}\n".encode()) for i in range(4 * LOOSE_LIMIT)]
+    before = _counts(store.path)
+    assert loose_estimate(store.path) > LOOSE_LIMIT
+
+    assert pack_if_needed(store.path, background=False)
+
+    after = _counts(store.path)
+    assert after["packs"] >= 1
+    assert after["count"] < before["count"]
+    assert store.get("blur").version == 1
+    git(store.path, "fsck", "--full")
+    # Unreferenced objects younger than git's prune expiry are kept, not dropped.
+    assert all(store._repo.get(oid) is not None for oid in blobs)
+    store.save(snippet("blur", "return image + 1"), message="two")
+    assert store.get("blur").version == 2
+
+
+def test_a_save_starts_the_packing(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.git")
+    for i in range(4 * LOOSE_LIMIT):
+        store._repo.create_blob(f"filler {i}\n".encode())
+    store.save(snippet("blur"), message="one")
+    # git packs in the background: wait for its pack (bounded; no timing is asserted).
+    packs = store.path / "objects" / "pack"
+    for _ in range(600):
+        if any(packs.glob("*.pack")) and not (store.path / "gc.pid").exists():
+            break
+        time.sleep(0.1)
+    assert any(packs.glob("*.pack"))
+    assert store.get("blur").version == 1
