@@ -17,14 +17,17 @@ Groups (each in one run, baseline beside fnstore):
   same module compiled and run with ``exec`` and the call served from the
   module cache (a second process).
 
-Loose objects: a store written by thousands of saves keeps every object in
-its own file until something packs it (git's ``gc --auto`` does, libgit2 never
-does); one cloned from a lab repository, or after ``git gc``, has them in a
-pack.  A cold first start on loose objects is bounded by opening thousands of
-small files (here, on an overlay file system, about as long as exec-all
-itself), so that case is measured and reported (``meets_target`` in
-``extra_info``) but not asserted; the packed store, the new-pin case (the
-realistic first start after a save or a pull) and the second start are.
+Loose objects: libgit2 writes every object to its own file and never packs;
+the store therefore runs ``git gc --auto`` in the background once it holds
+more than 512 loose objects (``fnstore/store/_housekeeping.py``), and a store
+cloned from a lab repository is packed from the start.  The loose store here
+(one commit of N modules, never packed) is the worst case: a store written
+where the git command is missing.  A cold first start on loose objects is
+bounded by opening thousands of small files (here, on an overlay file
+system, about as long as exec-all itself), so that case is measured and
+reported (``meets_target`` in ``extra_info``) but not asserted; the packed
+store, the new-pin case (the realistic first start after a save or a pull)
+and the second start are.
 
 How the fresh-process figures are made fair: every child process may use
 ``.pyc`` files (as an installed fnstore does; the test environment sets
