@@ -37,7 +37,5 @@ def state(store: FunctionStore) -> tuple[str, int]:
     ``git gc --auto`` may move objects into a pack at any time.
     """
     refs = git(store.path, "for-each-ref", "--format=%(refname) %(objectname)")
-    counts = dict(
-        line.split(": ") for line in git(store.path, "count-objects", "-v").splitlines()
-    )
+    counts = dict(line.split(": ") for line in git(store.path, "count-objects", "-v").splitlines())
     return refs, int(counts["count"]) + int(counts["in-pack"])
