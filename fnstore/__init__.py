@@ -1,15 +1,16 @@
 """fnstore: a versioned store for custom image-processing functions, backed by git.
 
 The public API is re-exported here and loaded lazily: ``import fnstore`` only
-imports this file and :mod:`fnstore.errors`, so it stays fast and never pulls
+imports this file, :mod:`fnstore._lazy` and :mod:`fnstore.errors`, so it stays fast and never pulls
 in cupy, torch, jax, tensorflow, pyclesperanto or Qt.  Each public name maps to
 the module that defines it in ``_LAZY``; the first access imports that module.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from fnstore._lazy import lazy_exports
 
 # The error tree is part of the API (and cheap: fnstore.errors imports nothing).
 from fnstore.errors import (
@@ -152,17 +153,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fnstore' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 if TYPE_CHECKING:  # let type checkers and IDEs see the lazy names

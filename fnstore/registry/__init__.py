@@ -29,8 +29,9 @@ cached path imports neither pygit2, pydantic, json nor subprocess.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from fnstore._lazy import lazy_exports
 
 # Public name -> defining module, imported on first use: `from fnstore.registry
 # import Registry` must not import the compatibility layer and the manager.
@@ -49,17 +50,7 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fnstore.registry' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 if TYPE_CHECKING:  # let type checkers see the lazy names (redundant aliases re-export them)
