@@ -100,9 +100,10 @@ class SortedTree:
         target = folder / oid[2:]
         if target.exists():
             return oid
-        folder.mkdir(exist_ok=True)
-        # 'tmp_obj_' is the prefix git itself uses: fsck and gc know such leftovers
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix="tmp_obj_")
+        # 'tmp_obj_' is the prefix git itself uses: fsck and gc know such leftovers.
+        # The temporary file lives in objects/ itself, because git gc (run by
+        # the store's housekeeping) removes fan-out folders that it emptied.
+        fd, tmp = tempfile.mkstemp(dir=objects, prefix="tmp_obj_")
         try:
             packer = zlib.compressobj(0)
             with os.fdopen(fd, "wb") as handle:
@@ -110,9 +111,21 @@ class SortedTree:
                 handle.write(packer.compress(self._data))
                 handle.write(packer.flush())
             os.chmod(tmp, 0o444)
-            os.replace(tmp, target)
+            _move_into(tmp, folder, target)
         except BaseException:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
         return oid
+
+
+def _move_into(tmp: str, folder: Path, target: Path) -> None:
+    """Rename ``tmp`` to ``target``, recreating ``folder`` if a gc removed it meanwhile."""
+    for attempt in range(5):
+        folder.mkdir(exist_ok=True)
+        try:
+            os.replace(tmp, target)
+            return
+        except FileNotFoundError:
+            if attempt == 4 or not os.path.exists(tmp):
+                raise

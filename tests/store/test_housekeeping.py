@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -59,3 +61,32 @@ def test_a_save_starts_the_packing(tmp_path: Path) -> None:
         time.sleep(0.1)
     assert any(packs.glob("*.pack"))
     assert store.get("blur").version == 1
+
+
+def test_saves_succeed_while_git_gc_empties_object_folders(tmp_path: Path) -> None:
+    # git gc's prune-packed removes the fan-out folders it empties; a save
+    # writing into one of them at that moment must recreate it, not fail.
+    store = open_store(tmp_path / "s.git")
+    stop = threading.Event()
+    runs = []
+
+    def gc_loop() -> None:
+        while not stop.is_set():
+            subprocess.run(
+                ["git", "--git-dir", str(store.path), "gc", "-q"],
+                capture_output=True,
+                check=False,
+            )
+            runs.append(1)
+
+    worker = threading.Thread(target=gc_loop)
+    worker.start()
+    try:
+        for i in range(120):
+            store.save(snippet(f"f{i}"), message=f"f{i}")
+    finally:
+        stop.set()
+        worker.join()
+    assert len(runs) > 1
+    assert len(store.functions()) == 120
+    git(store.path, "fsck", "--full")
