@@ -18,6 +18,7 @@ with pygit2 directly (one commit with many modules), not by thousands of saves.
 from __future__ import annotations
 
 import subprocess
+import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,20 @@ def build(path: Path, modules: int) -> FunctionStore:
     return store
 
 
+def settle(store: FunctionStore) -> None:
+    """Pack the store, as its background ``git gc --auto`` keeps a store in use.
+
+    The bulk commit leaves thousands of loose objects; the save that follows
+    would start a gc that runs during the timed rounds.  Wait for any gc the
+    store started (bounded), then pack everything in the foreground.
+    """
+    for _ in range(1200):
+        if not (store.path / "gc.pid").exists():
+            break
+        time.sleep(0.1)
+    subprocess.run(["git", "--git-dir", str(store.path), "gc", "-q"], check=True)
+
+
 def clone(store: FunctionStore, where: Path) -> Path:
     subprocess.run(["git", "clone", "-q", str(store.path), str(where)], check=True)
     return where
@@ -72,6 +87,7 @@ def clone(store: FunctionStore, where: Path) -> Path:
 def store_1000(tmp_path_factory: pytest.TempPathFactory) -> tuple[FunctionStore, Path]:
     root = tmp_path_factory.mktemp("s1000")
     store = build(root / "store.git", 1000)
+    settle(store)
     return store, clone(store, root / "work")
 
 
@@ -84,6 +100,7 @@ def store_5000(tmp_path_factory: pytest.TempPathFactory) -> tuple[FunctionStore,
         name = "f_00042" if i % 52 == 0 and i // 52 < 20 else f"f_{(i * 7919) % 5000:05d}"
         store.save(code(name, i), author=AUTHOR)
     assert len(store.history("f_00042")) == 20
+    settle(store)
     return store, clone(store, root / "work")
 
 
