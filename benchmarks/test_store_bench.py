@@ -18,7 +18,6 @@ with pygit2 directly (one commit with many modules), not by thousands of saves.
 from __future__ import annotations
 
 import subprocess
-import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +25,7 @@ import pytest
 
 from fnstore.manifest import Author, Manifest, content_id, introspect
 from fnstore.store import FunctionStore, open_store
+from fnstore.store._housekeeping import wait_for_gc
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -69,12 +69,9 @@ def settle(store: FunctionStore) -> None:
 
     The bulk commit leaves thousands of loose objects; the save that follows
     would start a gc that runs during the timed rounds.  Wait for any gc the
-    store started (bounded), then pack everything in the foreground.
+    store started, then pack everything in the foreground.
     """
-    for _ in range(1200):
-        if not (store.path / "gc.pid").exists():
-            break
-        time.sleep(0.1)
+    wait_for_gc(store.path)
     subprocess.run(["git", "--git-dir", str(store.path), "gc", "-q"], check=True)
 
 

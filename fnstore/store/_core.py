@@ -31,7 +31,7 @@ from fnstore.errors import (
     RevisionNotFoundError,
     StoreError,
 )
-from fnstore.store._housekeeping import pack_if_needed
+from fnstore.store._housekeeping import pack_if_needed, pack_limit
 from fnstore.store._lock import StoreLock
 from fnstore.store._treewrite import SortedTree
 
@@ -73,6 +73,7 @@ class _Core:
         # valid manifests by (manifest blob id, source blob id): immutable, so
         # reading the store again after a save re-parses only what changed
         self._manifest_cache: dict[tuple[str | None, str | None], Manifest] = {}
+        self._pack_limit = pack_limit(repo.config)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {str(self.path)!r} branch={self.branch!r}>"
@@ -238,7 +239,7 @@ class _Core:
         except (pygit2.GitError, OSError) as exc:
             raise StoreError(f"git could not write to the store {self.path}: {exc}") from exc
         self._builder = (str(new_ftree), entries)
-        pack_if_needed(Path(self._repo.path))
+        pack_if_needed(Path(self._repo.path), self._pack_limit)
         return str(commit)
 
     def _move_branch(self, new: pygit2.Oid, old: str | None, message: str) -> None:

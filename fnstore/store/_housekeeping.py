@@ -5,7 +5,8 @@ them make cold reads slow (the registry's first start reads every manifest)
 and take disk space; libgit2 has no garbage collector.  After a commit, a
 cheap estimate (git's own: the files in one of the 256 fan-out directories of
 ``objects/``) says whether the store holds more than :data:`LOOSE_LIMIT` loose
-objects; only then is ``git gc --auto`` run.  git checks again, detaches
+objects (or the store's own ``gc.auto``; ``git config gc.auto 0`` turns it
+off); only then is ``git gc --auto`` run.  git checks again, detaches
 itself and packs in the background, so the save waits only for git's start.
 git's gc is safe beside concurrent writers (it never drops new objects) and
 takes its own lock; without the git command the objects stay loose, which is
@@ -17,12 +18,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["LOOSE_LIMIT", "loose_estimate", "pack_if_needed"]
+__all__ = ["LOOSE_LIMIT", "loose_estimate", "pack_if_needed", "pack_limit", "wait_for_gc"]
 
 #: Loose objects tolerated before packing (git's own default, 6,700, is tuned
 #: for working trees; a store of a few hundred functions already benefits).
@@ -41,13 +43,24 @@ def loose_estimate(repo_dir: Path) -> int:
         return 0
 
 
-def pack_if_needed(repo_dir: Path, *, background: bool = True) -> bool:
-    """Run ``git gc --auto`` if the store holds more than :data:`LOOSE_LIMIT` loose objects.
+def pack_limit(config: Any) -> int:
+    """Return the loose-object limit of a store: git's ``gc.auto`` if set, else :data:`LOOSE_LIMIT`.
+
+    ``git config gc.auto 0`` turns the packing off, as it does for git.
+    """
+    try:
+        return int(config.get_int("gc.auto"))
+    except (KeyError, ValueError):
+        return LOOSE_LIMIT
+
+
+def pack_if_needed(repo_dir: Path, limit: int = LOOSE_LIMIT, *, background: bool = True) -> bool:
+    """Run ``git gc --auto`` if the store holds more than ``limit`` loose objects (0: never).
 
     Returns whether git was run.  With ``background=False`` git packs before
-    returning (used by tests and ``fnstore doctor``-style maintenance).
+    returning (used by tests).
     """
-    if loose_estimate(repo_dir) <= LOOSE_LIMIT:
+    if limit <= 0 or loose_estimate(repo_dir) <= limit:
         return False
     git = shutil.which("git")
     if git is None:
@@ -55,7 +68,7 @@ def pack_if_needed(repo_dir: Path, *, background: bool = True) -> bool:
     command = [
         git,
         "-c",
-        f"gc.auto={LOOSE_LIMIT}",
+        f"gc.auto={limit}",
         "-c",
         f"gc.autoDetach={'true' if background else 'false'}",
         "--git-dir",
@@ -76,4 +89,18 @@ def pack_if_needed(repo_dir: Path, *, background: bool = True) -> bool:
         )
     except (OSError, subprocess.SubprocessError):
         return False  # packing is an optimisation: never fail a save for it
+    return True
+
+
+def wait_for_gc(repo_dir: Path, *, timeout: float = 120.0) -> bool:
+    """Wait until no ``git gc`` holds the repository's ``gc.pid``; return whether it is free.
+
+    For tools that copy or repack a store (benchmarks, backups): a copy taken
+    while gc runs would carry its lock file.
+    """
+    deadline = time.monotonic() + timeout
+    while (repo_dir / "gc.pid").exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
     return True

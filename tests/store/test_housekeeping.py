@@ -90,3 +90,15 @@ def test_saves_succeed_while_git_gc_empties_object_folders(tmp_path: Path) -> No
     assert len(runs) > 1
     assert len(store.functions()) == 120
     git(store.path, "fsck", "--full")
+
+
+def test_gc_auto_zero_turns_packing_off(tmp_path: Path) -> None:
+    path = tmp_path / "s.git"
+    open_store(path)
+    git(path, "config", "gc.auto", "0")
+    store = open_store(path)  # the limit is read when the store is opened
+    for i in range(4 * LOOSE_LIMIT):
+        store._repo.create_blob(f"filler {i}\n".encode())
+    store.save(snippet("blur"), message="one")
+    assert not pack_if_needed(store.path, 0, background=False)
+    assert _counts(store.path)["packs"] == 0
