@@ -241,7 +241,8 @@ class RemotesMixin(_PullMixin):
         action = f"pushing to {remote!r}"
         try:
             with network_settings():
-                handle.push(specs, callbacks=callbacks)
+                # threads=0: the pack builder uses every core (libgit2 defaults to one)
+                handle.push(specs, callbacks=callbacks, threads=0)
         except pygit2.GitError as exc:
             callbacks.finish(ok=False)
             if any(word in str(exc).lower() for word in _REJECTED):
