@@ -152,18 +152,7 @@ class _ReadMixin(_IndexMixin):
 
     def _make_version(self, name: str, commit_id: str, manifest: Manifest) -> FunctionVersion:
         source = self._blob(manifest.content_id).decode("utf-8", errors="replace")
-        return FunctionVersion(
-            name=name,
-            module=manifest.module,
-            version=manifest.version,
-            content_id=manifest.content_id,
-            commit=commit_id,
-            source=source,
-            manifest=manifest,
-            author=str(manifest.author),
-            message=manifest.message,
-            time=manifest.created,
-        )
+        return FunctionVersion.of(name, commit_id, manifest, source)
 
     def _module_of(self, name: str, commit_id: str) -> str:
         """Return the module holding function ``name`` (or called ``name``) at a commit."""

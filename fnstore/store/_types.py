@@ -38,6 +38,22 @@ class FunctionVersion:
     message: str
     time: datetime
 
+    @classmethod
+    def of(cls, name: str, commit: str, manifest: Manifest, source: str) -> FunctionVersion:
+        """Build the version of function ``name`` that ``manifest`` describes, at ``commit``."""
+        return cls(
+            name=name,
+            module=manifest.module,
+            version=manifest.version,
+            content_id=manifest.content_id,
+            commit=commit,
+            source=source,
+            manifest=manifest,
+            author=str(manifest.author),
+            message=manifest.message,
+            time=manifest.created,
+        )
+
     @property
     def ref(self) -> str:
         """A reference that gets this exact version back: ``name@<version>``."""

@@ -195,21 +195,7 @@ class _WriteMixin(_ReadMixin):
 
     def _versions(self, commit: str, manifest: Manifest, data: bytes) -> list[FunctionVersion]:
         source = data.decode("utf-8", errors="replace")
-        return [
-            FunctionVersion(
-                name=f.name,
-                module=manifest.module,
-                version=manifest.version,
-                content_id=manifest.content_id,
-                commit=commit,
-                source=source,
-                manifest=manifest,
-                author=str(manifest.author),
-                message=manifest.message,
-                time=manifest.created,
-            )
-            for f in manifest.functions
-        ]
+        return [FunctionVersion.of(f.name, commit, manifest, source) for f in manifest.functions]
 
     def rollback(
         self,
