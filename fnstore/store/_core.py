@@ -31,7 +31,7 @@ from fnstore.errors import (
     RevisionNotFoundError,
     StoreError,
 )
-from fnstore.store._housekeeping import pack_if_needed, pack_limit
+from fnstore.store._housekeeping import beside_gc, pack_if_needed, pack_limit
 from fnstore.store._lock import StoreLock
 from fnstore.store._treewrite import SortedTree
 
@@ -173,10 +173,17 @@ class _Core:
 
     def _write_module(self, source: bytes, manifest: bytes) -> str:
         """Write a module's two files; return the id of its tree."""
-        builder = self._repo.TreeBuilder()
-        builder.insert(MANIFEST, self._repo.create_blob(manifest), FileMode.BLOB)
-        builder.insert(SOURCE, self._repo.create_blob(source), FileMode.BLOB)
-        return str(builder.write())
+
+        def write() -> str:
+            builder = self._repo.TreeBuilder()
+            builder.insert(MANIFEST, self._repo.create_blob(manifest), FileMode.BLOB)
+            builder.insert(SOURCE, self._repo.create_blob(source), FileMode.BLOB)
+            return str(builder.write())
+
+        try:
+            return beside_gc(write)
+        except (pygit2.GitError, OSError) as exc:
+            raise StoreError(f"git could not write to the store {self.path}: {exc}") from exc
 
     def _blob(self, blob_id: str) -> bytes:
         obj = self._repo[blob_id]
@@ -232,8 +239,9 @@ class _Core:
             text = message.rstrip("\n") + "\n"
             if len(changes) <= _TRAILER_MAX:
                 text += f"\n{MODULES_TRAILER}{', '.join(sorted(changes))}\n"
-            commit = self._repo.create_commit(
-                None, signature, signature, text, root.write(), parents
+            root_id = beside_gc(root.write)
+            commit = beside_gc(
+                lambda: self._repo.create_commit(None, signature, signature, text, root_id, parents)
             )
             self._move_branch(commit, expected_head, message)
         except (pygit2.GitError, OSError) as exc:

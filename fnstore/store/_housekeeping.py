@@ -19,12 +19,25 @@ import os
 import shutil
 import subprocess
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
-__all__ = ["LOOSE_LIMIT", "loose_estimate", "pack_if_needed", "pack_limit", "wait_for_gc"]
+_T = TypeVar("_T")
+
+# How often an object write is tried when a gc removed its folder under it.
+_GC_RACE_TRIES = 5
+
+__all__ = [
+    "LOOSE_LIMIT",
+    "beside_gc",
+    "loose_estimate",
+    "pack_if_needed",
+    "pack_limit",
+    "wait_for_gc",
+]
 
 #: Loose objects tolerated before packing (git's own default, 6,700, is tuned
 #: for working trees; a store of a few hundred functions already benefits).
@@ -104,3 +117,21 @@ def wait_for_gc(repo_dir: Path, *, timeout: float = 120.0) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def beside_gc(write: Callable[[], _T]) -> _T:
+    """Run a libgit2 object write, again if a concurrent ``git gc`` made it fail.
+
+    Why: libgit2 writes a loose object to a temporary file in ``objects/``,
+    creates its fan-out folder, then renames the file into it; a ``git gc``
+    finishing meanwhile removes the folders it emptied, and the rename fails
+    with "No such file or directory".  Objects are named by their content,
+    so writing again is harmless, and libgit2 recreates the folder.
+    """
+    for attempt in range(_GC_RACE_TRIES):
+        try:
+            return write()
+        except OSError as exc:  # pygit2 raises OSError for libgit2's file errors
+            if attempt == _GC_RACE_TRIES - 1 or "No such file or directory" not in str(exc):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Literal
 import pygit2
 
 from fnstore.errors import FnStoreError
+from fnstore.store._housekeeping import beside_gc
 from fnstore.store._rename import rename_functions
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ __all__ = [
     "MergePlan",
     "blob_of",
     "changed_files",
+    "merge_notes_commit",
     "merge_notes_trees",
     "plan_merge",
     "rename_functions",
@@ -342,12 +344,18 @@ def theirs_copy(
         functions=info.functions,
         imports=info.imports,
     )
-    builder = repo.TreeBuilder(tree)
-    builder.insert("source.py", repo.create_blob(new_source), pygit2.GIT_FILEMODE_BLOB)
-    builder.insert(
-        "manifest.json", repo.create_blob(manifest.to_json().encode()), pygit2.GIT_FILEMODE_BLOB
-    )
-    return new_module, (str(builder.write()), pygit2.GIT_FILEMODE_TREE), renames
+
+    def write() -> str:
+        builder = repo.TreeBuilder(tree)
+        builder.insert("source.py", repo.create_blob(new_source), pygit2.GIT_FILEMODE_BLOB)
+        builder.insert(
+            "manifest.json",
+            repo.create_blob(manifest.to_json().encode()),
+            pygit2.GIT_FILEMODE_BLOB,
+        )
+        return str(builder.write())
+
+    return new_module, (beside_gc(write), pygit2.GIT_FILEMODE_TREE), renames
 
 
 # -- notes -------------------------------------------------------------------
@@ -403,3 +411,17 @@ def merge_notes_trees(
             blob = pygit2.Oid(hex=a.get(obj) or b[obj])
         builder.insert(obj, blob, pygit2.GIT_FILEMODE_BLOB)
     return builder.write()
+
+
+def merge_notes_commit(
+    repo: pygit2.Repository,
+    mine: pygit2.Oid | str,
+    theirs: pygit2.Oid | str,
+    signature: pygit2.Signature,
+    remote: str,
+) -> pygit2.Oid:
+    """Write the merge commit of two notes histories (both sides' records kept)."""
+    tree = merge_notes_trees(repo, tree_of(repo, mine), tree_of(repo, theirs))
+    return repo.create_commit(
+        None, signature, signature, f"Merge notes from {remote}\n", tree, [mine, theirs]
+    )

@@ -21,6 +21,7 @@ import pygit2
 
 from fnstore.errors import BenchError, StoreError
 from fnstore.store._core import _Core
+from fnstore.store._housekeeping import beside_gc
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -100,10 +101,12 @@ class NotesMixin(_Core):
                 name, email = _FALLBACK_SIGNATURE
             signature = pygit2.Signature(name, email)
             try:
-                self._repo.create_note(
-                    records_to_json(merged), signature, signature, content_id, NOTES_REF, True
+                beside_gc(
+                    lambda: self._repo.create_note(
+                        records_to_json(merged), signature, signature, content_id, NOTES_REF, True
+                    )
                 )
-            except pygit2.GitError as exc:
+            except (pygit2.GitError, OSError) as exc:
                 raise StoreError(f"git could not write benchmark notes: {exc}") from exc
             ref = self._repo.references.get(NOTES_REF)
             return str(ref.target) if ref is not None else ""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 from datetime import datetime
 from typing import TYPE_CHECKING, overload
@@ -27,6 +28,7 @@ import pygit2
 from fnstore.errors import ConflictError, FnStoreError, StoreError, SyncError
 from fnstore.store import _merge
 from fnstore.store._core import AuthorLike, _signature
+from fnstore.store._housekeeping import beside_gc
 from fnstore.store._read import _ReadMixin
 from fnstore.store._sync_types import FetchResult, PendingMerge, PullResult, PullStatus
 
@@ -268,18 +270,21 @@ class _PullMixin(_ReadMixin):
         lines = [f"{message}: {len(plan.incoming)} module(s) taken from {remote}", ""]
         lines += [f"  {p.split('/', 1)[-1]}" for p in plan.incoming]
         lines += [f"  kept {remote}'s {old} as {new}" for old, new in renamed.items()]
-        try:
-            tree = _merge.write_tree(repo, plan.units)
-            sig = _signature(who, when)
-            commit = repo.create_commit(
+        sig = _signature(who, when)
+
+        def write() -> pygit2.Oid:
+            return repo.create_commit(
                 None,
                 sig,
                 sig,
                 "\n".join(lines) + "\n",
-                tree,
+                _merge.write_tree(repo, plan.units),
                 [pygit2.Oid(hex=ours), pygit2.Oid(hex=theirs)],
             )
-        except pygit2.GitError as exc:
+
+        try:
+            commit = beside_gc(write)
+        except (pygit2.GitError, OSError) as exc:
             raise StoreError(f"git could not write the merge into {self.path}: {exc}") from exc
         self._move_branch(commit, ours, message)
         self._clear_pending(remote)
@@ -383,11 +388,10 @@ class _PullMixin(_ReadMixin):
                 ref.set_target(theirs, f"notes: fast-forward to {remote}")
             else:
                 sig = _signature(self._author(author), datetime.now().astimezone())
-                tree = _merge.merge_notes_trees(
-                    repo, _merge.tree_of(repo, ref.target), _merge.tree_of(repo, theirs)
-                )
-                commit = repo.create_commit(
-                    None, sig, sig, f"Merge notes from {remote}\n", tree, [ref.target, theirs]
+                commit = beside_gc(
+                    functools.partial(
+                        _merge.merge_notes_commit, repo, ref.target, theirs, sig, remote
+                    )
                 )
                 ref.set_target(commit, f"notes: merge {remote}")
             updated.append(local)

@@ -7,8 +7,10 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from fnstore.store import open_store
-from fnstore.store._housekeeping import LOOSE_LIMIT, loose_estimate, pack_if_needed
+from fnstore.store._housekeeping import LOOSE_LIMIT, beside_gc, loose_estimate, pack_if_needed
 
 from ._helpers import git, snippet
 
@@ -90,6 +92,42 @@ def test_saves_succeed_while_git_gc_empties_object_folders(tmp_path: Path) -> No
     assert len(runs) > 1
     assert len(store.functions()) == 120
     git(store.path, "fsck", "--full")
+
+
+def test_an_object_write_is_retried_when_gc_removed_its_folder(tmp_path: Path) -> None:
+    # libgit2 renames a new object into objects/<xx>/; a gc that removed that
+    # folder a moment earlier makes the rename fail with the error below.
+    # The first try fails that way; the second must write the object.
+    store = open_store(tmp_path / "s.git")
+    data = b"a blob whose folder a gc removed\n"
+    calls = []
+
+    def write() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("failed to rename lockfile to 'objects/ab/cd': No such file or directory")
+        return str(store._repo.create_blob(data))
+
+    oid = beside_gc(write)
+    assert len(calls) == 2
+    shown = subprocess.run(
+        ["git", "--git-dir", str(store.path), "cat-file", "blob", oid],
+        capture_output=True,
+        check=True,
+    )
+    assert shown.stdout == data
+
+
+def test_other_write_errors_are_not_retried() -> None:
+    calls = []
+
+    def write() -> None:
+        calls.append(1)
+        raise OSError("failed to make directory: Permission denied")
+
+    with pytest.raises(OSError, match="Permission denied"):
+        beside_gc(write)
+    assert len(calls) == 1
 
 
 def test_gc_auto_zero_turns_packing_off(tmp_path: Path) -> None:
