@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "sync"))
 from _lab import GitDaemon
 
 from fnstore.store import open_store
+from fnstore.store._housekeeping import wait_for_gc
 
 N_FUNCTIONS = 1000
 ROUNDS = 5
@@ -80,6 +81,9 @@ def big_store(env):
     store = open_store(root / "big.git")
     for i in range(N_FUNCTIONS):
         store.save(_code(i), message=f"f{i}", author=AUTHOR)
+    # the saves started git gc in the background: let it finish, or it would
+    # run during the timed pushes (fnstore's and git's alike)
+    assert wait_for_gc(store.path)
     # A user's `fnstore pull` runs in a fresh process; here a thousand saves
     # have left their objects behind, and the collector would scan them all
     # during the timed calls.  Move them out of its sight.

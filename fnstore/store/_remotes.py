@@ -12,7 +12,9 @@ does the same thing.
   questions), except a large fetch from a path on this machine, which copies
   object files (:mod:`fnstore.store._localcopy`).
 - ``push`` sends the branch and every ``refs/notes/*`` without force: if the
-  remote moved, the server refuses and we say "pull first".
+  remote moved, the server refuses and we say "pull first".  To a path or
+  ``git://`` remote it runs ``git push`` where git is installed
+  (:mod:`fnstore.store._gitpush` says why); otherwise libgit2.
 
 Network work happens outside the store lock: a slow server must not block
 saves.
@@ -32,6 +34,7 @@ from fnstore.errors import (
     RemoteNotFoundError,
     SyncError,
 )
+from fnstore.store._gitpush import git_push, pushes_with_git
 from fnstore.store._localcopy import copy_fetch, local_path
 from fnstore.store._pull import _REMOTE_NOTES, _PullMixin
 from fnstore.store._sync_types import FetchResult, PushResult
@@ -237,8 +240,17 @@ class RemotesMixin(_PullMixin):
             raise SyncError(f"branch {branch!r} has no commits yet: save a function, then push")
         notes = self._notes_to_push(remote)
         specs = [f"refs/heads/{branch}:refs/heads/{branch}", *(f"{n}:{n}" for n in notes)]
-        callbacks = SyncCallbacks(url, progress)
         action = f"pushing to {remote!r}"
+        git = pushes_with_git(url)
+        if git is not None:
+            rejected = git_push(
+                git, Path(self._repo.path), remote, specs, url=url, action=action, progress=progress
+            )
+            if rejected:
+                why = "; ".join(f"{ref}: {msg}" for ref, msg in sorted(rejected.items()))
+                raise self._rejected(remote, why)
+            return PushResult(remote, branch, str(local.target), notes)
+        callbacks = SyncCallbacks(url, progress)
         try:
             with network_settings():
                 # threads=0: the pack builder uses every core (libgit2 defaults to one)

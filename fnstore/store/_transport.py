@@ -41,7 +41,9 @@ __all__ = [
     "TransferProgress",
     "network_settings",
     "redact",
+    "time_limits",
     "translate_error",
+    "translate_message",
 ]
 
 #: Seconds to wait for a TCP connection, and for any read or write after it.
@@ -101,6 +103,13 @@ def _seconds(env: str, default: float) -> float:
     return value if value > 0 else default
 
 
+def time_limits() -> tuple[float, float]:
+    """Seconds allowed to connect, and for any read or write after it (from the environment)."""
+    return _seconds(CONNECT_TIMEOUT_ENV, _DEFAULT_CONNECT_S), _seconds(
+        IO_TIMEOUT_ENV, _DEFAULT_IO_S
+    )
+
+
 @contextmanager
 def network_settings() -> Iterator[None]:
     """Apply fnstore's network settings to libgit2 for one operation.
@@ -109,10 +118,9 @@ def network_settings() -> Iterator[None]:
     (rather than once at import) lets ``FNSTORE_TIMEOUT`` and ``HOME`` change
     between calls, which the CLI's ``--home`` and the tests rely on.
     """
-    pygit2.settings.server_connect_timeout = int(
-        _seconds(CONNECT_TIMEOUT_ENV, _DEFAULT_CONNECT_S) * 1000
-    )
-    pygit2.settings.server_timeout = int(_seconds(IO_TIMEOUT_ENV, _DEFAULT_IO_S) * 1000)
+    connect_s, io_s = time_limits()
+    pygit2.settings.server_connect_timeout = int(connect_s * 1000)
+    pygit2.settings.server_timeout = int(io_s * 1000)
     # libgit2 resolves "~" (for ~/.ssh/known_hosts) from the HOME it saw at
     # start-up; follow the current one.
     pygit2.settings.homedir = str(Path.home())
@@ -332,6 +340,7 @@ def _keypair(user: str, key: Path, passphrase: str) -> pygit2.Keypair:
 # libgit2 message fragments -> (error class, what to tell the user)
 _UNREACHABLE = (
     "failed to connect",
+    "unable to connect",
     "connection refused",
     "timed out",
     "failed to resolve address",
@@ -377,10 +386,17 @@ def translate_error(exc: pygit2.GitError, url: str, action: str) -> SyncError:
     SyncError
         A subclass matching the cause, whose message says what to do.
     """
-    text = str(exc)
+    return translate_message(str(exc), url, action, auth=isinstance(exc, pygit2.errors.AuthError))
+
+
+def translate_message(text: str, url: str, action: str, *, auth: bool = False) -> SyncError:
+    """Return the ``SyncError`` for a failure message (libgit2's or git's), as above.
+
+    ``auth`` says the failure is known to be a refused login.
+    """
     low = text.lower()
     where = redact(url)
-    if isinstance(exc, pygit2.errors.AuthError) or any(w in low for w in _AUTH):
+    if auth or any(w in low for w in _AUTH):
         return AuthenticationError(
             f"{action}: {where} refused to let us in ({text}); check your ssh key "
             "(FNSTORE_SSH_KEY) or token (FNSTORE_TOKEN) and that you have access"

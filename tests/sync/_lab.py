@@ -8,15 +8,20 @@ mocks git: the tests talk to these servers exactly as a lab member would.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 SSHD = "/usr/sbin/sshd"
 
@@ -308,3 +313,18 @@ class GitHttpServer:
                 stream.readline()
         length = int(environ.get("CONTENT_LENGTH") or 0)
         return stream.read(length) if length else b""
+
+
+@contextlib.contextmanager
+def git_hidden(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Run the body with no git command on PATH, as on a machine without git.
+
+    fnstore then pushes with libgit2 alone; servers already started keep running.
+    """
+    with monkeypatch.context() as patch:
+        empty = Path(tempfile.mkdtemp(prefix="no-git-"))
+        patch.setenv("PATH", str(empty))
+        try:
+            yield
+        finally:
+            empty.rmdir()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import pytest
-from _lab import GitDaemon, function_code, git
+from _lab import GitDaemon, function_code, git, git_hidden
 
 from fnstore.errors import ManifestError, PushRejectedError, RemoteUnreachableError
 
@@ -15,7 +16,10 @@ def fill(store, count, *, prefix="fn", factor=2):
         store.save(function_code(f"{prefix}{i}", factor), message=f"{prefix}{i}")
 
 
-def test_daemon_killed_in_the_middle_of_a_push(make_store, served_root, bare_remote):
+@pytest.mark.parametrize("engine", ["git", "libgit2"])
+def test_daemon_killed_in_the_middle_of_a_push(
+    make_store, served_root, bare_remote, engine, monkeypatch
+):
     daemon = GitDaemon(served_root)
     daemon.start()
     try:
@@ -23,16 +27,24 @@ def test_daemon_killed_in_the_middle_of_a_push(make_store, served_root, bare_rem
         fill(store, 20)
         head = store.head
         store.add_remote("lab", daemon.url(bare_remote.name))
+        # The server holds every push before updating its branch (as a slow
+        # server would), so the kill below always lands mid-push.
+        hook = bare_remote / "hooks" / "pre-receive"
+        hook.parent.mkdir(exist_ok=True)
+        hook.write_text("#!/bin/sh\nsleep 60\n")
+        hook.chmod(0o755)
         killed = []
 
         def kill_on_upload(progress):
             # The server has accepted the push and waits for our pack: kill it
-            # (daemon and its receive-pack) now, while the upload is under way.
+            # (daemon, receive-pack and hook) now, while the upload is under way.
             if not killed:
                 killed.append(progress)
                 daemon.kill()
 
-        with pytest.raises(RemoteUnreachableError, match="try again"):
+        # git push where git is installed; libgit2 where it is not
+        hidden = git_hidden(monkeypatch) if engine == "libgit2" else contextlib.nullcontext()
+        with hidden, pytest.raises(RemoteUnreachableError, match="try again"):
             store.push("lab", progress=kill_on_upload)
         assert killed
         # the local store is intact: same head, every function readable, fsck clean
@@ -42,6 +54,7 @@ def test_daemon_killed_in_the_middle_of_a_push(make_store, served_root, bare_rem
         # the remote did not take a half push
         assert "refs/heads/main" not in git("for-each-ref", cwd=bare_remote)
 
+        hook.unlink()
         daemon.start()  # back up (on a new port)
         store.remove_remote("lab")
         store.add_remote("lab", daemon.url(bare_remote.name))

@@ -1,0 +1,103 @@
+"""Push runs ``git push`` for path and git:// remotes where git is installed, libgit2 otherwise.
+
+Both engines must behave the same for the user: the branch and notes arrive,
+the remote-tracking branch moves, progress reaches the total, a remote that
+moved says "pull first", and a failure leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import pytest
+from _lab import function_code, git, git_hidden
+
+from fnstore.errors import PushRejectedError, RemoteUnreachableError
+from fnstore.store._gitpush import pushes_with_git
+
+ENGINES = ["git", "libgit2"]
+
+
+@pytest.fixture(params=["path", "git"])
+def lab_url(request, bare_remote):
+    if request.param == "path":
+        return str(bare_remote)
+    return request.getfixturevalue("git_daemon").url(bare_remote.name)
+
+
+def push(store, engine, monkeypatch, **kwargs):
+    if engine == "git":
+        assert pushes_with_git(store.remotes()["lab"]) is not None
+        return store.push("lab", **kwargs)
+    with git_hidden(monkeypatch):
+        assert pushes_with_git(store.remotes()["lab"]) is None
+        return store.push("lab", **kwargs)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_push_sends_branch_and_notes_and_reports_progress(
+    make_store, bare_remote, lab_url, engine, monkeypatch
+):
+    store = make_store()
+    for i in range(30):
+        store.save(function_code(f"fn{i}"), message=f"fn{i}")
+    git("notes", "--ref", "fnstore/bench", "add", "-m", "{}", "HEAD", cwd=store.path)
+    store.add_remote("lab", lab_url)
+    sent = []
+    result = push(store, engine, monkeypatch, progress=sent.append)
+    assert result.commit == store.head
+    assert git("rev-parse", "main", cwd=bare_remote).strip() == store.head
+    assert "refs/notes/fnstore/bench" in git("for-each-ref", cwd=bare_remote)
+    # the remote-tracking branch follows, as after git push
+    assert git("rev-parse", "refs/remotes/lab/main", cwd=store.path).strip() == store.head
+    assert sent[0].objects == 0
+    assert sent[-1].phase == "sending" and sent[-1].objects == sent[-1].total > 0
+    git("fsck", "--strict", cwd=bare_remote)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_remote_that_moved_says_pull_first(make_store, lab_url, engine, monkeypatch):
+    alice, bob = make_store("alice"), make_store("bob")
+    alice.save(function_code("blur"), message="blur")
+    alice.add_remote("lab", lab_url)
+    alice.push("lab")
+    bob.save(function_code("sharpen"), message="sharpen")
+    bob.add_remote("lab", lab_url)
+    head = bob.head
+    with pytest.raises(PushRejectedError, match="pull first"):
+        push(bob, engine, monkeypatch)
+    assert bob.head == head
+    bob.pull("lab")
+    push(bob, engine, monkeypatch)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_missing_repository_is_named(make_store, git_daemon, engine, monkeypatch):
+    store = make_store()
+    store.save(function_code("blur"), message="blur")
+    store.add_remote("lab", git_daemon.url("nothing-here.git"))
+    head = store.head
+    with pytest.raises(RemoteUnreachableError, match="no git repository"):
+        push(store, engine, monkeypatch)
+    assert store.head == head
+
+
+def test_git_push_runs_no_hooks_of_the_store(make_store, bare_remote, tmp_path):
+    # fnstore asked for a push, nothing more: a pre-push hook left in the store
+    # (or configured globally) is not run.
+    store = make_store()
+    store.save(function_code("blur"), message="blur")
+    ran = tmp_path / "hook-ran"
+    hook = store.path / "hooks" / "pre-push"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text(f"#!/bin/sh\ntouch {ran}\nexit 1\n")
+    hook.chmod(0o755)
+    store.add_remote("lab", str(bare_remote))
+    store.push("lab")
+    assert not ran.exists()
+    assert git("rev-parse", "main", cwd=bare_remote).strip() == store.head
+
+
+def test_ssh_and_https_remotes_push_with_libgit2():
+    # their logins go through fnstore's own credential rules
+    assert pushes_with_git("ssh://me@lab.example.org/fn.git") is None
+    assert pushes_with_git("https://lab.example.org/fn.git") is None
+    assert pushes_with_git("me@lab.example.org:fn.git") is None
