@@ -9,8 +9,9 @@ transport:
   ``git push <url> main`` of the same store into another empty one;
 - pull: ``store.pull(remote)`` into an empty store, against
   ``git clone --bare <url>`` (for a path, git's local clone, which hard-links
-  the pack files and reads nothing; fnstore copies them too, then reads
-  every incoming manifest to report broken ones).
+  the pack files and reads nothing; fnstore copies them).  "pull+broken"
+  also reads the result's ``broken`` report, as ``fnstore pull`` does: that
+  reads every incoming manifest, which git has no counterpart for.
 
 Transports: a path on this machine, and ``git://`` through a real
 ``git daemon`` on 127.0.0.1.  No timing is asserted: the figures are for
@@ -148,8 +149,9 @@ def lab_remote(env, big_store):
     return path
 
 
+@pytest.mark.parametrize("report", [False, True], ids=["pull", "pull+broken"])
 @pytest.mark.parametrize("kind", ["path", "git"])
-def test_pull_fnstore(benchmark, env, lab_remote, big_store, kind):
+def test_pull_fnstore(benchmark, env, lab_remote, big_store, kind, report):
     root, _served, daemon = env
     benchmark.group = f"pull into an empty store over {kind}"
     stores: list = []
@@ -160,9 +162,14 @@ def test_pull_fnstore(benchmark, env, lab_remote, big_store, kind):
         stores[:] = [store]
         return (), {}
 
-    benchmark.pedantic(lambda: stores[0].pull("lab", author=AUTHOR), setup=setup, rounds=ROUNDS)
+    def pull():
+        result = stores[0].pull("lab", author=AUTHOR)
+        if report:  # what `fnstore pull` shows: reads every incoming manifest
+            assert result.broken == {}
+
+    benchmark.pedantic(pull, setup=setup, rounds=ROUNDS)
     assert stores[0].head == big_store.head
-    _record(benchmark, "pull", kind, "fnstore")
+    _record(benchmark, "pull+broken" if report else "pull", kind, "fnstore")
 
 
 @pytest.mark.parametrize("kind", ["path", "git"])
@@ -180,16 +187,18 @@ def test_pull_git_clone(benchmark, env, lab_remote, kind):
         lambda: _git("clone", "-q", "--bare", url, str(dest[0])), setup=setup, rounds=ROUNDS
     )
     _record(benchmark, "pull", kind, "git")
+    _record(benchmark, "pull+broken", kind, "git")
 
 
 def test_zz_ratios():
     """Print fnstore / git median ratios (read them with -s; nothing is asserted)."""
     lines = [f"\nsync ratios, {N_FUNCTIONS} functions (median fnstore / median git):"]
-    for op, kind in itertools.product(("push", "pull"), ("path", "git")):
+    for op, kind in itertools.product(("push", "pull", "pull+broken"), ("path", "git")):
         mine, theirs = _medians.get((op, kind, "fnstore")), _medians.get((op, kind, "git"))
         if mine and theirs:
             lines.append(
-                f"  {op} over {kind:4}: fnstore {mine * 1000:8.1f} ms, git {theirs * 1000:8.1f} ms,"
+                f"  {op:11} over {kind:4}: fnstore {mine * 1000:8.1f} ms,"
+                f" git {theirs * 1000:8.1f} ms,"
                 f" ratio {mine / theirs:.2f}"
             )
     print("\n".join(lines), file=sys.__stdout__ if os.environ.get("CI") else sys.stdout)

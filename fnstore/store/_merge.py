@@ -43,8 +43,10 @@ __all__ = [
     "MergePlan",
     "blob_of",
     "changed_files",
+    "changed_modules",
     "merge_notes_commit",
     "merge_notes_trees",
+    "module_trees",
     "plan_merge",
     "rename_functions",
     "theirs_copy",
@@ -136,6 +138,25 @@ def _units(repo: pygit2.Repository, tree: pygit2.Tree | None) -> dict[str, Entry
         else:
             found[str(entry.name)] = (str(entry.id), entry.filemode)
     return found
+
+
+def module_trees(tree: pygit2.Tree | None) -> dict[str, pygit2.Oid]:
+    """Map each function module under ``functions/`` of a root tree to its tree id."""
+    if tree is None or FUNCTIONS not in tree:
+        return {}
+    top = tree[FUNCTIONS]
+    if not isinstance(top, pygit2.Tree):
+        return {}
+    return {str(e.name): e.id for e in top if e.filemode == pygit2.GIT_FILEMODE_TREE}
+
+
+def changed_modules(before: dict[str, pygit2.Oid], after: dict[str, pygit2.Oid]) -> list[str]:
+    """List the modules added, changed or removed between two :func:`module_trees` maps.
+
+    Comparing module tree ids costs far less than a full diff: a first pull
+    of a thousand modules reads two trees.
+    """
+    return sorted(m for m in before.keys() | after.keys() if before.get(m) != after.get(m))
 
 
 def changed_files(

@@ -19,10 +19,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, overload
 
+import pydantic_core
 import pygit2
 
 from fnstore.errors import ConflictError, FnStoreError, StoreError, SyncError
@@ -31,6 +31,7 @@ from fnstore.store._core import AuthorLike, _signature
 from fnstore.store._housekeeping import beside_gc
 from fnstore.store._read import _ReadMixin
 from fnstore.store._sync_types import FetchResult, PendingMerge, PullResult, PullStatus
+from fnstore.store._treewrite import blob_ids
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -329,39 +330,53 @@ class _PullMixin(_ReadMixin):
         new: str,
         renamed: dict[str, str],
     ) -> PullResult:
-        """Build a pull result: the modules that came in, and those fnstore cannot read."""
+        """Build a pull result: the modules that came in; those fnstore cannot read, on demand."""
         repo = self._repo
         old_tree = _merge.tree_of(repo, old) if old is not None else None
-        files = _merge.changed_files(repo, old_tree, _merge.tree_of(repo, new))
-        modules: dict[str, bool] = {}  # module -> still there after the pull
-        for path, blob in files.items():
-            parts = path.split("/")
-            if parts[0] == _merge.FUNCTIONS and len(parts) > 2:
-                modules[parts[1]] = modules.get(parts[1], False) or blob is not None
+        changed = _merge.changed_modules(
+            _merge.module_trees(old_tree), _merge.module_trees(_merge.tree_of(repo, new))
+        )
+        return PullResult(
+            remote,
+            status,
+            new,
+            changed,
+            renamed=renamed,
+            find_broken=functools.partial(self._broken_modules, old, new),
+        )
+
+    def _broken_modules(self, old: str | None, new: str) -> dict[str, str]:
+        """Map each module changed from ``old`` to ``new`` that fnstore cannot read to why."""
+        repo = self._repo
+        old_tree = _merge.tree_of(repo, old) if old is not None else None
+        after = _merge.module_trees(_merge.tree_of(repo, new))
         broken: dict[str, str] = {}
-        for module, present in modules.items():
-            if present and not self._readable(files, module):
-                try:
-                    # The store's own reading: a missing or stale manifest (plain-git
-                    # edit) is re-derived from the code; only what it cannot read is broken.
-                    self._manifest_at(new, module)
-                except FnStoreError as exc:
-                    broken[module] = str(exc)
-        return PullResult(remote, status, new, sorted(modules), broken=broken, renamed=renamed)
+        for module in _merge.changed_modules(_merge.module_trees(old_tree), after):
+            if module not in after or self._readable(after[module], module):
+                continue  # removed, or fnstore's own manifest for its code
+            try:
+                # The store's own reading: a missing or stale manifest (plain-git
+                # edit) is re-derived from the code; only what it cannot read is broken.
+                self._manifest_at(new, module)
+            except FnStoreError as exc:
+                broken[module] = str(exc)
+        return broken
 
-    def _readable(self, files: dict[str, str | None], module: str) -> bool:
-        """Whether a changed module's manifest is fnstore's own, for its code (the usual case).
+    def _readable(self, module_tree: pygit2.Oid, module: str) -> bool:
+        """Whether a module's manifest is fnstore's own, for its code (the usual case).
 
-        A cheap check (JSON and ids, no schema validation) so that pulling a
-        thousand modules costs little; anything else (a manifest unchanged
-        while the code changed, a broken one) goes to the store's full reading.
+        A cheap check (JSON and ids, no schema validation, raw object reads)
+        so that a first pull of a thousand modules costs little; anything else
+        (a manifest stale for its code, a broken one) goes to the store's full
+        reading.
         """
-        where = f"{_merge.FUNCTIONS}/{module}/"
-        source, manifest = files.get(where + "source.py"), files.get(where + "manifest.json")
+        odb = self._repo.odb
+        files = blob_ids(odb.read(module_tree)[1])
+        source, manifest = files.get(b"source.py"), files.get(b"manifest.json")
         if source is None or manifest is None:
             return False
         try:
-            doc = json.loads(_merge.blob_of(self._repo, manifest))
+            doc = pydantic_core.from_json(odb.read(manifest)[1])
         except ValueError:
             return False
         return (

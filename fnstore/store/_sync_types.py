@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from fnstore.errors import ConflictError
 from fnstore.store._merge import Choice, Conflict
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 __all__ = ["FetchResult", "PendingMerge", "PullResult", "PullStatus", "PushResult"]
@@ -85,6 +87,8 @@ class PullResult:
     broken
         Module -> what is wrong with it, for incoming modules fnstore cannot
         read (e.g. a manifest edited by hand); every other module is usable.
+        Read on first use: it reads every incoming manifest, which for a
+        first pull of a large lab repository costs more than the pull itself.
     renamed
         Function renames made by ``both`` resolutions (old name -> new name).
     notes
@@ -96,9 +100,16 @@ class PullResult:
     commit: str | None
     changed: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
-    broken: dict[str, str] = field(default_factory=dict)
     renamed: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: Finds :attr:`broken` (None: nothing came in to check).
+    find_broken: Callable[[], dict[str, str]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @cached_property
+    def broken(self) -> dict[str, str]:
+        return self.find_broken() if self.find_broken is not None else {}
 
 
 @dataclass

@@ -136,3 +136,26 @@ def test_pull_of_a_manifest_broken_by_hand(make_store, bare_remote, tmp_path):
         bob.get("sharpen")
     bob.save(function_code("denoise"), message="still works")
     bob.push("lab")
+
+
+def test_first_pull_names_a_broken_manifest_even_when_read_later(make_store, bare_remote, tmp_path):
+    # The report reads the manifests when asked; it describes what the pull
+    # brought, whatever the store did meanwhile.
+    alice = make_store("alice")
+    for name in ("blur", "sharpen", "edges"):
+        alice.save(function_code(name), message=name)
+    alice.add_remote("lab", str(bare_remote))
+    alice.push("lab")
+    work = tmp_path / "plain"
+    git("clone", "-q", str(bare_remote), str(work))
+    (work / "functions" / "edges" / "manifest.json").write_text("[]")
+    git("commit", "-qam", "break a manifest", cwd=work)
+    git("push", "-q", "origin", "main", cwd=work)
+
+    carol = make_store("carol")
+    carol.add_remote("lab", str(bare_remote))
+    result = carol.pull("lab")
+    assert result.changed == ["blur", "edges", "sharpen"]
+    carol.save(function_code("edges", 3), message="a fixed edges")
+    assert list(result.broken) == ["edges"]
+    assert carol.get("edges").source == function_code("edges", 3)
