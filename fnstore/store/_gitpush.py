@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import selectors
+import shlex
 import shutil
 import subprocess
 import time
@@ -88,7 +89,14 @@ def git_push(
     command = [git, "--git-dir", str(repo_dir)]
     for setting in _QUIET_CONFIG:
         command += ["-c", setting]
-    command += ["push", "--porcelain", "--progress", "--no-verify", remote, *specs]
+    command += ["push", "--porcelain", "--progress", "--no-verify"]
+    if not url.startswith("git://"):
+        # A path remote's receive-pack runs here, as us: keep the shared
+        # repository's hooks (which anyone with write access there could have
+        # put in) from running, as libgit2's push would.
+        receive = f"{shlex.quote(git)} -c core.hooksPath=/dev/null receive-pack"
+        command.append(f"--receive-pack={receive}")
+    command += [remote, *specs]
     env = {
         **os.environ,
         "LC_ALL": "C",

@@ -96,6 +96,23 @@ def test_git_push_runs_no_hooks_of_the_store(make_store, bare_remote, tmp_path):
     assert git("rev-parse", "main", cwd=bare_remote).strip() == store.head
 
 
+def test_a_push_to_a_path_runs_no_hooks_of_the_remote(make_store, bare_remote, tmp_path):
+    # A shared lab repository's hooks are anyone's code (whoever can write
+    # there); pushing to it by path must not run them as the pusher.
+    store = make_store()
+    store.save(function_code("blur"), message="blur")
+    ran = tmp_path / "hook-ran"
+    for name in ("pre-receive", "update", "post-receive"):
+        hook = bare_remote / "hooks" / name
+        hook.parent.mkdir(exist_ok=True)
+        hook.write_text(f"#!/bin/sh\necho {name} >> {ran}\n")
+        hook.chmod(0o755)
+    store.add_remote("lab", str(bare_remote))
+    store.push("lab")
+    assert not ran.exists()
+    assert git("rev-parse", "main", cwd=bare_remote).strip() == store.head
+
+
 def test_ssh_and_https_remotes_push_with_libgit2():
     # their logins go through fnstore's own credential rules
     assert pushes_with_git("ssh://me@lab.example.org/fn.git") is None
