@@ -328,3 +328,20 @@ def git_hidden(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             yield
         finally:
             empty.rmdir()
+
+
+def install_hook(repo: Path, name: str, script: str) -> Path:
+    """Write an executable hook ``name`` (a shell script body) into a repository."""
+    hook = repo / "hooks" / name
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text(f"#!/bin/sh\n{script}\n")
+    hook.chmod(0o755)
+    return hook
+
+
+def break_manifest_by_hand(remote: Path, work: Path, module: str, text: str) -> None:
+    """Clone ``remote`` with plain git, overwrite a module's manifest with ``text``, push."""
+    git("clone", "-q", str(remote), str(work))
+    (work / "functions" / module / "manifest.json").write_text(text)
+    git("commit", "-qam", f"edit the manifest of {module} by hand", cwd=work)
+    git("push", "-q", "origin", "main", cwd=work)

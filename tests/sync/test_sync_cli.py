@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from _lab import function_code, git
+from _lab import break_manifest_by_hand, function_code
 from typer.testing import CliRunner
 
 from fnstore.cli import app
@@ -106,11 +106,7 @@ def test_pull_abort(fnstore, lab):
 
 
 def test_broken_manifest_is_an_error_naming_it(fnstore, lab, bare_remote, tmp_path):
-    work = tmp_path / "plain"
-    git("clone", "-q", str(bare_remote), str(work))
-    (work / "functions" / "blur" / "manifest.json").write_text("not json")
-    git("commit", "-qam", "oops", cwd=work)
-    git("push", "-q", "origin", "main", cwd=work)
+    break_manifest_by_hand(bare_remote, tmp_path / "plain", "blur", "not json")
     out = fnstore("bob", "pull")
     assert out.exit_code == 1
     assert "functions/blur/manifest.json" in out.stderr

@@ -6,7 +6,14 @@ import contextlib
 import threading
 
 import pytest
-from _lab import GitDaemon, function_code, git, git_hidden
+from _lab import (
+    GitDaemon,
+    break_manifest_by_hand,
+    function_code,
+    git,
+    git_hidden,
+    install_hook,
+)
 
 from fnstore.errors import ManifestError, PushRejectedError, RemoteUnreachableError
 
@@ -29,10 +36,7 @@ def test_daemon_killed_in_the_middle_of_a_push(
         store.add_remote("lab", daemon.url(bare_remote.name))
         # The server holds every push before updating its branch (as a slow
         # server would), so the kill below always lands mid-push.
-        hook = bare_remote / "hooks" / "pre-receive"
-        hook.parent.mkdir(exist_ok=True)
-        hook.write_text("#!/bin/sh\nsleep 60\n")
-        hook.chmod(0o755)
+        hook = install_hook(bare_remote, "pre-receive", "sleep 60")
         killed = []
 
         def kill_on_upload(progress):
@@ -119,11 +123,7 @@ def test_pull_of_a_manifest_broken_by_hand(make_store, bare_remote, tmp_path):
     bob.add_remote("lab", str(bare_remote))
     bob.pull("lab")
 
-    work = tmp_path / "plain"
-    git("clone", "-q", str(bare_remote), str(work))
-    (work / "functions" / "sharpen" / "manifest.json").write_text('{"schema_version": 1, oops')
-    git("commit", "-qam", "edit the manifest by hand", cwd=work)
-    git("push", "-q", "origin", "main", cwd=work)
+    break_manifest_by_hand(bare_remote, tmp_path / "plain", "sharpen", '{"schema_version": 1, oops')
 
     result = bob.pull("lab")
     assert result.status == "fast-forward"
@@ -146,11 +146,7 @@ def test_first_pull_names_a_broken_manifest_even_when_read_later(make_store, bar
         alice.save(function_code(name), message=name)
     alice.add_remote("lab", str(bare_remote))
     alice.push("lab")
-    work = tmp_path / "plain"
-    git("clone", "-q", str(bare_remote), str(work))
-    (work / "functions" / "edges" / "manifest.json").write_text("[]")
-    git("commit", "-qam", "break a manifest", cwd=work)
-    git("push", "-q", "origin", "main", cwd=work)
+    break_manifest_by_hand(bare_remote, tmp_path / "plain", "edges", "[]")
 
     carol = make_store("carol")
     carol.add_remote("lab", str(bare_remote))

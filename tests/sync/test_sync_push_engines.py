@@ -8,7 +8,7 @@ moved says "pull first", and a failure leaves the store as it was.
 from __future__ import annotations
 
 import pytest
-from _lab import function_code, git, git_hidden
+from _lab import function_code, git, git_hidden, install_hook
 
 from fnstore.errors import PushRejectedError, RemoteUnreachableError
 from fnstore.store._gitpush import pushes_with_git
@@ -86,10 +86,7 @@ def test_git_push_runs_no_hooks_of_the_store(make_store, bare_remote, tmp_path):
     store = make_store()
     store.save(function_code("blur"), message="blur")
     ran = tmp_path / "hook-ran"
-    hook = store.path / "hooks" / "pre-push"
-    hook.parent.mkdir(exist_ok=True)
-    hook.write_text(f"#!/bin/sh\ntouch {ran}\nexit 1\n")
-    hook.chmod(0o755)
+    install_hook(store.path, "pre-push", f"touch {ran}\nexit 1")
     store.add_remote("lab", str(bare_remote))
     store.push("lab")
     assert not ran.exists()
@@ -103,10 +100,7 @@ def test_a_push_to_a_path_runs_no_hooks_of_the_remote(make_store, bare_remote, t
     store.save(function_code("blur"), message="blur")
     ran = tmp_path / "hook-ran"
     for name in ("pre-receive", "update", "post-receive"):
-        hook = bare_remote / "hooks" / name
-        hook.parent.mkdir(exist_ok=True)
-        hook.write_text(f"#!/bin/sh\necho {name} >> {ran}\n")
-        hook.chmod(0o755)
+        install_hook(bare_remote, name, f"echo {name} >> {ran}")
     store.add_remote("lab", str(bare_remote))
     store.push("lab")
     assert not ran.exists()
