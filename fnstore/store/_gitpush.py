@@ -18,11 +18,13 @@ messages can be read.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import selectors
 import shlex
 import shutil
+import signal
 import subprocess
 import time
 from typing import TYPE_CHECKING
@@ -110,8 +112,17 @@ def git_push(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
+        # its own process group: git and what it starts (pack-objects, a path
+        # remote's receive-pack) can be stopped together
+        start_new_session=True,
     ) as proc:
-        out, err = _watch(proc, progress, url, action)
+        try:
+            out, err = _watch(proc, progress, url, action)
+        except BaseException:
+            # a silent server, Ctrl-C, or a progress callback that raised: stop
+            # git rather than wait for it (nothing reads its pipes any more)
+            _stop(proc)
+            raise
     rejected: dict[str, str] = {}
     for line in out.decode(errors="replace").splitlines():
         # porcelain: "<flag>\t<from>:<to>\t<summary> (<reason>)"; "!" is a refused update
@@ -143,8 +154,6 @@ def _watch(
         while sel.get_map():
             ready = sel.select(timeout=max(0.0, last + limit - time.monotonic()))
             if not ready:
-                proc.kill()
-                proc.wait()
                 raise RemoteUnreachableError(
                     f"{action}: timed out, {redact(url)} did not answer within {limit:g} s; "
                     "check that "
@@ -163,6 +172,13 @@ def _watch(
                 last = time.monotonic()
     proc.wait()
     return bytes(out), bytes(err)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Kill git's whole process group and reap git."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 class _Reporter:

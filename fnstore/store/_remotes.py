@@ -48,6 +48,17 @@ from fnstore.store._transport import (
 
 __all__ = ["RemotesMixin"]
 
+# A refused reference update's reason that means the remote moved (pull first).
+_MOVED = (
+    "non-fast-forward",
+    "fetch first",
+    "failed to update ref",
+    "failed to lock",
+    "cannot lock",
+    "stale info",
+    "incorrect old value",
+)
+
 _REMOTE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*\Z")
 # What libgit2 and git servers say when a push is not a fast-forward or lost a race.
 _REJECTED = (
@@ -247,8 +258,7 @@ class RemotesMixin(_PullMixin):
                 git, Path(self._repo.path), remote, specs, url=url, action=action, progress=progress
             )
             if rejected:
-                why = "; ".join(f"{ref}: {msg}" for ref, msg in sorted(rejected.items()))
-                raise self._rejected(remote, why)
+                raise self._refused(remote, rejected)
             return PushResult(remote, branch, str(local.target), notes)
         callbacks = SyncCallbacks(url, progress)
         try:
@@ -262,8 +272,7 @@ class RemotesMixin(_PullMixin):
             raise translate_error(exc, url, action) from exc
         callbacks.finish(ok=True)
         if callbacks.rejected:
-            why = "; ".join(f"{ref}: {msg}" for ref, msg in sorted(callbacks.rejected.items()))
-            raise self._rejected(remote, why)
+            raise self._refused(remote, callbacks.rejected)
         return PushResult(remote, branch, str(local.target), notes)
 
     def _notes_to_push(self, remote: str) -> list[str]:
@@ -283,6 +292,23 @@ class RemotesMixin(_PullMixin):
                 continue
             out.append(name)
         return out
+
+    @classmethod
+    def _refused(cls, remote: str, refused: dict[str, str]) -> SyncError:
+        """Return the error for reference updates the server refused (ref -> its reason).
+
+        The remote having moved (someone pushed first) means "pull first";
+        any other reason (a server hook, a protected branch, a full disk)
+        is the server's to fix, and pulling would not help.
+        """
+        why = "; ".join(f"{ref}: {msg}" for ref, msg in sorted(refused.items()))
+        if any(word in why.lower() for word in _MOVED):
+            return cls._rejected(remote, why)
+        return SyncError(
+            f"{remote!r} refused the push ({why}): the server does not allow this update, "
+            "and pulling will not change that; ask whoever looks after the lab repository "
+            "(nothing local was changed)"
+        )
 
     @staticmethod
     def _rejected(remote: str, why: str) -> PushRejectedError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from _lab import function_code, git, git_hidden, install_hook
 
-from fnstore.errors import PushRejectedError, RemoteUnreachableError
+from fnstore.errors import PushRejectedError, RemoteUnreachableError, SyncError
 from fnstore.store._gitpush import pushes_with_git
 
 ENGINES = ["git", "libgit2"]
@@ -112,3 +112,49 @@ def test_ssh_and_https_remotes_push_with_libgit2():
     assert pushes_with_git("ssh://me@lab.example.org/fn.git") is None
     assert pushes_with_git("https://lab.example.org/fn.git") is None
     assert pushes_with_git("me@lab.example.org:fn.git") is None
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_server_rule_is_not_called_a_conflict(
+    make_store, git_daemon, bare_remote, engine, monkeypatch
+):
+    # A server hook that declines every push: pulling would not help, so the
+    # user must not be told to pull first.
+    install_hook(bare_remote, "pre-receive", "echo 'main is protected' >&2\nexit 1")
+    store = make_store()
+    store.save(function_code("blur"), message="blur")
+    store.add_remote("lab", git_daemon.url(bare_remote.name))
+    head = store.head
+    with pytest.raises(SyncError, match="declined") as info:
+        push(store, engine, monkeypatch)
+    assert not isinstance(info.value, PushRejectedError)
+    assert "pull first" not in str(info.value) and "lab repository" in str(info.value)
+    assert store.head == head
+    assert "refs/heads/main" not in git("for-each-ref", cwd=bare_remote)
+
+
+class Cancelled(Exception):
+    pass
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_progress_callback_that_raises_stops_the_push(
+    make_store, bare_remote, lab_url, engine, monkeypatch
+):
+    # how a GUI's cancel button stops a push: the exception comes back as it
+    # is, the store is untouched, and the next push works
+    store = make_store()
+    for i in range(30):
+        store.save(function_code(f"fn{i}"), message=f"fn{i}")
+    store.add_remote("lab", lab_url)
+    head = store.head
+
+    def cancel(_progress):
+        raise Cancelled
+
+    with pytest.raises(Cancelled):
+        push(store, engine, monkeypatch, progress=cancel)
+    assert store.head == head
+    git("fsck", "--strict", cwd=store.path)
+    assert push(store, engine, monkeypatch).commit == head
+    assert git("rev-parse", "main", cwd=bare_remote).strip() == head
