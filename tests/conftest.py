@@ -54,7 +54,7 @@ def _point_libgit2_at(home: Path) -> None:
 def isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
-    """A fresh FNSTORE_HOME, HOME and git identity for each test."""
+    """A fresh FNSTORE_HOME, HOME and git identity (and no web proxy) for each test."""
     home = tmp_path_factory.mktemp("home")
     (home / ".gitconfig").write_text(
         f"[user]\n\tname = {AUTHOR_NAME}\n\temail = {AUTHOR_EMAIL}\n"
@@ -67,6 +67,9 @@ def isolated_home(
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.delenv("GIT_DIR", raising=False)
     monkeypatch.delenv("EDITOR", raising=False)
+    # servers here are on loopback: an ambient web proxy must not be asked for them
+    for name in ("http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
     _point_libgit2_at(home)
     yield home
 

@@ -12,9 +12,10 @@ does the same thing.
   questions), except a large fetch from a path on this machine, which copies
   object files (:mod:`fnstore.store._localcopy`).
 - ``push`` sends the branch and every ``refs/notes/*`` without force: if the
-  remote moved, the server refuses and we say "pull first".  To a path or
-  ``git://`` remote it runs ``git push`` where git is installed
-  (:mod:`fnstore.store._gitpush` says why); otherwise libgit2.
+  remote moved, the server refuses and we say "pull first".
+- Where git is installed, a push to a path or ``git://`` remote, and a push
+  or fetch over http(s) through a web proxy, run the ``git`` command
+  (:mod:`fnstore.store._gitcli` says why); everything else uses libgit2.
 
 Network work happens outside the store lock: a slow server must not block
 saves.
@@ -34,7 +35,7 @@ from fnstore.errors import (
     RemoteNotFoundError,
     SyncError,
 )
-from fnstore.store._gitpush import git_push, pushes_with_git
+from fnstore.store._gitcli import git_fetch, git_push, uses_git
 from fnstore.store._localcopy import copy_fetch, local_path
 from fnstore.store._pull import _REMOTE_NOTES, _PullMixin
 from fnstore.store._sync_types import FetchResult, PushResult
@@ -211,6 +212,17 @@ class RemotesMixin(_PullMixin):
             copied = copy_fetch(self._repo, source, mapping, progress)
             if copied is not None:
                 return FetchResult(remote, self._tracking(remote), *copied)
+        git = uses_git(url, Path(self._repo.path), remote, push=False)
+        if git is not None:
+            objects, size = git_fetch(
+                git,
+                Path(self._repo.path),
+                remote,
+                url=url,
+                action=f"fetching from {remote!r}",
+                progress=progress,
+            )
+            return FetchResult(remote, self._tracking(remote), objects, size)
         callbacks = SyncCallbacks(url, progress)
         try:
             with network_settings():
@@ -252,7 +264,7 @@ class RemotesMixin(_PullMixin):
         notes = self._notes_to_push(remote)
         specs = [f"refs/heads/{branch}:refs/heads/{branch}", *(f"{n}:{n}" for n in notes)]
         action = f"pushing to {remote!r}"
-        git = pushes_with_git(url)
+        git = uses_git(url, Path(self._repo.path), remote, push=True)
         if git is not None:
             rejected = git_push(
                 git, Path(self._repo.path), remote, specs, url=url, action=action, progress=progress

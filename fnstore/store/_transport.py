@@ -366,7 +366,16 @@ _NO_REPO = (
     "not exported",
     "status code: 404",
 )
-_AUTH = ("authentication", "unauthorized", "401", "403", "permission denied", "credentials")
+_AUTH = (
+    "authentication",
+    "unauthorized",
+    "401",
+    "403",
+    "permission denied",
+    "credentials",
+    "could not read username",  # git, asked for a login it may not prompt for
+    "terminal prompts disabled",
+)
 
 
 def translate_error(exc: pygit2.GitError, url: str, action: str) -> SyncError:

@@ -16,10 +16,12 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -345,3 +347,62 @@ def break_manifest_by_hand(remote: Path, work: Path, module: str, text: str) -> 
     (work / "functions" / module / "manifest.json").write_text(text)
     git("commit", "-qam", f"edit the manifest of {module} by hand", cwd=work)
     git("push", "-q", "origin", "main", cwd=work)
+
+
+class HttpProxy:
+    """A forwarding web proxy on 127.0.0.1 that records the requests it relays.
+
+    Each client connection carries one request (the servers here answer in
+    HTTP/1.0 and close): the request line is rewritten from the absolute form
+    a client sends to a proxy into the origin form, then bytes are relayed
+    both ways until each side closes.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def close(self) -> None:
+        """Stop accepting connections."""
+        self.listener.close()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client: socket.socket) -> None:
+        with client:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = client.recv(65536)
+                if not chunk:
+                    return
+                head += chunk
+            line, _, rest = head.partition(b"\r\n")
+            method, target, version = line.decode("latin-1").split(" ", 2)
+            self.requests.append(f"{method} {target}")
+            parts = urlsplit(target)
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            with socket.create_connection((parts.hostname, parts.port or 80)) as upstream:
+                upstream.sendall(f"{method} {path} {version}\r\n".encode("latin-1") + rest)
+                back = threading.Thread(target=_pipe, args=(upstream, client), daemon=True)
+                back.start()
+                _pipe(client, upstream)
+                back.join()
+
+
+def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    """Copy ``src`` to ``dst`` until ``src`` closes, then close ``dst`` for writing."""
+    try:
+        while chunk := src.recv(65536):
+            dst.sendall(chunk)
+        dst.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass

@@ -11,7 +11,7 @@ import pytest
 from _lab import function_code, git, git_hidden, install_hook
 
 from fnstore.errors import PushRejectedError, RemoteUnreachableError, SyncError
-from fnstore.store._gitpush import pushes_with_git
+from fnstore.store._gitcli import uses_git
 
 ENGINES = ["git", "libgit2"]
 
@@ -25,10 +25,10 @@ def lab_url(request, bare_remote):
 
 def push(store, engine, monkeypatch, **kwargs):
     if engine == "git":
-        assert pushes_with_git(store.remotes()["lab"]) is not None
+        assert uses_git(store.remotes()["lab"], store.path, "lab", push=True) is not None
         return store.push("lab", **kwargs)
     with git_hidden(monkeypatch):
-        assert pushes_with_git(store.remotes()["lab"]) is None
+        assert uses_git(store.remotes()["lab"], store.path, "lab", push=True) is None
         return store.push("lab", **kwargs)
 
 
@@ -107,11 +107,18 @@ def test_a_push_to_a_path_runs_no_hooks_of_the_remote(make_store, bare_remote, t
     assert git("rev-parse", "main", cwd=bare_remote).strip() == store.head
 
 
-def test_ssh_and_https_remotes_push_with_libgit2():
-    # their logins go through fnstore's own credential rules
-    assert pushes_with_git("ssh://me@lab.example.org/fn.git") is None
-    assert pushes_with_git("https://lab.example.org/fn.git") is None
-    assert pushes_with_git("me@lab.example.org:fn.git") is None
+def test_ssh_and_https_remotes_push_with_libgit2(make_store):
+    # their logins go through fnstore's own credential rules (https through a
+    # proxy is the exception: see test_sync_proxy.py)
+    store = make_store()
+    for url in (
+        "ssh://me@lab.example.org/fn.git",
+        "https://lab.example.org/fn.git",
+        "me@lab.example.org:fn.git",
+    ):
+        assert uses_git(url, store.path, "lab", push=True) is None
+    # fetching from a path or git:// stays with libgit2 (or the file copy)
+    assert uses_git("git://lab.example.org/fn.git", store.path, "lab", push=False) is None
 
 
 @pytest.mark.parametrize("engine", ENGINES)
