@@ -90,19 +90,19 @@ _TOKEN_HELPER = (
 
 def uses_git(url: str, repo_dir: Path, remote: str, *, push: bool) -> str | None:
     """Return the git command to push to (or fetch from) ``url`` with, or None for libgit2."""
-    scheme = urlsplit(url).scheme
-    if scheme in ("http", "https"):
-        wanted = _proxied(url, repo_dir, remote)
-    else:
-        wanted = push and (scheme == "git" or local_path(url) is not None)
-    return shutil.which("git") if wanted else None
-
-
-def _proxied(url: str, repo_dir: Path, remote: str) -> bool:
-    """Whether git would reach the http(s) ``url`` through a proxy."""
     git = shutil.which("git")
     if git is None:
-        return False
+        return None
+    scheme = urlsplit(url).scheme
+    if scheme in ("http", "https"):
+        wanted = _proxied(git, url, repo_dir, remote)
+    else:
+        wanted = push and (scheme == "git" or local_path(url) is not None)
+    return git if wanted else None
+
+
+def _proxied(git: str, url: str, repo_dir: Path, remote: str) -> bool:
+    """Whether git would reach the http(s) ``url`` through a proxy."""
     for key in (f"remote.{remote}.proxy", "http.proxy"):
         command = [git, "--git-dir", str(repo_dir), "config"]
         command += ["--get", key] if key.startswith("remote.") else ["--get-urlmatch", key, url]

@@ -42,7 +42,6 @@ __all__ = [
     "Entry",
     "MergePlan",
     "blob_of",
-    "changed_files",
     "changed_modules",
     "merge_notes_commit",
     "merge_notes_trees",
@@ -157,24 +156,6 @@ def changed_modules(before: dict[str, pygit2.Oid], after: dict[str, pygit2.Oid])
     of a thousand modules reads two trees.
     """
     return sorted(m for m in before.keys() | after.keys() if before.get(m) != after.get(m))
-
-
-def changed_files(
-    repo: pygit2.Repository, old: pygit2.Tree | None, new: pygit2.Tree
-) -> dict[str, str | None]:
-    """Map each path that differs from ``old`` to ``new`` to its new blob id (None: deleted).
-
-    One tree diff in libgit2: for a thousand modules it costs milliseconds,
-    where reading each module's tree from Python would cost a hundred.
-    """
-    diff = new.diff_to_tree(swap=True) if old is None else old.diff_to_tree(new)
-    deleted = pygit2.enums.DeltaStatus.DELETED
-    return {
-        d.new_file.path if d.status != deleted else d.old_file.path: (
-            None if d.status == deleted else str(d.new_file.id)
-        )
-        for d in diff.deltas
-    }
 
 
 def function_names(repo: pygit2.Repository, entry: Entry) -> list[str]:

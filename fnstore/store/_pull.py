@@ -333,25 +333,27 @@ class _PullMixin(_ReadMixin):
         """Build a pull result: the modules that came in; those fnstore cannot read, on demand."""
         repo = self._repo
         old_tree = _merge.tree_of(repo, old) if old is not None else None
-        changed = _merge.changed_modules(
-            _merge.module_trees(old_tree), _merge.module_trees(_merge.tree_of(repo, new))
-        )
+        after = _merge.module_trees(_merge.tree_of(repo, new))
+        changed = _merge.changed_modules(_merge.module_trees(old_tree), after)
         return PullResult(
             remote,
             status,
             new,
             changed,
             renamed=renamed,
-            find_broken=functools.partial(self._broken_modules, old, new),
+            find_broken=functools.partial(self._broken_modules, new, changed, after),
         )
 
-    def _broken_modules(self, old: str | None, new: str) -> dict[str, str]:
-        """Map each module changed from ``old`` to ``new`` that fnstore cannot read to why."""
-        repo = self._repo
-        old_tree = _merge.tree_of(repo, old) if old is not None else None
-        after = _merge.module_trees(_merge.tree_of(repo, new))
+    def _broken_modules(
+        self, new: str, changed: list[str], after: dict[str, pygit2.Oid]
+    ) -> dict[str, str]:
+        """Map each module of ``changed`` that fnstore cannot read at commit ``new`` to why.
+
+        ``after`` maps the modules at ``new`` to their trees (a removed module
+        is in ``changed`` but not in ``after``).
+        """
         broken: dict[str, str] = {}
-        for module in _merge.changed_modules(_merge.module_trees(old_tree), after):
+        for module in changed:
             if module not in after or self._readable(after[module], module):
                 continue  # removed, or fnstore's own manifest for its code
             try:

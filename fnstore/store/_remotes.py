@@ -61,17 +61,9 @@ _MOVED = (
 )
 
 _REMOTE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*\Z")
-# What libgit2 and git servers say when a push is not a fast-forward or lost a race.
-_REJECTED = (
-    "non-fast-forward",
-    "fetch first",
-    "cannot push",
-    "failed to update ref",
-    "failed to lock",
-    "cannot lock",
-    "stale info",
-    "rejected",
-)
+# What libgit2 raises when a push is not a fast-forward or lost a race (its
+# message for a non-fast-forward is "cannot push non-fastforwardable reference").
+_REJECTED = (*_MOVED, "cannot push", "rejected")
 
 
 def _check_remote_name(name: str) -> str:
