@@ -51,6 +51,7 @@ STATE_DIR = "fnstore"  # local, never pushed: lock, pins, derived index
 MODULES_TRAILER = "Fnstore-Modules: "
 _TRAILER_MAX = 50  # a commit changing more modules than this is compared tree to tree
 _STALE_AFTER = 0.1  # seconds after which a ref's .lock file is taken as left by a crash
+_REF_TRIES = 20  # tries to move the branch while git holds its .lock (about 2 s at most)
 
 AuthorLike = str | tuple[str, str]
 _AUTHOR = re.compile(r"\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*\Z")
@@ -252,7 +253,7 @@ class _Core:
 
     def _move_branch(self, new: pygit2.Oid, old: str | None, message: str) -> None:
         refs = self._repo.references
-        for attempt in range(2):
+        for attempt in range(_REF_TRIES):
             try:
                 if old is None:
                     refs.create(self._ref_name, new)  # fails if it appeared meanwhile
@@ -263,30 +264,35 @@ class _Core:
                     ref.set_target(new, message.splitlines()[0] if message else "fnstore")
                 return
             except (pygit2.GitError, OSError, ValueError) as exc:
-                # pygit2 reports a held '<ref>.lock' as OSError
-                if attempt == 0 and self._clear_stale_ref_lock():
+                # pygit2 reports a held '<ref>.lock' as OSError.  Its holder is
+                # git's pack-refs (run by every gc, the store's own background
+                # packing included) for a moment, or a process killed mid-update.
+                if "lock" in str(exc) and attempt < _REF_TRIES - 1:
+                    self._wait_out_ref_lock()
                     continue
                 raise StoreError(
                     f"could not move {self._ref_name} in {self.path}: {exc}; try again"
                 ) from exc
 
-    def _clear_stale_ref_lock(self) -> bool:
-        """Remove ``<ref>.lock`` left by a process killed mid-update; True if removed.
+    def _wait_out_ref_lock(self) -> None:
+        """Wait until ``<ref>.lock`` is released, or remove it once it is old enough to be stale.
 
         We hold the store lock, so another fnstore cannot be writing it; a
-        plain git process holds it for milliseconds, hence the short wait (were
-        it still alive, its own rename would then fail loudly: nothing is lost).
+        plain git process holds it for milliseconds (were one still alive after
+        :data:`_STALE_AFTER`, its own rename would then fail loudly: nothing is
+        lost).  A lock already gone, or a younger one (git took it again), is
+        left alone: the caller simply tries again.
         """
         lock = self.path / f"{self._ref_name}.lock"
         try:
             age = _time.time() - lock.stat().st_mtime
         except FileNotFoundError:
-            return False  # the failure was something else
+            return  # released meanwhile
         if age < _STALE_AFTER:
             _time.sleep(_STALE_AFTER - age)
+            return
         with contextlib.suppress(FileNotFoundError):  # gone by itself: fine too
             lock.unlink()
-        return True
 
     # -- authors and local files ------------------------------------------------
 

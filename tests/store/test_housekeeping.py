@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 import time
@@ -140,3 +141,46 @@ def test_gc_auto_zero_turns_packing_off(tmp_path: Path) -> None:
     store.save(snippet("blur"), message="one")
     assert not pack_if_needed(store.path, 0, background=False)
     assert _counts(store.path)["packs"] == 0
+
+
+def test_saves_succeed_while_git_packs_the_refs(tmp_path: Path) -> None:
+    # git gc runs pack-refs, which holds refs/heads/main.lock for a moment to
+    # prune the loose ref; a save moving the branch then must wait, not fail.
+    store = open_store(tmp_path / "s.git")
+    store.save(snippet("f0"), message="f0")
+    stop = threading.Event()
+    runs = []
+
+    def pack_loop() -> None:
+        while not stop.is_set():
+            subprocess.run(
+                ["git", "--git-dir", str(store.path), "pack-refs", "--all"],
+                capture_output=True,
+                check=False,
+            )
+            runs.append(1)
+
+    worker = threading.Thread(target=pack_loop)
+    worker.start()
+    try:
+        for i in range(1, 150):
+            store.save(snippet(f"f{i}"), message=f"f{i}")
+    finally:
+        stop.set()
+        worker.join()
+    assert len(runs) > 10
+    assert len(store.functions()) == 150
+    assert git(store.path, "rev-parse", "main").strip() == store.head
+    git(store.path, "fsck", "--full")
+
+
+def test_a_ref_lock_left_by_a_killed_process_is_cleared(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.git")
+    store.save(snippet("f0"), message="f0")
+    lock = store.path / "refs" / "heads" / "main.lock"
+    lock.write_text("0" * 40 + "\n")
+    old = time.time() - 60
+    os.utime(lock, (old, old))
+    store.save(snippet("f1"), message="f1")
+    assert not lock.exists()
+    assert git(store.path, "rev-parse", "main").strip() == store.head
