@@ -120,18 +120,29 @@ def wait_for_gc(repo_dir: Path, *, timeout: float = 120.0) -> bool:
 
 
 def beside_gc(write: Callable[[], _T]) -> _T:
-    """Run a libgit2 object write, again if a concurrent ``git gc`` made it fail.
+    """Run a libgit2 write, again if a concurrent ``git gc`` made it fail.
 
-    Why: libgit2 writes a loose object to a temporary file in ``objects/``,
-    creates its fan-out folder, then renames the file into it; a ``git gc``
-    finishing meanwhile removes the folders it emptied, and the rename fails
-    with "No such file or directory".  Objects are named by their content,
-    so writing again is harmless, and libgit2 recreates the folder.
+    Why: two moments of a gc get in a writer's way.
+
+    - libgit2 writes a loose object to a temporary file in ``objects/``,
+      creates its fan-out folder, then renames the file into it; a gc
+      finishing meanwhile removes the folders it emptied, and the rename
+      fails with "No such file or directory".  Objects are named by their
+      content, so writing again is harmless, and libgit2 recreates the folder.
+    - gc's pack-refs holds each ``<ref>.lock`` for a moment; a reference
+      update then fails with "failed to lock file".  It is tried again a
+      little later.  (The store's branch has its own, stale-lock-aware
+      retry: ``_Core._move_branch``.)
     """
     for attempt in range(_GC_RACE_TRIES):
         try:
             return write()
         except OSError as exc:  # pygit2 raises OSError for libgit2's file errors
-            if attempt == _GC_RACE_TRIES - 1 or "No such file or directory" not in str(exc):
+            text = str(exc)
+            if attempt == _GC_RACE_TRIES - 1:
+                raise
+            if "failed to lock" in text:
+                time.sleep(0.02 * (attempt + 1))
+            elif "No such file or directory" not in text:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover

@@ -398,11 +398,13 @@ class _PullMixin(_ReadMixin):
             theirs = repo.references[name].target
             ref = repo.references.get(local)
             if ref is None:
-                repo.references.create(local, theirs)
+                beside_gc(functools.partial(repo.references.create, local, theirs))
             elif ref.target == theirs or repo.descendant_of(ref.target, theirs):
                 continue
             elif repo.descendant_of(theirs, ref.target):
-                ref.set_target(theirs, f"notes: fast-forward to {remote}")
+                beside_gc(
+                    functools.partial(ref.set_target, theirs, f"notes: fast-forward to {remote}")
+                )
             else:
                 sig = _signature(self._author(author), datetime.now().astimezone())
                 commit = beside_gc(
@@ -410,6 +412,6 @@ class _PullMixin(_ReadMixin):
                         _merge.merge_notes_commit, repo, ref.target, theirs, sig, remote
                     )
                 )
-                ref.set_target(commit, f"notes: merge {remote}")
+                beside_gc(functools.partial(ref.set_target, commit, f"notes: merge {remote}"))
             updated.append(local)
         return updated

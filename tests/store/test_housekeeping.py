@@ -119,6 +119,19 @@ def test_an_object_write_is_retried_when_gc_removed_its_folder(tmp_path: Path) -
     assert shown.stdout == data
 
 
+def test_a_reference_write_waits_while_gc_holds_its_lock() -> None:
+    calls = []
+
+    def write() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise OSError("failed to lock file 'refs/notes/x.lock' for writing: ")
+        return "written"
+
+    assert beside_gc(write) == "written"
+    assert len(calls) == 3
+
+
 def test_other_write_errors_are_not_retried() -> None:
     calls = []
 
