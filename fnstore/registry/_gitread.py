@@ -18,19 +18,18 @@ as an option.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
+from fnstore.layout import DERIVED, FUNCTIONS, MANIFEST, SOURCE, check_files, check_manifest
 from fnstore.registry._spawn import Process
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Collection, Mapping
+
+    from fnstore.layout import ModuleReading
 
 __all__ = ["read_changed_manifests", "read_manifests"]
 
-T = TypeVar("T")
-
-_MANIFEST = "manifest.json"
-_SOURCE = "source.py"
 _CHUNK = 1 << 20
 
 
@@ -49,16 +48,17 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _listing(repo: str, target: str) -> tuple[dict[str, str | None], dict[str, str]]:
-    """Map each module to its manifest.json blob id (None if none) and its source.py id."""
+_PREFIX = FUNCTIONS.encode() + b"/"
+
+
+def _listing(repo: str, target: str) -> dict[str, dict[str, tuple[int, str]]]:
+    """Map each module folder at ``target`` to its files: name -> (mode, object id)."""
     code, out = Process.output(
-        _command(repo, "ls-tree", "-r", "-z", target, "--", "functions/"), _env()
+        _command(repo, "ls-tree", "-r", "-z", target, "--", FUNCTIONS + "/"), _env()
     )
     if code != 0:
         raise _Unreadable(f"git ls-tree failed ({code})")
-    modules: dict[str, str | None] = {}
-    sources: dict[str, str] = {}
-    manifest, source = b"/" + _MANIFEST.encode(), b"/" + _SOURCE.encode()
+    modules: dict[str, dict[str, tuple[int, str]]] = {}
     for entry in out.split(b"\0"):
         # "<mode> <type> <40-hex id>\t<path>"; only paths are variable.
         meta, tab, path = entry.partition(b"\t")
@@ -67,17 +67,16 @@ def _listing(repo: str, target: str) -> tuple[dict[str, str | None], dict[str, s
                 raise _Unreadable(f"unexpected ls-tree line {entry!r}")
             continue
         folder, _, name = path.rpartition(b"/")
-        module_bytes = folder.removeprefix(b"functions/")
+        module_bytes = folder.removeprefix(_PREFIX)
         if module_bytes == folder or b"/" in module_bytes:
             continue  # deeper files are no business of the registry
         module = module_bytes.decode("utf-8", "surrogateescape")
-        modules.setdefault(module, None)
-        if meta.endswith(b"blob", 0, len(meta) - 41):
-            if name == manifest[1:]:
-                modules[module] = meta[-40:].decode("ascii")
-            elif name == source[1:]:
-                sources[module] = meta[-40:].decode("ascii")
-    return modules, sources
+        files = modules.setdefault(module, {})
+        files[name.decode("utf-8", "surrogateescape")] = (
+            int(meta[: meta.index(b" ")], 8),
+            meta[-40:].decode("ascii"),
+        )
+    return modules
 
 
 def _requests(names: list[str]) -> int:
@@ -131,61 +130,46 @@ def _stream(repo: str, names: list[str], each: Callable[[int, str, bytes], None]
 
 
 def read_manifests(
-    repo: str, target: str, known: Mapping[str, str], parse: Callable[[bytes], T]
-) -> tuple[str, dict[str, tuple[str, T | None]], list[str]] | None:
-    """Read and ``parse`` the manifests at ``target`` (a 40-hex commit or tag id).
+    repo: str, target: str, known: Mapping[str, str]
+) -> tuple[str, dict[str, ModuleReading]] | None:
+    """Read every module at ``target`` (a 40-hex commit or tag id) with the one reader.
 
-    Returns the commit id; module -> (manifest blob id, parsed manifest, or
-    None when the id equals ``known[module]``); and the modules that have no
-    manifest.  None when ``git`` cannot answer (the caller then asks the store).
+    Returns the commit id and module -> reading; a module whose manifest blob
+    id equals ``known[module]`` is not read (its reading's state is ``""``).
+    None when ``git`` cannot answer, or when a module's manifest must be
+    derived from its code (the caller then asks the store).
     """
     try:
-        listing, sources = _listing(repo, target)
-        found = _read_wanted(repo, target, listing, sources, known, parse)
+        listing = _listing(repo, target)
+        readings = {module: check_files(module, files) for module, files in listing.items()}
+        commit = _read_wanted(repo, target, readings, known)
     except (_Unreadable, OSError):
         return None
-    bare = sorted(m for m, blob in listing.items() if blob is None)
-    return found[0], found[1], bare
+    return commit, readings
 
 
 def _read_wanted(
-    repo: str,
-    target: str,
-    listing: Mapping[str, str | None],
-    sources: Mapping[str, str],
-    known: Mapping[str, str],
-    parse: Callable[[bytes], T],
-) -> tuple[str, dict[str, tuple[str, T | None]]]:
-    """Peel ``target`` to its commit and read the manifests not already ``known``."""
+    repo: str, target: str, readings: Mapping[str, ModuleReading], known: Mapping[str, str]
+) -> str:
+    """Peel ``target`` to its commit and judge the manifests not already ``known``."""
     wanted = [
-        (module, blob)
-        for module, blob in listing.items()
-        if blob is not None and known.get(module) != blob
+        r
+        for module, r in readings.items()
+        if not r.state and r.manifest_id is not None and known.get(module) != r.manifest_id
     ]
-    data: dict[str, tuple[str, T | None]] = {
-        module: (blob, None) for module, blob in listing.items() if blob is not None
-    }
     commit: list[str] = []
 
     def each(index: int, oid: str, content: bytes) -> None:
         if index == 0:
             commit.append(oid)
             return
-        module, blob = wanted[index - 1]
-        parsed = parse(content)
-        # A readable manifest whose content id is not its source.py's is stale
-        # (the code was committed with plain git): the store re-derives it
-        # from the code, which needs pydantic, so the store reads instead.
-        # (An unreadable manifest is simply reported, as the store does.)
-        content_id = getattr(parsed, "content_id", None)
-        if content_id is None and isinstance(parsed, tuple):
-            content_id = parsed[2]
-        if content_id is not None and content_id != sources.get(module):
-            raise _Unreadable(f"stale manifest for {module}")
-        data[module] = (blob, parsed)
+        check_manifest(wanted[index - 1], content)
 
-    _stream(repo, [f"{target}^{{commit}}", *(blob for _, blob in wanted)], each)
-    return commit[0], data
+    _stream(repo, [f"{target}^{{commit}}", *(str(r.manifest_id) for r in wanted)], each)
+    if any(r.state == DERIVED for r in readings.values()):
+        # Code committed with plain git: the store derives its manifest (pydantic).
+        raise _Unreadable("a manifest must be derived from its code")
+    return commit[0]
 
 
 def read_changed_manifests(
@@ -193,14 +177,15 @@ def read_changed_manifests(
     old_commit: str,
     target: str,
     old: Mapping[str, tuple[str, str]],
-    parse: Callable[[bytes], T],
-) -> tuple[str, dict[str, tuple[str, T | None]], list[str], set[str]] | None:
+    broken: Collection[str] = (),
+) -> tuple[str, dict[str, ModuleReading], set[str]] | None:
     """Like :func:`read_manifests`, reading only what changed since ``old_commit``.
 
     ``old`` maps each module readable at ``old_commit`` to its (manifest blob
-    id, content id); ``git diff-tree`` names the files that changed, so the
-    unchanged modules cost nothing, however many there are.  The fourth
-    value is the set of modules the diff touched.
+    id, content id), and ``broken`` names the modules that were not readable
+    there; ``git diff-tree`` names the files that changed, so the unchanged
+    modules cost nothing, however many there are.  The third value is the
+    set of modules the diff touched.
     """
     try:
         code, out = Process.output(
@@ -209,43 +194,39 @@ def read_changed_manifests(
         )
         if code != 0:
             return None
-        listing: dict[str, str | None] = {m: blob for m, (blob, _) in old.items()}
-        sources: dict[str, str] = {m: cid for m, (_, cid) in old.items()}
+        # An unchanged readable module holds a regular manifest and source.py.
+        regular = 0o100644
+        files_of = {
+            m: {MANIFEST: (regular, blob), SOURCE: (regular, cid)} for m, (blob, cid) in old.items()
+        }
         touched: set[str] = set()
-        stale: list[str] = []
-        new_manifest: set[str] = set()
         fields = out.split(b"\0")
         for meta, path in zip(fields[0:-1:2], fields[1::2], strict=False):
             parts = meta.split(b" ")
-            if len(parts) != 5 or not path.startswith(b"functions/"):
+            if len(parts) != 5 or not path.startswith(_PREFIX):
                 continue
-            module_bytes, _, name = path[len(b"functions/") :].partition(b"/")
+            module_bytes, _, name = path[len(_PREFIX) :].partition(b"/")
             if b"/" in name:
                 continue
             module = module_bytes.decode("utf-8", "surrogateescape")
-            oid = parts[3].decode("ascii")
-            gone = parts[4].startswith(b"D")
+            if module not in old and module not in touched:
+                files_of[module] = {}  # a new module: the diff adds all its files
             touched.add(module)
-            if name == _MANIFEST.encode():
-                listing[module] = None if gone else oid
-                new_manifest.add(module)
-            elif name == _SOURCE.encode():
-                if gone:
-                    sources.pop(module, None)
-                else:
-                    sources[module] = oid
-                    listing.setdefault(module, None)
-                    if module in old and module not in new_manifest:
-                        stale.append(module)
-        if any(m not in new_manifest for m in stale):
-            # source.py changed under an unchanged manifest (a plain-git edit).
-            return None
-        for module in [m for m, blob in listing.items() if blob is None]:
-            if module not in sources:
-                del listing[module]  # the whole module is gone
-        known = {m: blob for m, (blob, _) in old.items()}
-        found = _read_wanted(repo, target, listing, sources, known, parse)
+            files = files_of[module]
+            if parts[4].startswith(b"D"):
+                files.pop(name.decode("utf-8", "surrogateescape"), None)
+            else:
+                mode = int(parts[1], 8)
+                files[name.decode("utf-8", "surrogateescape")] = (mode, parts[3].decode("ascii"))
+        if touched.intersection(broken):
+            return None  # a module broken before changed: its unchanged files are unknown here
+        readings = {m: check_files(m, files) for m, files in files_of.items() if files or m in old}
+        for module in touched & old.keys():
+            if not files_of[module]:
+                del readings[module]  # the whole module is gone
+        # A touched module's manifest is judged again, even unchanged: its code may have changed.
+        known = {m: blob for m, (blob, _) in old.items() if m not in touched}
+        commit = _read_wanted(repo, target, readings, known)
     except (_Unreadable, OSError):
         return None
-    bare = sorted(m for m, blob in listing.items() if blob is None)
-    return found[0], found[1], bare, touched
+    return commit, readings, touched

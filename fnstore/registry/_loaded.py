@@ -30,6 +30,7 @@ import linecache
 import sys
 from typing import TYPE_CHECKING
 
+from fnstore.layout import SOURCE, module_path
 from fnstore.registry import _modcache
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def module_name(module: str, content_id: str) -> str:
 
 def pseudo_filename(module: str, content_id: str) -> str:
     """Return the file name tracebacks show: where the code lives in the store."""
-    return f"<fnstore>/functions/{module}/source.py@{content_id[:ID_DIGITS]}"
+    return f"<fnstore>/{module_path(module)}/{SOURCE}@{content_id[:ID_DIGITS]}"
 
 
 def announce(module: str, content_id: str, source: Callable[[], str]) -> str:

@@ -4,9 +4,9 @@ The second start-up at the same pin must cost almost nothing, and importing
 pygit2 alone costs more than that budget.  A pin and the refs it names are
 small text files in the bare repository, whose formats git documents:
 
-* ``<repo>/fnstore/pins.json``: ``{"format": 1, "spec": ..., "functions":
-  {name: content id}}``, written by :mod:`fnstore.store._pins`; absent, the
-  store follows the branch ``HEAD`` names;
+* ``<repo>/fnstore/pins.json`` (its format: :mod:`fnstore.layout._pins`),
+  written by :mod:`fnstore.store._pins`; absent, the store follows the
+  branch ``HEAD`` names;
 * ``<repo>/refs/heads/<branch>``, ``<repo>/refs/tags/<tag>``: one object id;
 * ``<repo>/packed-refs``: ``<id> <refname>`` lines (a loose ref wins over it).
 
@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import os
 
+from fnstore.layout import PINS_FILE, PINS_FORMAT, STATE_DIR, parse_pins
+
 __all__ = ["read_pin", "resolve"]
 
 _HEX = frozenset("0123456789abcdef")
-_FORMAT = 1  # the pin file format this reader knows (fnstore.store._pins writes it)
 
 
 def _is_oid(text: str) -> bool:
@@ -46,70 +47,24 @@ def _branch(repo: str) -> str | None:
     return head.removeprefix(prefix) if head.startswith(prefix) else None
 
 
-_PIN_HEAD = '{\n  "format": 1,\n  "functions": {'
-_PIN_SPEC = '  "spec": "'
-
-
-def _exact_format(text: str) -> dict[str, object] | None:
-    """Read the pin file as the store writes it (``json.dumps(indent=2, sort_keys=True)``).
-
-    Plain string operations: importing json (or compiling a regular
-    expression) costs more than this whole read.  Anything else, such as a
-    hand-edited file or escaped characters, returns None for json to read.
-    """
-    if not text.startswith(_PIN_HEAD) or "\\" in text:
-        return None
-    lines = text[len(_PIN_HEAD) :].rstrip("\n").split("\n")
-    functions: dict[str, str] = {}
-    if lines[0] == "},":
-        rest = lines[1:]
-    else:
-        if lines[0] != "":
-            return None
-        rest = lines[1:]
-        while rest and rest[0].startswith('    "'):
-            name, sep, cid = rest.pop(0)[5:].rstrip(",").partition('": "')
-            if not sep or not cid.endswith('"') or not name.isidentifier():
-                return None
-            functions[name] = cid[:-1]
-        if not rest or rest.pop(0) != "  },":
-            return None
-    if len(rest) != 2 or rest[1] != "}" or not rest[0].startswith(_PIN_SPEC):
-        return None
-    spec = rest[0][len(_PIN_SPEC) :]
-    if not spec.endswith('"') or '"' in spec[:-1]:
-        return None
-    return {"format": _FORMAT, "spec": spec[:-1], "functions": functions}
-
-
 def _parse(raw: bytes) -> dict[str, object] | None:
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    found = _exact_format(text)
-    if found is not None:
-        return found
-    import json
-
-    try:
-        data = json.loads(text)
+        return parse_pins(raw)
     except ValueError:
         return None
-    return data if isinstance(data, dict) else None
 
 
 def read_pin(repo: str) -> tuple[str, dict[str, str]] | None:
     """Return the pin spec and overrides (name -> content id), or None if unsure."""
     try:
-        raw = _read(repo, "fnstore", "pins.json")
+        raw = _read(repo, STATE_DIR, PINS_FILE)
     except FileNotFoundError:
         branch = _branch(repo)  # no pin written yet: the store follows its branch
         return (branch, {}) if branch else None
     except OSError:
         return None
     data = _parse(raw)
-    if data is None or data.get("format") != _FORMAT:
+    if data is None or data.get("format") != PINS_FORMAT:
         return None
     spec = data.get("spec")
     functions = data.get("functions", {})

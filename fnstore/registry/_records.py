@@ -1,17 +1,14 @@
-"""What the registry keeps of a manifest: plain tuples, read with plain ``json``.
+"""What the registry keeps of a manifest: plain tuples.
 
-Start-up reads one ``manifest.json`` per module and keeps a handful of its
-fields.  Validating every manifest with pydantic would cost more than the whole
-start-up budget (importing pydantic alone takes tens of milliseconds), so this
-module reads the fields it needs with :func:`json.loads` and checks their
-types by hand.  A manifest it cannot read this way (an older schema that needs
-migrating, say) goes through :meth:`fnstore.manifest.Manifest.from_json`, the
-one full reader; a manifest nobody can read becomes an error for that module
-only, never for the start-up.
-
-A first start-up does even less: :func:`quick_index` finds each manifest's
-content id and function names by byte search (manifests written by the store
-have a fixed layout) and keeps the bytes, parsed on the module's first lookup.
+Whether a module can be read at all is the one module reader's verdict
+(:mod:`fnstore.layout`), shared with the store.  What this module adds is the
+registry's record of a readable manifest: the handful of fields start-up
+needs.  A manifest in the layout the store writes (the reader recognises it
+by byte search on a first start-up and keeps its bytes) has its record taken
+on the module's first lookup with :func:`json.loads`, its field types checked
+by hand: validating every manifest with pydantic would cost more than the
+whole start-up budget.  Any other manifest (hand-edited, an older schema) is
+validated by :meth:`fnstore.manifest.Manifest.from_data`, as the store does.
 
 The records are tuples of str/int/tuple/None so that :mod:`marshal` can write
 and read them in the registry's cache at the speed of a ``.pyc`` load.
@@ -21,21 +18,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fnstore.errors import ManifestError, SchemaVersionError
+from fnstore.errors import FnStoreError, ManifestError
+from fnstore.layout import SCHEMA_VERSION, ModuleReading, module_path, parse_manifest
 
 __all__ = [
+    "SCHEMA_VERSION",
     "FunctionRecord",
     "ModuleRecord",
     "RawManifest",
     "module_record",
     "module_record_from_manifest",
-    "quick_index",
+    "record_of",
 ]
-
-#: The manifest schema read here without pydantic; must equal
-#: fnstore.manifest.SCHEMA_VERSION (a test checks), which is not imported
-#: because that would import pydantic.
-SCHEMA_VERSION = 1
 
 #: (name, input memory type, output memory type, docstring, lineno,
 #:  special inputs, special outputs)
@@ -87,32 +81,22 @@ def _function(data: object) -> FunctionRecord:
     )
 
 
-def module_record(text: bytes | str) -> ModuleRecord:
-    """Read the registry's fields of one ``manifest.json``.
+def module_record(text: bytes | str, module: str = "?") -> ModuleRecord:
+    """Return the registry's fields of one ``manifest.json`` that the reader judged ``ok``.
 
     Raises
     ------
     SchemaVersionError
         The manifest was written by a newer fnstore.
     ManifestError
-        The manifest is not JSON, or lacks or mistypes a field the registry needs.
+        The manifest cannot be read, or lacks or mistypes a field the registry needs.
     """
-    try:
-        import json  # here: a first start indexes manifests without it (see quick_index)
-
-        data = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise ManifestError(f"manifest.json is not valid JSON ({exc})") from exc
-    if not isinstance(data, dict):
-        raise ManifestError("manifest.json must hold a JSON object")
-    schema = data.get("schema_version")
-    if schema != SCHEMA_VERSION:
-        if isinstance(schema, int) and not isinstance(schema, bool) and schema > SCHEMA_VERSION:
-            raise SchemaVersionError(
-                f"manifest.json uses schema version {schema}, but this fnstore reads up to "
-                f"version {SCHEMA_VERSION}: upgrade fnstore (pip install -U fnstore)"
-            )
-        return _through_pydantic(text)  # older: let the full reader migrate it
+    raw = text.encode() if isinstance(text, str) else text
+    state, reason, data = parse_manifest(module_path(module), raw)
+    if data is None:
+        raise ModuleReading.error_for(state, reason)
+    if data["schema_version"] != SCHEMA_VERSION:
+        return module_record_from_manifest(_validated(data))  # older: migrated there
     version = data.get("version")
     functions = data.get("functions")
     if not isinstance(version, int) or not isinstance(functions, list) or not functions:
@@ -125,6 +109,22 @@ def module_record(text: bytes | str) -> ModuleRecord:
         _strs(data, "imports"),
         _strs(data, "missing_imports"),
     )
+
+
+def record_of(reading: ModuleReading) -> ModuleRecord | RawManifest | str:
+    """Return what the registry keeps of a module the reader has read, or why not.
+
+    A manifest in the store's own layout is kept as its bytes (records are
+    made on first lookup); any other is validated in full, as the store does.
+    """
+    if not reading.readable:
+        return str(reading.reason)
+    if reading.doc is None and reading.data is not None and reading.content_id is not None:
+        return RawManifest(reading.content_id, reading.names, reading.data)
+    try:
+        return module_record_from_manifest(_validated(reading.parsed()))
+    except FnStoreError as exc:
+        return f"{reading.path}/manifest.json cannot be read: {exc}"
 
 
 class RawManifest:
@@ -140,51 +140,10 @@ class RawManifest:
         self.content_id, self.names, self.data = content_id, names, data
 
 
-# The layout the store writes (pydantic's model_dump_json(indent=2)).  Raw
-# newlines only ever separate tokens in that JSON (one inside a string is
-# escaped), so a key at a given indentation can be found by plain byte search.
-_HEAD = b'{\n  "schema_version": 1,\n  "module": "'
-_CONTENT_ID = b'\n  "content_id": "'
-_FUNCTIONS = b'\n  "functions": [\n'
-_FUNCTIONS_END = b"\n  ],\n"
-_NAME = b'\n      "name": "'  # a function's own key: parameters' names are deeper
-
-
-def quick_index(data: bytes) -> RawManifest | None:
-    """Read only the content id and function names of a manifest in the store's layout.
-
-    None when the bytes are laid out any other way (a hand-edited file, say):
-    then :func:`module_record` reads them in full.
-    """
-    if not data.startswith(_HEAD):
-        return None
-    at = data.find(_CONTENT_ID)
-    start = data.find(_FUNCTIONS)
-    end = data.find(_FUNCTIONS_END, start)
-    if at < 0 or start < 0 or end < 0:
-        return None
-    content_id = data[at + len(_CONTENT_ID) : at + len(_CONTENT_ID) + 40].decode("ascii", "replace")
-    if data[at + len(_CONTENT_ID) + 40 : at + len(_CONTENT_ID) + 42] != b'",':
-        return None
-    names = []
-    pos = data.find(_NAME, start, end)
-    while pos >= 0:
-        first = pos + len(_NAME)
-        last = data.find(b'"', first, end)
-        name = data[first:last].decode("utf-8", "replace")
-        if last < 0 or not name.isidentifier():
-            return None
-        names.append(name)
-        pos = data.find(_NAME, last, end)
-    if not names:
-        return None
-    return RawManifest(content_id, tuple(names), data)
-
-
-def _through_pydantic(text: bytes | str) -> ModuleRecord:
+def _validated(data: dict[str, Any]) -> Any:
     from fnstore.manifest import Manifest
 
-    return module_record_from_manifest(Manifest.from_json(text))
+    return Manifest.from_data(data)
 
 
 def module_record_from_manifest(manifest: Any) -> ModuleRecord:

@@ -178,8 +178,8 @@ class Registry:
         from fnstore.registry._snapshot import (
             add_overrides,
             build,
-            index_manifest,
             last_snapshot,
+            parsed_of,
             remember_last,
         )
 
@@ -191,20 +191,19 @@ class Registry:
             base = None  # the last snapshot's file is damaged: read everything
         if base is not None and base.commit is not None:
             # Only what changed since a snapshot read before (a save, a pull).
-            changed = _gitread.read_changed_manifests(
-                self._path, base.commit, target, old, index_manifest
-            )
+            broken = [m for m in base.errors if "@" not in m]
+            changed = _gitread.read_changed_manifests(self._path, base.commit, target, old, broken)
             if changed is not None:
-                commit, parsed, bare, touched = changed
-                snap = build(commit, parsed, bare, base)
+                commit, readings, touched = changed
+                snap = build(commit, parsed_of(readings), base)
                 for module, why in base.errors.items():
                     if "@" not in module and module not in touched:
                         snap.errors.setdefault(module, why)  # still broken
         if snap is None:
-            found = _gitread.read_manifests(self._path, target, {}, index_manifest)
+            found = _gitread.read_manifests(self._path, target, {})
             if found is None:
                 return None
-            snap = build(*found)
+            snap = build(found[0], parsed_of(found[1]))
         if overrides:
             add_overrides(snap, self.store, overrides)
         if snap.commit is not None:
@@ -329,6 +328,11 @@ class Registry:
 
     def _hit(self, name: str) -> _Hit:
         hit = self._find(name)
+        if hit is None and name in self._snap.errors:
+            # A module of that name that cannot be read: say why, as the store does.
+            from fnstore.layout import error_for
+
+            raise error_for(self._snap.errors[name])
         if hit is None:
             raise FunctionNotFoundError(
                 f"no function {name!r} at pin {self.pin_spec or '(none)'}: "

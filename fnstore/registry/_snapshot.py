@@ -20,12 +20,14 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from fnstore.errors import FnStoreError
+from fnstore.layout import MANIFEST, module_path
 from fnstore.registry import _where
 from fnstore.registry._background import flush, in_background, write_atomically
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from fnstore.layout import ModuleReading
     from fnstore.registry._records import ModuleRecord, RawManifest
     from fnstore.store import FunctionStore
 
@@ -37,10 +39,9 @@ __all__ = [
     "cache_key",
     "flush",
     "in_background",
-    "index_manifest",
     "last_snapshot",
     "load_cached",
-    "parse_manifest",
+    "parsed_of",
     "read_from_store",
     "remember_last",
     "save_cached",
@@ -255,21 +256,23 @@ def save_cached(key: str, snap: Snapshot, *, target: str | None = None) -> None:
     write_atomically(target, blob)
 
 
-def parse_manifest(data: bytes) -> ModuleRecord | str:
-    """Return the record of one ``manifest.json``, or why it cannot be read."""
-    from fnstore.registry._records import module_record
+def parsed_of(
+    readings: Mapping[str, ModuleReading],
+) -> dict[str, tuple[str, ModuleRecord | RawManifest | str | None]]:
+    """Turn the one reader's readings into what :func:`build` takes.
 
-    try:
-        return module_record(data)
-    except FnStoreError as exc:
-        return str(exc)
+    Module -> (manifest blob id, its record, or why it cannot be read, or
+    None when unchanged since the snapshot it is built on).
+    """
+    from fnstore.registry._records import record_of
 
-
-def index_manifest(data: bytes) -> ModuleRecord | RawManifest | str:
-    """Read a manifest's names only when it has the store's layout, else in full."""
-    from fnstore.registry._records import quick_index
-
-    return quick_index(data) or parse_manifest(data)
+    return {
+        module: (
+            reading.manifest_id or "",
+            None if not reading.state else record_of(reading),
+        )
+        for module, reading in readings.items()
+    }
 
 
 def _decode(module: str, payload: bytes) -> ModuleRecord:
@@ -279,15 +282,17 @@ def _decode(module: str, payload: bytes) -> ModuleRecord:
     from fnstore.registry._records import module_record
 
     try:
-        return module_record(payload)
+        return module_record(payload, module)
     except FnStoreError as exc:
-        raise type(exc)(f"{exc} (functions/{module}/manifest.json)") from exc
+        where = f"{module_path(module)}/{MANIFEST}"
+        if where in str(exc):
+            raise
+        raise type(exc)(f"{where}: {exc}") from exc
 
 
 def build(
     commit: str | None,
     parsed: Mapping[str, tuple[str, ModuleRecord | RawManifest | str | None]],
-    bare: list[str] | None = None,
     previous: Snapshot | None = None,
 ) -> Snapshot:
     """Build a snapshot from parsed manifests (None: unchanged since ``previous``)."""
@@ -296,12 +301,7 @@ def build(
     errors: dict[str, str] = {}
     for module, (_, record) in parsed.items():
         if isinstance(record, str):
-            errors[module] = f"{record} (functions/{module}/manifest.json)"
-    for module in bare or ():
-        errors[module] = (
-            f"functions/{module}/ has no manifest.json: save the module again with fnstore, "
-            "or remove the folder"
-        )
+            errors[module] = record
     if previous is None or previous._modules is None:
         return _build_packed(commit, parsed, errors, previous)
     # In-process refresh: records already decoded are reused as they are.
@@ -318,7 +318,7 @@ def build(
         elif isinstance(record, tuple):
             modules[module] = (blob_id, record)
         elif record is None:
-            errors[module] = f"manifest.json could not be read (functions/{module}/manifest.json)"
+            errors[module] = f"{module_path(module)}/{MANIFEST} could not be read"
     return Snapshot(commit, modules, errors)
 
 
@@ -352,7 +352,7 @@ def _build_packed(
             for fn in record[3]:
                 names[fn[0]] = module
         elif record is None:
-            errors[module] = f"manifest.json could not be read (functions/{module}/manifest.json)"
+            errors[module] = f"{module_path(module)}/{MANIFEST} could not be read"
     return Snapshot(commit, None, errors, packed=packed, names=names)
 
 
@@ -363,12 +363,8 @@ def read_from_store(
     if commit is None:
         return Snapshot(None)
     known = {m: blob for m, (blob, _) in previous.modules.items()} if previous else {}
-    _, blobs = store.manifest_blobs(rev=commit, known=known)
-    parsed = {
-        module: (blob, None if data is None else parse_manifest(data))
-        for module, (blob, data) in blobs.items()
-    }
-    return build(commit, parsed, previous=previous)
+    _, readings = store.readings(rev=commit, known=known)
+    return build(commit, parsed_of(readings), previous=previous)
 
 
 def add_overrides(snap: Snapshot, store: FunctionStore, overrides: Mapping[str, str]) -> None:

@@ -7,7 +7,8 @@ Everything here is what the higher-level mixins (save/read in this package,
 * ``_locked()`` -- the inter-process lock (``fcntl.flock``) as a context manager;
 * ``_commit_change(changes, ...)`` -- write a new tree with some modules
   replaced or removed and move the branch to a commit of it, compare-and-swap;
-* ``_module_tree`` / ``_read_module`` / ``_write_module`` -- a module's files in a tree;
+* ``_module_tree`` / ``_reading`` / ``_write_module`` -- a module's files in a tree
+  (read through the one module reader, :mod:`fnstore.layout`);
 * ``resolve(rev)`` -- branch, tag, commit or ``HEAD`` to a commit id.
 
 Every :class:`pygit2.GitError` is translated here into a :class:`StoreError`.
@@ -31,6 +32,7 @@ from fnstore.errors import (
     RevisionNotFoundError,
     StoreError,
 )
+from fnstore.layout import FUNCTIONS, MANIFEST, SOURCE, STATE_DIR, ModuleReading, read_module
 from fnstore.store._housekeeping import beside_gc, pack_if_needed, pack_limit
 from fnstore.store._lock import StoreLock
 from fnstore.store._treewrite import SortedTree
@@ -41,12 +43,8 @@ if TYPE_CHECKING:
 
     from fnstore.manifest import Manifest
 
-__all__ = ["FUNCTIONS", "MANIFEST", "MODULES_TRAILER", "SOURCE", "AuthorLike"]
+__all__ = ["MODULES_TRAILER", "AuthorLike"]
 
-FUNCTIONS = "functions"
-SOURCE = "source.py"
-MANIFEST = "manifest.json"
-STATE_DIR = "fnstore"  # local, never pushed: lock, pins, derived index
 #: Trailer of fnstore's commits naming the modules they change (lets walks skip trees).
 MODULES_TRAILER = "Fnstore-Modules: "
 _TRAILER_MAX = 50  # a commit changing more modules than this is compared tree to tree
@@ -159,18 +157,16 @@ class _Core:
         obj = tree[module]
         return obj if isinstance(obj, pygit2.Tree) else None
 
-    def _read_module(self, tree: pygit2.Tree) -> tuple[str | None, bytes | None, bytes | None]:
-        """``(source blob id, source bytes, manifest bytes)`` of a module tree (None: missing)."""
-        source_id = source = manifest = None
-        if SOURCE in tree:
-            blob = tree[SOURCE]
-            if isinstance(blob, pygit2.Blob):
-                source_id, source = str(blob.id), blob.data
-        if MANIFEST in tree:
-            blob = tree[MANIFEST]
-            if isinstance(blob, pygit2.Blob):
-                manifest = blob.data
-        return source_id, source, manifest
+    def _reading(self, tree: pygit2.Tree, module: str) -> ModuleReading:
+        """Read a module's folder with the one module reader (state, identity, manifest)."""
+        files = {str(e.name): (int(e.filemode), str(e.id)) for e in tree}
+        return read_module(module, files, self._raw_blob)
+
+    def _raw_blob(self, blob_id: str) -> bytes:
+        try:
+            return bytes(self._repo.odb.read(blob_id)[1])
+        except pygit2.GitError as exc:  # the reader reports OSError as 'unreadable'
+            raise OSError(str(exc)) from exc
 
     def _write_module(self, source: bytes, manifest: bytes) -> str:
         """Write a module's two files; return the id of its tree."""

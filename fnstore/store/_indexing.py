@@ -13,12 +13,11 @@ one small read; other commits (plain git, merges) are compared tree to tree.
 
 from __future__ import annotations
 
-import json
-
 import pygit2
 from pygit2.enums import SortMode
 
 from fnstore.errors import FunctionNotFoundError, InvalidCodeError, StoreError
+from fnstore.layout import DERIVED, OK
 from fnstore.store._core import MODULES_TRAILER, _Core
 from fnstore.store._index import HeadIndex, ModuleEntry
 
@@ -72,7 +71,8 @@ class _IndexMixin(_Core):
         for entry in tree or ():
             if isinstance(entry, pygit2.Tree) and entry.name:
                 commit = introduced.get(entry.name)
-                index.set(entry.name, ModuleEntry(str(entry.id), self._names_in(entry), commit))
+                names = self._names_in(entry, entry.name)
+                index.set(entry.name, ModuleEntry(str(entry.id), names, commit))
         self._persist_index(index)
         return index
 
@@ -83,7 +83,8 @@ class _IndexMixin(_Core):
         for module, commit in introduced.items():
             entry = tree[module] if tree is not None and module in tree else None
             if isinstance(entry, pygit2.Tree):
-                index.set(module, ModuleEntry(str(entry.id), self._names_in(entry), commit))
+                names = self._names_in(entry, module)
+                index.set(module, ModuleEntry(str(entry.id), names, commit))
             else:
                 index.set(module, None)
         index.head = head
@@ -128,21 +129,18 @@ class _IndexMixin(_Core):
         self._walked = walked
         return found
 
-    def _names_in(self, module_tree: pygit2.Tree) -> tuple[str, ...]:
-        """Return a module tree's function names: from its manifest, or its code if stale."""
-        source_id, source, manifest = self._read_module(module_tree)
-        try:
-            doc = json.loads(manifest) if manifest is not None else None
-            if isinstance(doc, dict) and doc.get("content_id") == source_id:
-                return tuple(str(f["name"]) for f in doc["functions"])
-        except (ValueError, TypeError, KeyError):
-            pass
-        if source is None:
-            return ()
+    def _names_in(self, module_tree: pygit2.Tree, module: str) -> tuple[str, ...]:
+        """Return a module tree's function names: from its manifest, or its code if derived."""
+        reading = self._reading(module_tree, module)
+        if reading.state == OK and reading.names:
+            return reading.names
+        if reading.state != DERIVED or reading.source_id is None:
+            return ()  # unreadable: reported by the store's readers, owns no name
         from fnstore.manifest import introspect
 
         try:
-            return tuple(f.name for f in introspect(source.decode("utf-8")).functions)
+            code = self._blob(reading.source_id).decode("utf-8")
+            return tuple(f.name for f in introspect(code).functions)
         except (InvalidCodeError, UnicodeDecodeError, StoreError):
             return ()
 

@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING, Literal
 
 import pygit2
 
-from fnstore.errors import FnStoreError
+from fnstore.layout import FUNCTIONS, MANIFEST, OK, SOURCE, files_of_tree, read_module
 from fnstore.store._housekeeping import beside_gc
 from fnstore.store._rename import rename_functions
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    from fnstore.layout import ModuleReading
     from fnstore.manifest import Author
 
 __all__ = [
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 Choice = Literal["mine", "theirs", "both"]
-FUNCTIONS = "functions"
+_PREFIX = FUNCTIONS + "/"
 CLASH = "uses a function name that"
 
 #: A unit's tree entry: (object id hex, file mode), or None when absent.
@@ -158,29 +159,24 @@ def changed_modules(before: dict[str, pygit2.Oid], after: dict[str, pygit2.Oid])
     return sorted(m for m in before.keys() | after.keys() if before.get(m) != after.get(m))
 
 
-def function_names(repo: pygit2.Repository, entry: Entry) -> list[str]:
-    """List the functions a module unit's manifest names ([] if unreadable)."""
-    if entry is None or entry[1] != pygit2.GIT_FILEMODE_TREE:
-        return []
-    # pydantic is imported only when a merge needs manifests: opening a store stays light.
-    from fnstore.manifest import Manifest
-
-    tree = tree_of(repo, entry[0])
-    if "manifest.json" not in tree:
-        return []
-    try:
-        manifest = Manifest.from_json(blob_of(repo, tree["manifest.json"].id))
-    except FnStoreError:
-        return []
-    return [f.name for f in manifest.functions]
-
-
-def source_id(repo: pygit2.Repository, entry: Entry) -> str | None:
-    """Return the content id (blob id of ``source.py``) of a module unit, if any."""
-    if entry is None or entry[1] != pygit2.GIT_FILEMODE_TREE:
+def unit_reading(repo: pygit2.Repository, path: str, entry: Entry) -> ModuleReading | None:
+    """Read a module unit with the one module reader (None: not a module folder)."""
+    if entry is None or entry[1] != pygit2.GIT_FILEMODE_TREE or not path.startswith(_PREFIX):
         return None
-    tree = tree_of(repo, entry[0])
-    return str(tree["source.py"].id) if "source.py" in tree else None
+    files = files_of_tree(repo.odb.read(entry[0])[1])
+    return read_module(path[len(_PREFIX) :], files, lambda oid: bytes(repo.odb.read(oid)[1]))
+
+
+def function_names(repo: pygit2.Repository, path: str, entry: Entry) -> list[str]:
+    """List the functions a module unit's manifest names ([] unless it is ``ok``)."""
+    reading = unit_reading(repo, path, entry)
+    return list(reading.names) if reading is not None and reading.state == OK else []
+
+
+def source_id(repo: pygit2.Repository, path: str, entry: Entry) -> str | None:
+    """Return the content id (blob id of ``source.py``) of a module unit, if any."""
+    reading = unit_reading(repo, path, entry)
+    return reading.source_id if reading is not None else None
 
 
 def plan_merge(
@@ -189,7 +185,7 @@ def plan_merge(
     mine: pygit2.Tree,
     theirs: pygit2.Tree,
     choices: dict[str, Choice] | None = None,
-    names: Callable[[Entry], list[str]] | None = None,
+    names: Callable[[str, Entry], list[str]] | None = None,
 ) -> MergePlan:
     """Merge the units of ``mine`` and ``theirs`` against their common ``base``.
 
@@ -222,7 +218,7 @@ def plan_merge(
             else:
                 reason = "changed both here and in the remote"
             plan.conflicts[path] = (em, et, reason)
-    _name_clashes(plan, m, t, choices, names or (lambda e: function_names(repo, e)))
+    _name_clashes(plan, m, t, choices, names or (lambda p, e: function_names(repo, p, e)))
     return plan
 
 
@@ -231,13 +227,13 @@ def _name_clashes(
     mine: dict[str, Entry],
     theirs: dict[str, Entry],
     choices: dict[str, Choice],
-    names: Callable[[Entry], list[str]],
+    names: Callable[[str, Entry], list[str]],
 ) -> None:
     """Turn an incoming module whose function names another module uses into a conflict."""
     owners: dict[str, str] = {}
     for path, entry in plan.units.items():
         if path not in plan.incoming:
-            for name in names(entry):
+            for name in names(path, entry):
                 owners[name] = path
     for path in list(plan.incoming):
         choice = choices.get(path)
@@ -249,7 +245,7 @@ def _name_clashes(
             if choice == "both" and theirs.get(path) is not None:
                 plan.both[path] = theirs.get(path)
             continue
-        clash = [owners[n] for n in names(plan.units[path]) if owners.get(n, path) != path]
+        clash = [owners[n] for n in names(path, plan.units[path]) if owners.get(n, path) != path]
         if clash:
             plan.incoming.remove(path)
             del plan.units[path]
@@ -262,15 +258,16 @@ def _name_clashes(
 
 
 def conflicts_of(
-    repo: pygit2.Repository, plan: MergePlan, names: Callable[[Entry], list[str]]
+    repo: pygit2.Repository, plan: MergePlan, names: Callable[[str, Entry], list[str]]
 ) -> list[Conflict]:
     """List the plan's conflicts, one per function (union of both sides' functions)."""
     out: list[Conflict] = []
     for path, (em, et, reason) in sorted(plan.conflicts.items()):
         module = path.split("/", 1)[-1]
-        found = dict.fromkeys(names(em) + names(et))
+        found = dict.fromkeys(names(path, em) + names(path, et))
+        mine, theirs = source_id(repo, path, em), source_id(repo, path, et)
         for name in found or [module]:
-            out.append(Conflict(name, module, source_id(repo, em), source_id(repo, et), reason))
+            out.append(Conflict(name, module, mine, theirs, reason))
     return out
 
 
@@ -315,7 +312,7 @@ def theirs_copy(
     if entry is None or entry[1] != pygit2.GIT_FILEMODE_TREE:
         raise ValueError(f"{module} has no remote version to keep")
     tree = tree_of(repo, entry[0])
-    source = blob_of(repo, tree["source.py"].id).decode("utf-8")
+    source = blob_of(repo, tree[SOURCE].id).decode("utf-8")
     names = [f.name for f in introspect(source).functions]
     modules, functions = set(taken_modules), set(taken_functions)
     n = 1
@@ -331,13 +328,13 @@ def theirs_copy(
         check_name(new)
     new_source = rename_functions(source, renames).encode("utf-8")
     info = introspect(new_source.decode("utf-8"))
-    old = Manifest.from_json(blob_of(repo, tree["manifest.json"].id))
+    old = Manifest.from_json(blob_of(repo, tree[MANIFEST].id))
     manifest = Manifest(
         schema_version=SCHEMA_VERSION,
         module=new_module,
         version=old.version + 1,
         content_id=content_id(new_source),
-        parent_content_id=str(tree["source.py"].id),
+        parent_content_id=str(tree[SOURCE].id),
         parent_commit=commit,
         parent_module=module,
         author=author,
@@ -349,9 +346,9 @@ def theirs_copy(
 
     def write() -> str:
         builder = repo.TreeBuilder(tree)
-        builder.insert("source.py", repo.create_blob(new_source), pygit2.GIT_FILEMODE_BLOB)
+        builder.insert(SOURCE, repo.create_blob(new_source), pygit2.GIT_FILEMODE_BLOB)
         builder.insert(
-            "manifest.json",
+            MANIFEST,
             repo.create_blob(manifest.to_json().encode()),
             pygit2.GIT_FILEMODE_BLOB,
         )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, cast
 import pygit2
 
 from fnstore.errors import BenchError, StoreError
+from fnstore.layout import NOTES_REF
 from fnstore.store._core import _Core
 from fnstore.store._housekeeping import beside_gc
 
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
 __all__ = ["NOTES_REF", "NotesMixin"]
 
-NOTES_REF = "refs/notes/fnstore-bench"
 _FALLBACK_SIGNATURE = ("fnstore", "fnstore@localhost")
 
 

@@ -100,7 +100,9 @@ class _OpsMixin(_WriteMixin):
                 if line.startswith(_DELETED):
                     module = line.removeprefix(_DELETED).strip()
                     tree = self._module_tree(str(parent.id), module)
-                    if tree is not None and (module == name or name in self._names_in(tree)):
+                    if tree is not None and (
+                        module == name or name in self._names_in(tree, module)
+                    ):
                         return module, str(parent.id)
             if self._module_tree(str(parent.id), name) is not None and (
                 self._module_tree(str(commit.id), name) is None

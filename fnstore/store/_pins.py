@@ -1,48 +1,37 @@
 """The pin: which revision the registry loads, and per-function overrides (the lock).
 
-Kept in ``<repo>/fnstore/pins.json`` (local, never pushed), a documented
-format the registry may read directly::
-
-    {"format": 1, "spec": "main", "functions": {"blur": "<content id>"}}
-
-``spec`` is a branch (follow its head), a tag, or a full commit id;
-``functions`` maps a function name to the content id it stays at.
+Kept in ``<repo>/fnstore/pins.json`` (local, never pushed), in the format
+:mod:`fnstore.layout._pins` spells out; the registry reads it directly.
 """
 
 from __future__ import annotations
 
-import json
-
 from fnstore.errors import ManifestError, NothingToDoError, RevisionNotFoundError
+from fnstore.layout import PINS_FILE, PINS_FORMAT, dump_pins, parse_pins
 from fnstore.store._ops import _OpsMixin
 
 __all__: list[str] = []
-
-_PINS = "pins.json"
-_FORMAT = 1
 
 
 class _PinMixin(_OpsMixin):
     """Pinning of :class:`FunctionStore` (see the module docstring)."""
 
     def _pins(self) -> dict[str, object]:
-        path = self._state_path(_PINS)
+        path = self._state_path(PINS_FILE)
         if not path.exists():
-            return {"format": _FORMAT, "spec": self.branch, "functions": {}}
+            return {"format": PINS_FORMAT, "spec": self.branch, "functions": {}}
         try:
-            doc = json.loads(path.read_bytes())
-            if not isinstance(doc, dict) or not isinstance(doc.get("functions", {}), dict):
-                raise ValueError("not an object with 'spec' and 'functions'")
+            doc = parse_pins(path.read_bytes())
         except ValueError as exc:
             raise ManifestError(
                 f"{path} cannot be read ({exc}): delete it to unpin everything, or fix it by hand"
             ) from exc
-        if not isinstance(doc.get("format"), int) or doc["format"] > _FORMAT:
+        if doc["format"] > PINS_FORMAT:  # type: ignore[operator]
             raise ManifestError(f"{path} was written by a newer fnstore: upgrade fnstore")
         return doc
 
     def _write_pins(self, doc: dict[str, object]) -> None:
-        self._write_state(_PINS, (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode())
+        self._write_state(PINS_FILE, dump_pins(doc))
 
     def pin(self, spec: str) -> None:
         """Pin the registry to a branch (follow its head), a tag, or a commit."""

@@ -22,16 +22,15 @@ import functools
 from datetime import datetime
 from typing import TYPE_CHECKING, overload
 
-import pydantic_core
 import pygit2
 
 from fnstore.errors import ConflictError, FnStoreError, StoreError, SyncError
+from fnstore.layout import OK, files_of_tree, module_path, read_module
 from fnstore.store import _merge
 from fnstore.store._core import AuthorLike, _signature
 from fnstore.store._housekeeping import beside_gc
 from fnstore.store._read import _ReadMixin
 from fnstore.store._sync_types import FetchResult, PendingMerge, PullResult, PullStatus
-from fnstore.store._treewrite import blob_ids
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -296,7 +295,7 @@ class _PullMixin(_ReadMixin):
         renamed: dict[str, str] = {}
         if not plan.both:
             return renamed
-        names = {n for e in plan.units.values() for n in self._unit_names(e)}
+        names = {n for p, e in plan.units.items() for n in self._unit_names(p, e)}
         for path, entry in plan.both.items():
             module = path.split("/", 1)[-1]
             taken = {p.split("/", 1)[-1] for p, e in plan.units.items() if e is not None}
@@ -309,18 +308,19 @@ class _PullMixin(_ReadMixin):
                     f"cannot keep both versions of {module!r}: the remote's cannot be read "
                     f"({exc}); choose 'mine' or 'theirs' instead"
                 ) from exc
-            plan.units[f"{_merge.FUNCTIONS}/{new}"] = new_entry
-            plan.incoming.append(f"{_merge.FUNCTIONS}/{new}")
+            plan.units[module_path(new)] = new_entry
+            plan.incoming.append(module_path(new))
             names.update(renames.values())
             renamed.update(renames)
             renamed.setdefault(module, new)
         return renamed
 
-    def _unit_names(self, entry: _merge.Entry) -> list[str]:
+    def _unit_names(self, path: str, entry: _merge.Entry) -> list[str]:
         """Return a unit's function names, as the store reads them (stale manifests too)."""
         if entry is None or entry[1] != pygit2.GIT_FILEMODE_TREE:
             return []
-        return list(self._names_in(_merge.tree_of(self._repo, entry[0])))
+        module = path.rpartition("/")[2]
+        return list(self._names_in(_merge.tree_of(self._repo, entry[0]), module))
 
     def _result(
         self,
@@ -367,26 +367,13 @@ class _PullMixin(_ReadMixin):
     def _readable(self, module_tree: pygit2.Oid, module: str) -> bool:
         """Whether a module's manifest is fnstore's own, for its code (the usual case).
 
-        A cheap check (JSON and ids, no schema validation, raw object reads)
-        so that a first pull of a thousand modules costs little; anything else
-        (a manifest stale for its code, a broken one) goes to the store's full
+        The one module reader's verdict, from raw object reads, so that a
+        first pull of a thousand modules costs little; anything else (a
+        manifest stale for its code, a broken one) goes to the store's full
         reading.
         """
-        odb = self._repo.odb
-        files = blob_ids(odb.read(module_tree)[1])
-        source, manifest = files.get(b"source.py"), files.get(b"manifest.json")
-        if source is None or manifest is None:
-            return False
-        try:
-            doc = pydantic_core.from_json(odb.read(manifest)[1])
-        except ValueError:
-            return False
-        return (
-            isinstance(doc, dict)
-            and doc.get("content_id") == source
-            and doc.get("module") == module
-            and isinstance(doc.get("functions"), list)
-        )
+        files = files_of_tree(self._repo.odb.read(module_tree)[1])
+        return read_module(module, files, self._raw_blob).state == OK
 
     def _merge_notes(self, remote: str, author: AuthorLike | None) -> list[str]:
         """Merge every fetched notes ref into the local one (lock held): a union."""

@@ -21,7 +21,15 @@ from fnstore.errors import (
     ManifestError,
     RevisionNotFoundError,
 )
-from fnstore.store._core import MANIFEST, SOURCE
+from fnstore.layout import (
+    DERIVED,
+    INVALID,
+    MANIFEST,
+    SOURCE,
+    ModuleReading,
+    check_files,
+    check_manifest,
+)
 from fnstore.store._indexing import _IndexMixin
 from fnstore.store._types import FunctionVersion, Scan
 
@@ -67,41 +75,50 @@ class _ReadMixin(_IndexMixin):
         cached = self._manifest_cache.get(key)
         if cached is not None and cached.module == module:
             return cached
-        source_id, source, raw = self._read_module(tree)
-        where = f"functions/{module}/{MANIFEST}"
-        if source is None:
-            raise ManifestError(
-                f"module {module!r} has no {SOURCE} at commit {commit_id[:12]}: restore it "
-                f"with git, or remove functions/{module}"
+        reading = self._reading(tree, module)
+        if not reading.readable:
+            raise reading.error()
+        if reading.state == DERIVED:
+            return self._derive(
+                self._introducer(commit_id, module), module, reading, self._stale(reading)
             )
-        stored: Manifest | None = None
-        if raw is not None:
-            try:
-                stored = Manifest.from_json(raw)
-            except ManifestError as exc:
-                kind = type(exc)
-                raise kind(
-                    f"{where} (module {module!r}) cannot be read: {exc}. Fix it by hand, or "
-                    f"delete it (git rm {where}) and fnstore will re-derive it from {SOURCE}"
-                ) from exc
-            if stored.content_id == source_id and stored.module == module:
-                if len(self._manifest_cache) >= _CACHE_SIZE:
-                    self._manifest_cache.clear()  # simple bound; refilling is cheap
-                self._manifest_cache[key] = stored
-                return stored
-        return self._derive(self._introducer(commit_id, module), module, source, stored)
+        try:
+            stored = Manifest.from_data(reading.parsed())
+        except ManifestError as exc:
+            where = f"{reading.path}/{MANIFEST}"
+            raise type(exc)(
+                f"{where} (module {module!r}) cannot be read: {exc}. Fix it by hand, or "
+                f"delete it (git rm {where}) and fnstore will re-derive it from {SOURCE}"
+            ) from exc
+        if len(self._manifest_cache) >= _CACHE_SIZE:
+            self._manifest_cache.clear()  # simple bound; refilling is cheap
+        self._manifest_cache[key] = stored
+        return stored
+
+    @staticmethod
+    def _stale(reading: ModuleReading) -> Manifest | None:
+        """Return the manifest of other code found beside the code (its lineage continues)."""
+        from fnstore.manifest import Manifest
+
+        if reading.data is None:
+            return None
+        try:
+            return Manifest.from_data(reading.parsed())
+        except ManifestError:
+            return None  # the reader judged it readable by its identity: derive afresh
 
     def _derive(
-        self, commit_id: str, module: str, source: bytes, stale: Manifest | None
+        self, commit_id: str, module: str, reading: ModuleReading, stale: Manifest | None
     ) -> Manifest:
         """Build a manifest for code committed without one (plain git), from the code and commit."""
         from fnstore.manifest import Author, Manifest, content_id, introspect
 
+        source = self._blob(str(reading.source_id))
         try:
             found = introspect(source.decode("utf-8"))
         except (InvalidCodeError, UnicodeDecodeError) as exc:
             raise ManifestError(
-                f"functions/{module}/{SOURCE} was changed outside fnstore (commit "
+                f"{reading.path}/{SOURCE} was changed outside fnstore (commit "
                 f"{commit_id[:12]}) and cannot be read: {exc}. Fix the code with git or save a "
                 "corrected version"
             ) from exc
@@ -163,11 +180,13 @@ class _ReadMixin(_IndexMixin):
             module = None
             if tree is not None:
                 candidate = tree[name] if name in tree else None
-                if isinstance(candidate, pygit2.Tree) and name in self._names_in(candidate):
+                if isinstance(candidate, pygit2.Tree) and name in self._names_in(candidate, name):
                     module = name
                 else:
                     for entry in tree:
-                        if isinstance(entry, pygit2.Tree) and name in self._names_in(entry):
+                        if not isinstance(entry, pygit2.Tree):
+                            continue
+                        if name in self._names_in(entry, str(entry.name)):
                             module = entry.name or None
                             break
                     if module is None and name in tree:
@@ -282,11 +301,12 @@ class _ReadMixin(_IndexMixin):
     def source(self, module: str, *, rev: str | None = None) -> str:
         """Return the code of a module (or of the module holding function ``module``) at ``rev``."""
         commit_id = self.resolve(rev)
-        tree = self._module_tree(commit_id, self._module_of(module, commit_id))
-        data = self._read_module(tree)[1] if tree is not None else None
-        if data is None:
+        name = self._module_of(module, commit_id)
+        tree = self._module_tree(commit_id, name)
+        reading = self._reading(tree, name) if tree is not None else None
+        if reading is None or reading.source_id is None:
             raise FunctionNotFoundError(f"no source for {module!r} at {commit_id[:12]}")
-        return data.decode("utf-8", errors="replace")
+        return self._blob(reading.source_id).decode("utf-8", errors="replace")
 
     def diff(self, ref_a: str, ref_b: str) -> str:
         """Return a unified diff of ``source.py`` between two references (see :meth:`get`)."""
@@ -299,51 +319,73 @@ class _ReadMixin(_IndexMixin):
         )
         return "".join(lines)
 
-    def manifest_blobs(
+    def readings(
         self, *, rev: str | None = None, known: Mapping[str, str] | None = None
-    ) -> tuple[str | None, dict[str, tuple[str, bytes | None]]]:
-        """Raw ``manifest.json`` bytes of every module, for the registry's fast start-up.
+    ) -> tuple[str | None, dict[str, ModuleReading]]:
+        """Every module at ``rev`` as the one module reader sees it, for the registry.
 
-        Returns ``(commit id, {module: (blob id, bytes or None if known)})``.  A
-        stale manifest (plain-git edit) is replaced by its re-derived JSON, whose
-        blob id is that of those bytes; a broken one is returned as it is.
+        Returns ``(commit id, {module: reading})``.  A module whose manifest
+        blob id equals ``known[module]`` is not read again (its reading has
+        state ``""`` and no data).  A ``derived`` module (code committed with
+        plain git) comes back ``ok``, carrying the re-derived manifest's
+        bytes and their blob id; one whose code cannot be read comes back
+        ``invalid``, with the store's reason.
         """
         known = known or {}
         if rev is None and self.head is None:
             return None, {}
         commit_id = self.resolve(rev)
-        out: dict[str, tuple[str, bytes | None]] = {}
+        out: dict[str, ModuleReading] = {}
         for entry in self._functions_tree(commit_id) or ():
             if not isinstance(entry, pygit2.Tree) or not entry.name:
                 continue
             module = entry.name
-            blob = entry[MANIFEST] if MANIFEST in entry else None
-            source = entry[SOURCE] if SOURCE in entry else None
-            if not isinstance(blob, pygit2.Blob) or source is None:
+            files = {str(e.name): (int(e.filemode), str(e.id)) for e in entry}
+            reading = check_files(module, files)
+            if not reading.state and known.get(module) == reading.manifest_id:
+                out[module] = reading  # unchanged since the caller read it
                 continue
-            blob_id = str(blob.id)
-            if known.get(module) == blob_id:
-                out[module] = (blob_id, None)
-                continue
-            data = blob.data
-            if b'"content_id": "' + str(source.id).encode() + b'"' not in data:
-                data, blob_id = self._rederived_bytes(commit_id, module, data, blob_id)
-                if known.get(module) == blob_id:
-                    out[module] = (blob_id, None)
-                    continue
-            out[module] = (blob_id, data)
+            if not reading.state:
+                reading = self._reading(entry, module)
+            if reading.state == DERIVED:
+                reading = self._rederived(commit_id, module, files)
+                if known.get(module) == reading.manifest_id:
+                    reading.data = None
+                    reading.state = ""
+            out[module] = reading
         return commit_id, out
 
-    def _rederived_bytes(
-        self, commit_id: str, module: str, data: bytes, blob_id: str
-    ) -> tuple[bytes, str]:
+    def _rederived(
+        self, commit_id: str, module: str, files: Mapping[str, tuple[int, str]]
+    ) -> ModuleReading:
+        """Return the reading of a derived module's re-derived manifest (or why not)."""
         from fnstore.manifest import content_id
 
+        reading = check_files(module, files)
         try:
             derived = self._manifest_at(commit_id, module).to_json().encode()
-        except ManifestError:
-            return data, blob_id
-        return derived, content_id(derived)
+        except ManifestError as exc:
+            reading.state, reading.reason = INVALID, str(exc)
+            return reading
+        check_manifest(reading, derived)
+        reading.manifest_id = content_id(derived)
+        return reading
+
+    def manifest_blobs(
+        self, *, rev: str | None = None, known: Mapping[str, str] | None = None
+    ) -> tuple[str | None, dict[str, tuple[str, bytes | None]]]:
+        """Raw ``manifest.json`` bytes of every readable module (see :meth:`readings`).
+
+        Returns ``(commit id, {module: (blob id, bytes or None if known)})``.  A
+        stale manifest (plain-git edit) is replaced by its re-derived JSON, whose
+        blob id is that of those bytes.
+        """
+        commit_id, found = self.readings(rev=rev, known=known)
+        return commit_id, {
+            module: (str(r.manifest_id), r.data)
+            for module, r in found.items()
+            if r.manifest_id is not None and (r.readable or not r.state)
+        }
 
     def blob_text(self, content_id_prefix: str) -> tuple[str, str]:
         """``(full content id, text)`` of a ``source.py`` blob given a prefix of its id."""

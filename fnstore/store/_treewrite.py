@@ -29,19 +29,10 @@ if TYPE_CHECKING:
 
     import pygit2
 
-__all__ = ["SortedTree", "blob_ids"]
+__all__ = ["SortedTree"]
 
 _ENTRY = re.compile(rb"([0-7]+) ([^\0]*)\0(.{20})", re.DOTALL)
 _TREE_MODE = b"40000"
-
-
-def blob_ids(data: bytes) -> dict[bytes, str]:
-    """Map the names of the files in a raw tree object to their blob ids (hex).
-
-    Parsing the object's bytes costs a fraction of building pygit2 entries,
-    which matters when a thousand module trees are read.
-    """
-    return {m[2]: m[3].hex() for m in _ENTRY.finditer(data) if m[1] != _TREE_MODE}
 
 
 def _key(name: bytes, mode: bytes) -> bytes:

@@ -118,7 +118,7 @@ class _WriteMixin(_ReadMixin):
             raise  # written by a newer fnstore: never overwrite it with an older format
         except ManifestError:
             # a hand-broken manifest must not block saving a fixed version
-            source_id = self._read_module(tree)[0] if tree is not None else None
+            source_id = self._reading(tree, module).source_id if tree is not None else None
             return _Parent(0, source_id, commit, None, tree_id)
         return _Parent(current.version, current.content_id, commit, None, tree_id)
 

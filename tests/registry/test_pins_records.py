@@ -121,7 +121,7 @@ def test_the_fast_reader_agrees_with_the_manifest_model() -> None:
     from fnstore.manifest import SCHEMA_VERSION, Manifest
 
     assert SCHEMA_VERSION == _records.SCHEMA_VERSION
-    text = json.dumps(_manifest())
+    text = json.dumps(_manifest()).encode()
     fast = _records.module_record(text)
     full = _records.module_record_from_manifest(Manifest.from_json(text))
     assert fast == full
