@@ -42,6 +42,8 @@ from fnstore.errors import (
     StoreLockedError,
     StoreNotFoundError,
     SyncError,
+    TrustError,
+    UntrustedCodeError,
 )
 
 __version__ = "0.1.0"
@@ -134,6 +136,8 @@ __all__ = [
     "StoreNotFoundError",
     "SyncError",
     "TransferProgress",
+    "TrustError",
+    "UntrustedCodeError",
     "__version__",
     "convert",
     "cupy",

@@ -98,7 +98,9 @@ class FunctionMetadata:
     """A function of the registry, described from its manifest (its code not yet run).
 
     ``func`` (also ``function``) compiles the function's module on first access;
-    the other fields never run anything.
+    the other fields never run anything.  Under a trust policy, ``trusted``
+    says whether this version may run and ``trust_note`` why not (or which
+    newer version awaits review while this one stays in use).
     """
 
     name: str
@@ -114,6 +116,12 @@ class FunctionMetadata:
     registry: str = REGISTRY_NAME
     tags: list[str] = field(default_factory=list)
     _resolve: Callable[[], Callable[..., Any]] | None = field(default=None, repr=False)
+    #: Whether the trust policy lets this version run (False: ``func`` raises
+    #: UntrustedCodeError saying how to review it).
+    trusted: bool = True
+    #: Why it may not run; or, for an older trusted version in use, why the
+    #: newer one at the pin is not (None: nothing to say).
+    trust_note: str | None = None
 
     @property
     def key(self) -> str:

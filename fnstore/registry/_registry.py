@@ -28,6 +28,7 @@ from fnstore.registry._snapshot import (
     save_cached,
     save_cached_later,
 )
+from fnstore.registry._trustgate import TrustGate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -108,6 +109,7 @@ class Registry:
         self._callbacks: list[Callable[[RegistryChange], None]] = []
         self.pin_spec: str | None = None
         self.overrides: dict[str, str] = {}
+        self._gate = TrustGate(path, lambda: self.store)
 
     # ----------------------------------------------------------------- loading
     @classmethod
@@ -260,6 +262,8 @@ class Registry:
         """
         with self._lock:
             before = self._fingerprints()
+            if self._gate.changed():  # an accept, a policy change: ask again
+                self._meta, self._exact = {}, {}
             self._read(self._snap)
             after = self._fingerprints()
         change = RegistryChange(
@@ -273,15 +277,18 @@ class Registry:
                 callback(change)
         return change
 
-    def _fingerprints(self) -> dict[str, tuple[str, FunctionRecord]]:
+    def _fingerprints(self) -> dict[str, tuple[str, FunctionRecord, bool]]:
         found = {}
+        gate_open = self._gate.open
         for name in self.names():
             try:
                 hit = self._find(name)
             except ManifestError:
                 continue  # reported in errors
             if hit is not None:
-                found[name] = (hit[0][2], hit[1])
+                # whether it may run is part of what a listener must hear about
+                trusted = gate_open or self._gate.refusal(hit[0], self._snap.commit) is None
+                found[name] = (hit[0][2], hit[1], trusted)
         return found
 
     def on_change(self, callback: Callable[[RegistryChange], None]) -> Callable[[], None]:
@@ -337,23 +344,100 @@ class Registry:
         return hit
 
     def info(self, ref: str) -> FunctionMetadata:
-        """Return the metadata of ``name`` or ``name@<version|content id|tag|commit>``."""
-        from fnstore.registry._metadata import FunctionMetadata
-        from fnstore.registry._resolve import compiled, store_source
+        """Return the metadata of ``name`` or ``name@<version|content id|tag|commit>``.
 
+        Under a trust policy, a version that may not run yet is described
+        with ``trusted=False``; for a plain ``name``, the module's last trusted
+        version is used instead when there is one (``trust_note`` says so).
+        """
         name, _, at = ref.partition("@")
         if not at:
             meta = self._meta.get(name)
             if meta is None:
                 record, fn = self._hit(name)
-                source = store_source(lambda: self.store, record[2])
-                meta = FunctionMetadata.from_record(
-                    record, fn, lambda: compiled(record, fn, source)
-                )
+                meta = self._allowed_meta(name, record, fn)
                 self._meta[name] = meta
             return meta
+        from fnstore.registry._metadata import FunctionMetadata
+        from fnstore.registry._resolve import compiled
+
         record, fn, source = self._exact_hit(name, at)
+        refusal = self._gate.refusal(record, None)
+        if refusal is not None:
+            return _refused_meta(record, fn, refusal)
         return FunctionMetadata.from_record(record, fn, lambda: compiled(record, fn, source))
+
+    def _allowed_meta(
+        self, name: str, record: ModuleRecord, fn: FunctionRecord
+    ) -> FunctionMetadata:
+        """Metadata of the version at the pin, or of the last one the trust policy allows."""
+        from fnstore.registry._metadata import FunctionMetadata
+        from fnstore.registry._resolve import compiled, store_source
+
+        overridden = name in self._pinned
+        refusal = self._gate.refusal(record, None if overridden else self._snap.commit)
+        if refusal is None:
+            source = store_source(lambda: self.store, record[2])
+            return FunctionMetadata.from_record(record, fn, lambda: compiled(record, fn, source))
+        older = None if overridden else self._last_trusted(name, record)
+        if older is None:
+            return _refused_meta(record, fn, refusal)
+        old_record, old_fn, old_source = older
+        meta = FunctionMetadata.from_record(
+            old_record, old_fn, lambda: compiled(old_record, old_fn, old_source)
+        )
+        meta.trust_note = (
+            f"version {record[1]} ({record[2][:12]}) awaits review ({refusal}); version "
+            f"{old_record[1]} is used meanwhile: see `fnstore pending`"
+        )
+        return meta
+
+    def _last_trusted(
+        self, name: str, record: ModuleRecord
+    ) -> tuple[ModuleRecord, FunctionRecord, Callable[[], str]] | None:
+        """Return the newest earlier version of ``name``'s module that may run (None: none)."""
+        from fnstore.errors import FnStoreError
+        from fnstore.registry._records import module_record_from_manifest
+
+        try:
+            history = self.store.history(name, rev=self._snap.commit)
+        except FnStoreError:
+            return None
+        for version in history:
+            if version.content_id == record[2]:
+                continue
+            older = module_record_from_manifest(version.manifest)
+            fn = next((f for f in older[3] if f[0] == name), None)
+            if fn is None:
+                return None  # the function is newer than every trusted version
+            if self._gate.refusal(older, version.commit) is None:
+                return older, fn, _text(version.source)
+        return None
+
+    @property
+    def untrusted(self) -> dict[str, str]:
+        """Module -> why its version at the pin may not run here (empty under policy ``any``).
+
+        Such a module is listed as usual; its functions run the module's last
+        trusted version, or raise UntrustedCodeError when it has none.
+        """
+        if self._gate.open:
+            return {}
+        out: dict[str, str] = {}
+        for module in sorted(set(self._names.values())):
+            try:
+                record = self._snap.module(module)
+            except ManifestError:
+                continue  # listed in errors
+            if record is not None:
+                refusal = self._gate.refusal(record, self._snap.commit)
+                if refusal is not None:
+                    out[module] = refusal
+        for name, (record, _) in sorted(self._pinned.items()):
+            refusal = self._gate.refusal(record, None)
+            if refusal is not None:
+                out[f"{name}@{record[2][:12]}"] = refusal
+        return out
 
     def get(self, ref: str) -> Callable[..., Any]:
         """Return the callable for ``name`` or ``name@<version|content id|tag|commit>``.
@@ -406,3 +490,21 @@ class Registry:
             found = exact_version(self.store, name, at)
             self._exact[f"{name}@{at}"] = found
         return found
+
+
+def _text(source: str) -> Callable[[], str]:
+    return lambda: source
+
+
+def _refused_meta(record: ModuleRecord, fn: FunctionRecord, reason: str) -> FunctionMetadata:
+    """Metadata of a version the trust policy does not let run: ``func`` raises why."""
+    from fnstore.registry._metadata import FunctionMetadata
+    from fnstore.trust._state import untrusted_error
+
+    def refuse() -> Callable[..., Any]:
+        raise untrusted_error(record[0], record[1], record[2], reason)
+
+    meta = FunctionMetadata.from_record(record, fn, refuse)
+    meta.trusted = False
+    meta.trust_note = str(untrusted_error(record[0], record[1], record[2], reason))
+    return meta

@@ -99,6 +99,7 @@ class _PullMixin(_ReadMixin):
             if fetched.commit is None:
                 self._check_branch_exists(remote)
                 return PullResult(remote, "up-to-date", self.head, notes=notes)
+            self._trust_before_pull()
             # read again under the lock: another process may have settled it
             pending = self._pending()
             same = pending is not None and pending.theirs == fetched.commit
@@ -274,9 +275,7 @@ class _PullMixin(_ReadMixin):
         sig = _signature(who, when)
 
         def write() -> pygit2.Oid:
-            return repo.create_commit(
-                None,
-                sig,
+            return self._create_commit(
                 sig,
                 "\n".join(lines) + "\n",
                 _merge.write_tree(repo, plan.units),

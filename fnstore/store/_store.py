@@ -2,7 +2,8 @@
 
 The class is assembled from mixins, each in its own module: the core (git,
 lock, compare-and-swap commits), reading, writing, pinning, and the mixins of
-the layers above (``_remotes.py`` for sync, ``_notes.py`` for benchmark records).
+the layers above (``_remotes.py`` for sync, ``_notes.py`` for benchmark records),
+and ``_trust.py`` (the trust policy: review, acceptance, signatures).
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from fnstore.store._core import open_repository
 from fnstore.store._notes import NotesMixin
 from fnstore.store._pins import _PinMixin
 from fnstore.store._remotes import RemotesMixin
+from fnstore.store._trust import TrustMixin
 
 __all__ = ["FunctionStore", "open_store"]
 
 
-class FunctionStore(RemotesMixin, NotesMixin, _PinMixin):
+class FunctionStore(TrustMixin, RemotesMixin, NotesMixin, _PinMixin):
     """A versioned store of function modules in a bare git repository.
 
     Create one with :func:`open_store`.  See ``docs/contract.md`` for the API
