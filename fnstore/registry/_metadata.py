@@ -150,10 +150,16 @@ class FunctionMetadata:
         record: ModuleRecord,
         fn: FunctionRecord,
         resolve: Callable[[], Callable[..., Any]],
+        *,
+        name: str | None = None,
     ) -> FunctionMetadata:
-        """Describe function ``fn`` of module version ``record``."""
+        """Describe function ``fn`` of module version ``record``, listed as ``name``.
+
+        ``name`` differs from the function's own name in that version when it
+        was renamed since (a pin on ``smooth`` holding the older ``rescale_numpy``).
+        """
         return cls(
-            name=fn[0],
+            name=name or fn[0],
             module=record[0],
             version=record[1],
             content_id=record[2],
