@@ -58,12 +58,17 @@ class PushResult:
     notes
         The notes references (benchmark records) pushed with it: those with
         records the remote lacks, as far as the last fetch knows.
+    advice
+        What to tell whoever keeps the lab repository, when a first push
+        found that its HEAD names no branch on a server fnstore cannot fix
+        from here (a path remote is fixed in place); else None.
     """
 
     remote: str
     branch: str
     commit: str
     notes: list[str] = field(default_factory=list)
+    advice: str | None = None
 
 
 @dataclass(frozen=True)
