@@ -3,7 +3,7 @@
 :meth:`Registry.load` reads the store's pin and per-function overrides and the
 manifests at that pin: from the cache when the pin resolves to a commit read
 before (:mod:`fnstore.registry._snapshot`), else with the git command
-(:mod:`fnstore.registry._gitread`), else through the store.  No code runs at
+(:mod:`fnstore.git._gitread`), else through the store.  No code runs at
 start-up.  A function's module is compiled and run on first use, once per
 process, as a real module (:mod:`fnstore.registry._loaded`).
 
@@ -176,7 +176,7 @@ class Registry:
         self, target: str, overrides: dict[str, str], previous: Snapshot | None
     ) -> Snapshot | None:
         """Read the snapshot at ``target`` with the git command; None if git cannot."""
-        from fnstore.registry import _gitread
+        from fnstore.git import _gitread
         from fnstore.registry._snapshot import (
             add_overrides,
             build,
@@ -219,9 +219,10 @@ class Registry:
         self, snap: Snapshot, key: str, spec: str | None, overrides: dict[str, str]
     ) -> None:
         pinned: dict[str, _Hit] = {}
-        for name, record in snap.overrides.items():
+        for name, (function, record) in snap.overrides.items():
+            # the pinned version's own name for it (before a rename, maybe)
             for fn in record[3]:
-                if fn[0] == name:
+                if fn[0] == function:
                     pinned[name] = (record, fn)
         self._snap, self._key, self._names, self._pinned = snap, key, snap.names, pinned
         self.pin_spec, self.overrides = spec, dict(overrides)
@@ -364,8 +365,10 @@ class Registry:
         record, fn, source = self._exact_hit(name, at)
         refusal = self._gate.refusal(record, None)
         if refusal is not None:
-            return _refused_meta(record, fn, refusal)
-        return FunctionMetadata.from_record(record, fn, lambda: compiled(record, fn, source))
+            return _refused_meta(record, fn, refusal, name)
+        return FunctionMetadata.from_record(
+            record, fn, lambda: compiled(record, fn, source), name=name
+        )
 
     def _allowed_meta(
         self, name: str, record: ModuleRecord, fn: FunctionRecord
@@ -378,13 +381,15 @@ class Registry:
         refusal = self._gate.refusal(record, None if overridden else self._snap.commit)
         if refusal is None:
             source = store_source(lambda: self.store, record[2])
-            return FunctionMetadata.from_record(record, fn, lambda: compiled(record, fn, source))
+            return FunctionMetadata.from_record(
+                record, fn, lambda: compiled(record, fn, source), name=name
+            )
         older = None if overridden else self._last_trusted(name, record)
         if older is None:
-            return _refused_meta(record, fn, refusal)
+            return _refused_meta(record, fn, refusal, name)
         old_record, old_fn, old_source = older
         meta = FunctionMetadata.from_record(
-            old_record, old_fn, lambda: compiled(old_record, old_fn, old_source)
+            old_record, old_fn, lambda: compiled(old_record, old_fn, old_source), name=name
         )
         meta.trust_note = (
             f"version {record[1]} ({record[2][:12]}) awaits review ({refusal}); version "
@@ -407,7 +412,8 @@ class Registry:
             if version.content_id == record[2]:
                 continue
             older = module_record_from_manifest(version.manifest)
-            fn = next((f for f in older[3] if f[0] == name), None)
+            # traced through renames: what the function was called in that version
+            fn = next((f for f in older[3] if f[0] == version.function), None)
             if fn is None:
                 return None  # the function is newer than every trusted version
             if self._gate.refusal(older, version.commit) is None:
@@ -496,7 +502,9 @@ def _text(source: str) -> Callable[[], str]:
     return lambda: source
 
 
-def _refused_meta(record: ModuleRecord, fn: FunctionRecord, reason: str) -> FunctionMetadata:
+def _refused_meta(
+    record: ModuleRecord, fn: FunctionRecord, reason: str, name: str
+) -> FunctionMetadata:
     """Metadata of a version the trust policy does not let run: ``func`` raises why."""
     from fnstore.registry._metadata import FunctionMetadata
     from fnstore.trust._state import untrusted_error
@@ -504,7 +512,7 @@ def _refused_meta(record: ModuleRecord, fn: FunctionRecord, reason: str) -> Func
     def refuse() -> Callable[..., Any]:
         raise untrusted_error(record[0], record[1], record[2], reason)
 
-    meta = FunctionMetadata.from_record(record, fn, refuse)
+    meta = FunctionMetadata.from_record(record, fn, refuse, name=name)
     meta.trusted = False
     meta.trust_note = str(untrusted_error(record[0], record[1], record[2], reason))
     return meta

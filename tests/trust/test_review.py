@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
-from conftest import git, module_code, touch_code
+from _trustlab import git, module_code, touch_code
 
 from fnstore.errors import InvalidCodeError, UntrustedCodeError
 from fnstore.registry import Registry
