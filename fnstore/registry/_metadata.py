@@ -15,6 +15,7 @@ import functools
 import sys
 from typing import TYPE_CHECKING, Any
 
+from fnstore._standin import ALWAYS_IMPORTABLE
 from fnstore.errors import BackendUnavailableError
 from fnstore.registry._registry import REGISTRY_NAME  # defined on the start-up path
 
@@ -35,9 +36,9 @@ __all__ = [
 ]
 
 
-# Always importable here: fnstore itself, and OpenHCS's decorator module, for
-# which fnstore provides a stand-in when OpenHCS is not installed.
-_PROVIDED = frozenset({"fnstore", "openhcs", "__future__"})
+# Always importable here: fnstore itself, and OpenHCS's and arraybridge's
+# decorator modules, for which fnstore provides a stand-in when not installed.
+_PROVIDED = ALWAYS_IMPORTABLE
 
 # The fnstore extra that installs each backend package, for the message.
 _EXTRAS = {

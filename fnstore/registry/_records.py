@@ -29,7 +29,7 @@ __all__ = [
 #: The manifest schema read here without pydantic; must equal
 #: fnstore.manifest.SCHEMA_VERSION (a test checks), which is not imported
 #: because that would import pydantic.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: (name, input memory type, output memory type, docstring, lineno,
 #:  special inputs, special outputs)
