@@ -106,6 +106,7 @@ class Snapshot:
     """
 
     __slots__ = (
+        "_decoded",
         "_modules",
         "_names",
         "_packed",
@@ -147,6 +148,7 @@ class Snapshot:
         #: The package sets the rows' last field indexes.
         self.needs: tuple[tuple[str, ...], ...] = listing[1]
         self._names: dict[str, str] | None = None
+        self._decoded: dict[str, ModuleRecord] = {}  # records looked up one by one
 
     @property
     def names(self) -> dict[str, str]:
@@ -182,8 +184,13 @@ class Snapshot:
         if self._modules is not None:
             entry = self._modules.get(module)
             return entry[1] if entry is not None else None
-        packed = self._unpacked().get(module)
-        return _decode(packed[2]) if packed is not None else None
+        record = self._decoded.get(module)
+        if record is None:
+            packed = self._unpacked().get(module)
+            if packed is None:
+                return None
+            record = self._decoded[module] = _decode(packed[2])
+        return record
 
     def content_ids(self) -> dict[str, tuple[str, str]]:
         """Return module -> (manifest blob id, content id), decoding as little as it can."""
