@@ -45,23 +45,22 @@ class RegistrySource(MetadataSource):
         super().__init__(needs)
         self._registry, self._snap, self._pinned = registry, snap, pinned
 
-    def record(self, name: str, module: str) -> ModuleRecord:
+    def function(self, name: str, module: str) -> tuple[ModuleRecord, FunctionRecord]:
         hit = self._pinned.get(name)
         if hit is not None:
-            return hit[0]
+            return hit
         try:
             record = self._snap.module(module)
         except CacheDamagedError:
             record = None
         if record is None:  # a damaged cache file: the registry reads the pin again
-            return self._registry._hit(name)[0]
-        return record
+            return self._registry._hit(name)
+        return record, next(f for f in record[3] if f[0] == name)
 
     def load(self, name: str, module: str) -> Callable[..., Any]:
         from fnstore.registry._resolve import compiled, store_source
 
-        record = self.record(name, module)
-        fn = next(f for f in record[3] if f[0] == name)
+        record, fn = self.function(name, module)
         registry = self._registry
         return compiled(record, fn, store_source(lambda: registry.store, record[2]))
 
@@ -80,7 +79,7 @@ def build_listing(
         by_name = {row[0]: row for row in rows}
         for name, (record, fn) in pinned.items():
             index = table.setdefault(needed_packages(record), len(table))
-            by_name[name] = row_of(record, fn, index)
+            by_name[name] = row_of(record, fn, index, name)
         rows, needs = tuple(by_name[n] for n in sorted(by_name)), tuple(table)
     source = RegistrySource(registry, snap, pinned, needs)
     return without_gc(_listing, rows, source)

@@ -186,9 +186,7 @@ class FunctionMetadata:
         return unavailable_reason(missing) if missing else None
 
     def _function(self) -> tuple[ModuleRecord, FunctionRecord]:
-        record = self._source.record(self._row[0], self._row[1])
-        fn = next(f for f in record[3] if f[0] == self._row[0])
-        return record, fn
+        return self._source.function(self._row[0], self._row[1])
 
     @property
     def content_id(self) -> str:
@@ -223,9 +221,15 @@ class FunctionMetadata:
         record: ModuleRecord,
         fn: FunctionRecord,
         resolve: Callable[[], Callable[..., Any]],
+        *,
+        name: str | None = None,
     ) -> FunctionMetadata:
-        """Describe function ``fn`` of module version ``record``."""
-        return cls(row_of(record, fn, 0), _OneRecord(record, resolve))
+        """Describe function ``fn`` of module version ``record``, listed as ``name``.
+
+        ``name`` differs from the function's own name in that version when it
+        was renamed since (a pin on ``smooth`` holding the older ``rescale_numpy``).
+        """
+        return cls(row_of(record, fn, 0, name), _OneRecord(record, fn, resolve))
 
 
 #: What a listing keeps of one function: (name, module, version, input memory
@@ -241,9 +245,9 @@ def needed_packages(record: ModuleRecord) -> tuple[str, ...]:
     return tuple(sorted(needed))
 
 
-def row_of(record: ModuleRecord, fn: FunctionRecord, needs: int) -> Row:
-    """Return the listing row of function ``fn`` of ``record``."""
-    return (fn[0], record[0], record[1], fn[1], fn[2], needs)
+def row_of(record: ModuleRecord, fn: FunctionRecord, needs: int, name: str | None = None) -> Row:
+    """Return the listing row of function ``fn`` of ``record`` (listed as ``name``)."""
+    return (name or fn[0], record[0], record[1], fn[1], fn[2], needs)
 
 
 class MetadataSource:
@@ -260,8 +264,8 @@ class MetadataSource:
         """Return the packages of needs set number ``needs`` that cannot be imported here."""
         return list(self._missing[needs])
 
-    def record(self, name: str, module: str) -> ModuleRecord:
-        """Return the record of the module version that defines function ``name``."""
+    def function(self, name: str, module: str) -> tuple[ModuleRecord, FunctionRecord]:
+        """Return the module version's record and function record listed as ``name``."""
         raise NotImplementedError
 
     def load(self, name: str, module: str) -> Callable[..., Any]:
@@ -270,14 +274,19 @@ class MetadataSource:
 
 
 class _OneRecord(MetadataSource):
-    __slots__ = ("_record", "_resolve")
+    __slots__ = ("_hit", "_resolve")
 
-    def __init__(self, record: ModuleRecord, resolve: Callable[[], Callable[..., Any]]) -> None:
+    def __init__(
+        self,
+        record: ModuleRecord,
+        fn: FunctionRecord,
+        resolve: Callable[[], Callable[..., Any]],
+    ) -> None:
         super().__init__((needed_packages(record),))
-        self._record, self._resolve = record, resolve
+        self._hit, self._resolve = (record, fn), resolve
 
-    def record(self, name: str, module: str) -> ModuleRecord:
-        return self._record
+    def function(self, name: str, module: str) -> tuple[ModuleRecord, FunctionRecord]:
+        return self._hit
 
     def load(self, name: str, module: str) -> Callable[..., Any]:
         return self._resolve()

@@ -220,9 +220,10 @@ class Registry:
         self, snap: Snapshot, key: str, spec: str | None, overrides: dict[str, str]
     ) -> None:
         pinned: dict[str, _Hit] = {}
-        for name, record in snap.overrides.items():
+        for name, (function, record) in snap.overrides.items():
+            # the pinned version's own name for it (before a rename, maybe)
             for fn in record[3]:
-                if fn[0] == name:
+                if fn[0] == function:
                     pinned[name] = (record, fn)
         self._snap, self._key, self._pinned = snap, key, pinned
         self.pin_spec, self.overrides = spec, dict(overrides)
@@ -362,12 +363,14 @@ class Registry:
                 record, fn = self._hit(name)
                 source = store_source(lambda: self.store, record[2])
                 meta = FunctionMetadata.from_record(
-                    record, fn, lambda: compiled(record, fn, source)
+                    record, fn, lambda: compiled(record, fn, source), name=name
                 )
                 self._meta[name] = meta
             return meta
         record, fn, source = self._exact_hit(name, at)
-        return FunctionMetadata.from_record(record, fn, lambda: compiled(record, fn, source))
+        return FunctionMetadata.from_record(
+            record, fn, lambda: compiled(record, fn, source), name=name
+        )
 
     def get(self, ref: str) -> Callable[..., Any]:
         """Return the callable for ``name`` or ``name@<version|content id|tag|commit>``.

@@ -31,7 +31,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from fnstore.errors import FnStoreError
+from fnstore.errors import FnStoreError, FunctionNotFoundError
 from fnstore.registry import _where
 from fnstore.registry._background import flush, in_background, write_atomically
 
@@ -123,7 +123,7 @@ class Snapshot:
         commit: str | None,
         modules: dict[str, tuple[str, ModuleRecord]] | None = None,
         errors: dict[str, str] | None = None,
-        overrides: dict[str, ModuleRecord] | None = None,
+        overrides: dict[str, tuple[str, ModuleRecord]] | None = None,
         *,
         packed: dict[str, tuple[str, str, bytes]] | None = None,
         listing: tuple[tuple[Row, ...], tuple[tuple[str, ...], ...]] | None = None,
@@ -134,8 +134,10 @@ class Snapshot:
         self.commit = commit
         #: module (or ``name@content id`` of an override) -> why it cannot be read.
         self.errors: dict[str, str] = errors if errors is not None else {}
-        #: function name -> record of the module version an override pins it to.
-        self.overrides: dict[str, ModuleRecord] = overrides if overrides is not None else {}
+        #: function name -> (its name in the pinned version, record of that version).
+        self.overrides: dict[str, tuple[str, ModuleRecord]] = (
+            overrides if overrides is not None else {}
+        )
         if modules is None and packed is None and raw is None:
             modules = {}
         self._packed = packed
@@ -438,6 +440,11 @@ def add_overrides(snap: Snapshot, store: FunctionStore, overrides: Mapping[str, 
     for name, cid in overrides.items():
         try:
             version: Any = store.get(f"{name}@{cid}")
-            snap.overrides[name] = module_record_from_manifest(version.manifest)
+            if version.function is None:
+                raise FunctionNotFoundError(f"{name!r} names no function of {version.module}")
+            snap.overrides[name] = (
+                version.function,
+                module_record_from_manifest(version.manifest),
+            )
         except FnStoreError as exc:
             snap.errors[f"{name}@{cid[:12]}"] = f"the pinned version cannot be read: {exc}"
