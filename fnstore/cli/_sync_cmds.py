@@ -116,11 +116,25 @@ def remote_add(
     url: Annotated[
         str, typer.Argument(help="Path, file://, git://, ssh:// or https:// URL (no tokens).")
     ],
+    create: Annotated[
+        bool,
+        typer.Option(
+            "--create",
+            help="Create the lab repository first (a path or file:// URL): bare, shared "
+            "with your group, its HEAD on this store's branch.",
+        ),
+    ] = False,
 ) -> None:
-    """Add a lab repository under NAME."""
+    """Add a lab repository under NAME (--create makes it, for a new lab)."""
     store = open_cli_store()
-    store.add_remote(name, url)
-    ui().print(f"Added remote {name} ({store.remotes()[name]}); now `fnstore pull {name}`.")
+    store.add_remote(name, url, create=create)
+    if create:
+        ui().print(
+            f"Created the lab repository {store.remotes()[name]} and added it as {name}; "
+            f"now `fnstore push {name}` shares your functions."
+        )
+    else:
+        ui().print(f"Added remote {name} ({store.remotes()[name]}); now `fnstore pull {name}`.")
 
 
 @remote_app.command("ls")
@@ -172,6 +186,8 @@ def push(
         result = store.push(name, branch=branch, progress=bar)
     notes = " and benchmark notes" if result.notes else ""
     ui().print(f"Pushed {result.branch}{notes} to {name}: now at {_short(result.commit)}.")
+    if result.advice:
+        ui().print(f"[yellow]note:[/] {result.advice}")
 
 
 @app.command(rich_help_panel=SYNC)

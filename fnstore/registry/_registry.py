@@ -3,7 +3,7 @@
 :meth:`Registry.load` reads the store's pin and per-function overrides and the
 manifests at that pin: from the cache when the pin resolves to a commit read
 before (:mod:`fnstore.registry._snapshot`), else with the git command
-(:mod:`fnstore.registry._gitread`), else through the store.  No code runs at
+(:mod:`fnstore.git._gitread`), else through the store.  No code runs at
 start-up.  A function's module is compiled and run on first use, once per
 process, as a real module (:mod:`fnstore.registry._loaded`).
 
@@ -174,7 +174,7 @@ class Registry:
         self, target: str, overrides: dict[str, str], previous: Snapshot | None
     ) -> Snapshot | None:
         """Read the snapshot at ``target`` with the git command; None if git cannot."""
-        from fnstore.registry import _gitread
+        from fnstore.git import _gitread
         from fnstore.registry._snapshot import (
             add_overrides,
             build,

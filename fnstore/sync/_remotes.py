@@ -2,20 +2,20 @@
 
 :class:`RemotesMixin` gives :class:`~fnstore.store.FunctionStore` its sync
 verbs (pull and conflict resolution come from its base,
-:class:`~fnstore.store._pull._PullMixin`).  A remote is an ordinary git
+:class:`~fnstore.sync._pull._PullMixin`).  A remote is an ordinary git
 remote in the repository's config, with two fetch refspecs: the remote's
 branches go to ``refs/remotes/<name>/*`` and its notes (benchmark records) to
 ``refs/fnstore/remote-notes/<name>/*``, so plain ``git fetch`` in the store
 does the same thing.
 
-- ``fetch`` goes through libgit2 (:mod:`fnstore.store._transport` answers its
+- ``fetch`` goes through libgit2 (:mod:`fnstore.git._transport` answers its
   questions), except a large fetch from a path on this machine, which copies
-  object files (:mod:`fnstore.store._localcopy`).
+  object files (:mod:`fnstore.git._localcopy`).
 - ``push`` sends the branch and every ``refs/notes/*`` without force: if the
   remote moved, the server refuses and we say "pull first".
 - Where git is installed, a push to a path or ``git://`` remote, and a push
   or fetch over http(s) through a web proxy, run the ``git`` command
-  (:mod:`fnstore.store._gitcli` says why); everything else uses libgit2.
+  (:mod:`fnstore.git._gitcli` says why); everything else uses libgit2.
 
 Network work happens outside the store lock: a slow server must not block
 saves.
@@ -35,17 +35,18 @@ from fnstore.errors import (
     RemoteNotFoundError,
     SyncError,
 )
-from fnstore.store._gitcli import git_fetch, git_push, uses_git
-from fnstore.store._localcopy import copy_fetch, local_path
-from fnstore.store._pull import _REMOTE_NOTES, _PullMixin
-from fnstore.store._sync_types import FetchResult, PushResult
-from fnstore.store._transport import (
+from fnstore.git._gitcli import git_fetch, git_push, uses_git
+from fnstore.git._localcopy import copy_fetch, local_path
+from fnstore.git._transport import (
     ProgressCallback,
     SyncCallbacks,
     network_settings,
     redact,
     translate_error,
 )
+from fnstore.sync._labhead import create_lab_repository, fix_remote_head
+from fnstore.sync._pull import _REMOTE_NOTES, _PullMixin
+from fnstore.sync._types import FetchResult, PushResult
 
 __all__ = ["RemotesMixin"]
 
@@ -104,7 +105,7 @@ class RemotesMixin(_PullMixin):
 
     # -- remotes -------------------------------------------------------------
 
-    def add_remote(self, name: str, url: str) -> None:
+    def add_remote(self, name: str, url: str, *, create: bool = False) -> None:
         """Register a lab repository under ``name``.
 
         Parameters
@@ -114,6 +115,10 @@ class RemotesMixin(_PullMixin):
         url
             A path, ``file://``, ``git://``, ``ssh://`` or ``https://`` URL.
             Never put a password or token in it: use ``FNSTORE_TOKEN``.
+        create
+            Create the lab repository first (a path or ``file://`` URL only):
+            a bare repository whose HEAD names this store's branch, shared
+            with your group, so plain ``git clone`` of it works.
 
         Raises
         ------
@@ -121,6 +126,8 @@ class RemotesMixin(_PullMixin):
             A remote of that name exists already.
         InvalidNameError
             The name cannot be a git remote name.
+        SyncError
+            ``create`` was asked for a network URL, or a non-empty folder.
         """
         _check_remote_name(name)
         url = _normalise_url(url)
@@ -131,6 +138,8 @@ class RemotesMixin(_PullMixin):
                     f"a remote called {name!r} exists already ({redact(existing)}): pick another "
                     f"name, or remove it first with store.remove_remote({name!r})"
                 )
+            if create:
+                url = str(create_lab_repository(url, self.branch))
             try:
                 self._repo.remotes.create(name, url, f"+refs/heads/*:refs/remotes/{name}/*")
                 self._repo.remotes.add_fetch(name, f"+refs/notes/*:{_REMOTE_NOTES}/{name}/*")
@@ -256,6 +265,8 @@ class RemotesMixin(_PullMixin):
         notes = self._notes_to_push(remote)
         specs = [f"refs/heads/{branch}:refs/heads/{branch}", *(f"{n}:{n}" for n in notes)]
         action = f"pushing to {remote!r}"
+        # Only a first push can meet a lab repository whose HEAD names no branch.
+        first = self._repo.references.get(f"refs/remotes/{remote}/{branch}") is None
         git = uses_git(url, Path(self._repo.path), remote, push=True)
         if git is not None:
             rejected = git_push(
@@ -263,7 +274,7 @@ class RemotesMixin(_PullMixin):
             )
             if rejected:
                 raise self._refused(remote, rejected)
-            return PushResult(remote, branch, str(local.target), notes)
+            return self._pushed(remote, branch, str(local.target), notes, url, first=first)
         callbacks = SyncCallbacks(url, progress)
         try:
             with network_settings():
@@ -277,7 +288,15 @@ class RemotesMixin(_PullMixin):
         callbacks.finish(ok=True)
         if callbacks.rejected:
             raise self._refused(remote, callbacks.rejected)
-        return PushResult(remote, branch, str(local.target), notes)
+        return self._pushed(remote, branch, str(local.target), notes, url, first=first)
+
+    @staticmethod
+    def _pushed(
+        remote: str, branch: str, commit: str, notes: list[str], url: str, *, first: bool
+    ) -> PushResult:
+        """Return the result of a push that landed, after seeing to the lab's HEAD."""
+        advice = fix_remote_head(url, branch) if first or local_path(url) else None
+        return PushResult(remote, branch, commit, notes, advice)
 
     def _notes_to_push(self, remote: str) -> list[str]:
         """Local notes refs with records the remote lacks, as far as the last fetch knows.

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from fnstore.errors import ConflictError
-from fnstore.store._merge import Choice, Conflict
+from fnstore.sync._merge import Choice, Conflict
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -58,12 +58,17 @@ class PushResult:
     notes
         The notes references (benchmark records) pushed with it: those with
         records the remote lacks, as far as the last fetch knows.
+    advice
+        What to tell whoever keeps the lab repository, when a first push
+        found that its HEAD names no branch on a server fnstore cannot fix
+        from here (a path remote is fixed in place); else None.
     """
 
     remote: str
     branch: str
     commit: str
     notes: list[str] = field(default_factory=list)
+    advice: str | None = None
 
 
 @dataclass(frozen=True)
