@@ -316,8 +316,8 @@ def serve(requests: int, replies: int) -> None:  # pragma: no cover - runs in th
     _watch_parent(os.getppid())
     # what every check needs, loaded before 'ready' so that the first check is warm too
     import fnstore.memory  # noqa: F401
+    from fnstore._standin import ensure_openhcs_decorators
     from fnstore.manifest import FunctionInfo
-    from fnstore.manifest._openhcs_shim import ensure_openhcs_decorators
     from fnstore.store._verify import check_code
 
     ensure_openhcs_decorators()
