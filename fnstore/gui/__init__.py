@@ -34,11 +34,13 @@ except ImportError as _exc:  # pragma: no cover - the test environment has PyQt6
 
 from fnstore.gui._commit import SaveCommitDialog
 from fnstore.gui._editor import FunctionEditor
+from fnstore.gui._history import HistoryView
 from fnstore.gui._selector import FunctionBrowser, FunctionSelectorDialog
 
 __all__ = [
     "FunctionBrowser",
     "FunctionEditor",
     "FunctionSelectorDialog",
+    "HistoryView",
     "SaveCommitDialog",
 ]
