@@ -138,7 +138,7 @@ _POOL: list[QThreadPool] = []
 
 
 def _pool() -> QThreadPool:
-    """fnstore's own pool: a long benchmark must not wait for (or starve) the host app's."""
+    """Return the GUI's own pool: a long benchmark must not wait for (or starve) the host app's."""
     if not _POOL:
         pool = QThreadPool()
         pool.setMaxThreadCount(8)  # a save check that never returns holds one thread only
