@@ -19,7 +19,7 @@ Groups (each in one run, baseline beside fnstore):
 
 Loose objects: libgit2 writes every object to its own file and never packs;
 the store therefore runs ``git gc --auto`` in the background once it holds
-more than 512 loose objects (``fnstore/store/_housekeeping.py``), and a store
+more than 512 loose objects (``fnstore/git/_housekeeping.py``), and a store
 cloned from a lab repository is packed from the start.  The loose store here
 (one commit of N modules, with ``gc.auto 0``) is the worst case: a store
 written where the git command is missing, or with packing turned off.  A

@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fnstore._standin import ALWAYS_IMPORTABLE
 from fnstore.errors import BackendUnavailableError
 
 if TYPE_CHECKING:
@@ -29,9 +30,9 @@ __all__ = ["REGISTRY_NAME", "FunctionMetadata", "missing_packages", "unavailable
 #: The registry name in ``"<registry>:<name>"`` keys, as OpenHCS's RegistryService keys them.
 REGISTRY_NAME = "fnstore"
 
-# Always importable here: fnstore itself, and OpenHCS's decorator module, for
-# which fnstore provides a stand-in when OpenHCS is not installed.
-_PROVIDED = frozenset({"fnstore", "openhcs", "__future__"})
+# Always importable here: fnstore itself, and OpenHCS's and arraybridge's
+# decorator modules, for which fnstore provides a stand-in when not installed.
+_PROVIDED = ALWAYS_IMPORTABLE
 
 # The fnstore extra that installs each backend package, for the message.
 _EXTRAS = {
@@ -150,10 +151,16 @@ class FunctionMetadata:
         record: ModuleRecord,
         fn: FunctionRecord,
         resolve: Callable[[], Callable[..., Any]],
+        *,
+        name: str | None = None,
     ) -> FunctionMetadata:
-        """Describe function ``fn`` of module version ``record``."""
+        """Describe function ``fn`` of module version ``record``, listed as ``name``.
+
+        ``name`` differs from the function's own name in that version when it
+        was renamed since (a pin on ``smooth`` holding the older ``rescale_numpy``).
+        """
         return cls(
-            name=fn[0],
+            name=name or fn[0],
             module=record[0],
             version=record[1],
             content_id=record[2],

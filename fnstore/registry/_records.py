@@ -35,7 +35,7 @@ __all__ = [
 #: The manifest schema read here without pydantic; must equal
 #: fnstore.manifest.SCHEMA_VERSION (a test checks), which is not imported
 #: because that would import pydantic.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: (name, input memory type, output memory type, docstring, lineno,
 #:  special inputs, special outputs)
@@ -143,7 +143,7 @@ class RawManifest:
 # The layout the store writes (pydantic's model_dump_json(indent=2)).  Raw
 # newlines only ever separate tokens in that JSON (one inside a string is
 # escaped), so a key at a given indentation can be found by plain byte search.
-_HEAD = b'{\n  "schema_version": 1,\n  "module": "'
+_HEAD = b'{\n  "schema_version": %d,\n  "module": "' % SCHEMA_VERSION
 _CONTENT_ID = b'\n  "content_id": "'
 _FUNCTIONS = b'\n  "functions": [\n'
 _FUNCTIONS_END = b"\n  ],\n"

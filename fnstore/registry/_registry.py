@@ -3,7 +3,7 @@
 :meth:`Registry.load` reads the store's pin and per-function overrides and the
 manifests at that pin: from the cache when the pin resolves to a commit read
 before (:mod:`fnstore.registry._snapshot`), else with the git command
-(:mod:`fnstore.registry._gitread`), else through the store.  No code runs at
+(:mod:`fnstore.git._gitread`), else through the store.  No code runs at
 start-up.  A function's module is compiled and run on first use, once per
 process, as a real module (:mod:`fnstore.registry._loaded`).
 
@@ -174,7 +174,7 @@ class Registry:
         self, target: str, overrides: dict[str, str], previous: Snapshot | None
     ) -> Snapshot | None:
         """Read the snapshot at ``target`` with the git command; None if git cannot."""
-        from fnstore.registry import _gitread
+        from fnstore.git import _gitread
         from fnstore.registry._snapshot import (
             add_overrides,
             build,
@@ -217,9 +217,10 @@ class Registry:
         self, snap: Snapshot, key: str, spec: str | None, overrides: dict[str, str]
     ) -> None:
         pinned: dict[str, _Hit] = {}
-        for name, record in snap.overrides.items():
+        for name, (function, record) in snap.overrides.items():
+            # the pinned version's own name for it (before a rename, maybe)
             for fn in record[3]:
-                if fn[0] == name:
+                if fn[0] == function:
                     pinned[name] = (record, fn)
         self._snap, self._key, self._names, self._pinned = snap, key, snap.names, pinned
         self.pin_spec, self.overrides = spec, dict(overrides)
@@ -348,12 +349,14 @@ class Registry:
                 record, fn = self._hit(name)
                 source = store_source(lambda: self.store, record[2])
                 meta = FunctionMetadata.from_record(
-                    record, fn, lambda: compiled(record, fn, source)
+                    record, fn, lambda: compiled(record, fn, source), name=name
                 )
                 self._meta[name] = meta
             return meta
         record, fn, source = self._exact_hit(name, at)
-        return FunctionMetadata.from_record(record, fn, lambda: compiled(record, fn, source))
+        return FunctionMetadata.from_record(
+            record, fn, lambda: compiled(record, fn, source), name=name
+        )
 
     def get(self, ref: str) -> Callable[..., Any]:
         """Return the callable for ``name`` or ``name@<version|content id|tag|commit>``.

@@ -19,7 +19,7 @@ import marshal
 import os
 from typing import TYPE_CHECKING, Any
 
-from fnstore.errors import FnStoreError
+from fnstore.errors import FnStoreError, FunctionNotFoundError
 from fnstore.registry import _where
 from fnstore.registry._background import flush, in_background, write_atomically
 
@@ -48,7 +48,7 @@ __all__ = [
     "write_atomically",
 ]
 
-_FORMAT = 4
+_FORMAT = 5
 # Lengths of the two parts and a CRC-32 of both: a damaged file is never used.
 _PREFIX = 24
 
@@ -83,7 +83,7 @@ class Snapshot:
         commit: str | None,
         modules: dict[str, tuple[str, ModuleRecord]] | None = None,
         errors: dict[str, str] | None = None,
-        overrides: dict[str, ModuleRecord] | None = None,
+        overrides: dict[str, tuple[str, ModuleRecord]] | None = None,
         *,
         packed: dict[str, tuple[str, str, bytes]] | None = None,
         names: dict[str, str] | None = None,
@@ -94,8 +94,10 @@ class Snapshot:
         self.commit = commit
         #: module (or ``name@content id`` of an override) -> why it cannot be read.
         self.errors: dict[str, str] = errors if errors is not None else {}
-        #: function name -> record of the module version an override pins it to.
-        self.overrides: dict[str, ModuleRecord] = overrides if overrides is not None else {}
+        #: function name -> (its name in the pinned version, record of that version).
+        self.overrides: dict[str, tuple[str, ModuleRecord]] = (
+            overrides if overrides is not None else {}
+        )
         if modules is None and packed is None and raw is None:
             modules = {}
         self._packed = packed
@@ -378,6 +380,11 @@ def add_overrides(snap: Snapshot, store: FunctionStore, overrides: Mapping[str, 
     for name, cid in overrides.items():
         try:
             version: Any = store.get(f"{name}@{cid}")
-            snap.overrides[name] = module_record_from_manifest(version.manifest)
+            if version.function is None:
+                raise FunctionNotFoundError(f"{name!r} names no function of {version.module}")
+            snap.overrides[name] = (
+                version.function,
+                module_record_from_manifest(version.manifest),
+            )
         except FnStoreError as exc:
             snap.errors[f"{name}@{cid[:12]}"] = f"the pinned version cannot be read: {exc}"
