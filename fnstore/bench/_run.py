@@ -61,11 +61,19 @@ _SCALAR_ANNOTATIONS = {"int", "float", "str", "bool", "bytes", "complex", "dict"
 
 
 def function_info(version: FunctionVersion) -> FunctionInfo:
-    """Return the manifest entry of the benchmarked function."""
+    """Return the manifest entry of the benchmarked function.
+
+    ``version.function`` is its name in that version (the store follows
+    renames), so ``smooth@1`` finds ``rescale_numpy`` if that was its name then.
+    """
+    names = [info.name for info in version.manifest.functions]
     for info in version.manifest.functions:
-        if info.name == version.name:
+        if info.name == version.function:
             return info
-    raise BenchError(f"{version.name} is not in its module's manifest: save it again")
+    raise BenchError(
+        f"{version.name}@{version.version} is module {version.module}, which has several "
+        f"functions ({', '.join(names)}): bench one of them by its name"
+    )
 
 
 def skip_reason(info: FunctionInfo) -> str | None:
@@ -118,9 +126,10 @@ def load_function(version: FunctionVersion) -> Callable[..., Any]:
         ) from exc
     except Exception as exc:  # a scientist's module may raise anything at import
         raise BenchError(f"{version.module}@{version.version} fails to load: {exc!r}") from exc
-    fn = getattr(module, version.name, None)
+    name = function_info(version).name
+    fn = getattr(module, name, None)
     if not callable(fn):
-        raise BenchError(f"{version.module} defines no function {version.name}: save it again")
+        raise BenchError(f"{version.module} defines no function {name}: save it again")
     return fn  # type: ignore[no-any-return]
 
 
@@ -234,7 +243,7 @@ def bench(
         if p.has_default
     }
     base: dict[str, Any] = {
-        "function": version.name,
+        "function": info.name,
         "module": version.module,
         "version": version.version,
         "content_id": version.content_id,
