@@ -16,7 +16,7 @@ import threading
 import traceback
 from typing import TYPE_CHECKING, Any
 
-from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
+from PyQt6.QtCore import QObject, QRunnable, QThreadPool, QTimer, pyqtSignal
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -126,5 +126,21 @@ def start(
         _LIVE.discard(job)
 
     job.finished.connect(forget)
-    QThreadPool.globalInstance().start(_Runner(job, call))  # type: ignore[union-attr]
+    # Started from the event loop, not here: whatever the caller connects to the
+    # job after this returns (a busy bar, a button) is connected before any
+    # signal can be emitted.
+    runner = _Runner(job, call)
+    QTimer.singleShot(0, lambda: _pool().start(runner))
     return job
+
+
+_POOL: list[QThreadPool] = []
+
+
+def _pool() -> QThreadPool:
+    """Return the GUI's own pool: a long benchmark must not wait for (or starve) the host app's."""
+    if not _POOL:
+        pool = QThreadPool()
+        pool.setMaxThreadCount(8)  # a save check that never returns holds one thread only
+        _POOL.append(pool)
+    return _POOL[0]
