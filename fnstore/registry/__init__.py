@@ -12,8 +12,8 @@
 
 Modules (one per concern): ``_registry`` (the class), ``_pins`` and ``_where``
 (the pin, refs and cache directory, read without pygit2 or platformdirs),
-``_snapshot`` (what one pin holds, and its cache file), ``_gitread`` and
-``_spawn`` (manifests read with the git command), ``_records`` (manifest ->
+``_snapshot`` (what one pin holds, and its cache file; manifests are read
+with the git command by :mod:`fnstore.git._gitread`), ``_records`` (manifest ->
 tuples), ``_background`` (cache writes off the critical path), ``_loaded``,
 ``_modcache`` and ``_resolve`` (stored code as real, picklable modules),
 ``_metadata``, ``_compat``, ``_manager``, ``_store_source``, ``_openhcs``.

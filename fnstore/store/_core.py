@@ -31,9 +31,9 @@ from fnstore.errors import (
     RevisionNotFoundError,
     StoreError,
 )
-from fnstore.store._housekeeping import beside_gc, pack_if_needed, pack_limit
-from fnstore.store._lock import StoreLock
-from fnstore.store._treewrite import SortedTree
+from fnstore.git._housekeeping import beside_gc, pack_if_needed, pack_limit
+from fnstore.git._lock import StoreLock
+from fnstore.git._treewrite import SortedTree
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping

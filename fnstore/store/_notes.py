@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, cast
 import pygit2
 
 from fnstore.errors import BenchError, StoreError
+from fnstore.git._housekeeping import beside_gc
 from fnstore.store._core import _Core
-from fnstore.store._housekeeping import beside_gc
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -12,7 +12,7 @@ from pathlib import Path
 from fnstore.store._core import open_repository
 from fnstore.store._notes import NotesMixin
 from fnstore.store._pins import _PinMixin
-from fnstore.store._remotes import RemotesMixin
+from fnstore.sync._remotes import RemotesMixin
 
 __all__ = ["FunctionStore", "open_store"]
 

@@ -177,7 +177,7 @@ def test_refresh_sees_saves_and_pin_changes(store: FunctionStore) -> None:
 def test_a_new_pin_reads_only_what_changed_since_the_last_one(
     store: FunctionStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fnstore.registry import _gitread
+    from fnstore.git import _gitread
 
     for name in ("same_j", "edited_j", "dropped_j", "broken_j"):
         store.save(numpy_code(name, 2))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from fnstore.git._housekeeping import LOOSE_LIMIT, beside_gc, loose_estimate, pack_if_needed
 from fnstore.store import open_store
-from fnstore.store._housekeeping import LOOSE_LIMIT, beside_gc, loose_estimate, pack_if_needed
 from tests._system import needs_git
 
 from ._helpers import git, snippet

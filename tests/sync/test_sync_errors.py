@@ -225,7 +225,7 @@ def test_token_from_git_credential_helper(store, http_lab, isolated_home):
 def test_error_mapping(message, kind, hint):
     import pygit2
 
-    from fnstore.store._transport import translate_error
+    from fnstore.git._transport import translate_error
 
     url = "https://me:s3cr3t@lab.example/x.git"
     error = translate_error(pygit2.GitError(message), url, "x")

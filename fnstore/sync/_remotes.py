@@ -2,20 +2,20 @@
 
 :class:`RemotesMixin` gives :class:`~fnstore.store.FunctionStore` its sync
 verbs (pull and conflict resolution come from its base,
-:class:`~fnstore.store._pull._PullMixin`).  A remote is an ordinary git
+:class:`~fnstore.sync._pull._PullMixin`).  A remote is an ordinary git
 remote in the repository's config, with two fetch refspecs: the remote's
 branches go to ``refs/remotes/<name>/*`` and its notes (benchmark records) to
 ``refs/fnstore/remote-notes/<name>/*``, so plain ``git fetch`` in the store
 does the same thing.
 
-- ``fetch`` goes through libgit2 (:mod:`fnstore.store._transport` answers its
+- ``fetch`` goes through libgit2 (:mod:`fnstore.git._transport` answers its
   questions), except a large fetch from a path on this machine, which copies
-  object files (:mod:`fnstore.store._localcopy`).
+  object files (:mod:`fnstore.git._localcopy`).
 - ``push`` sends the branch and every ``refs/notes/*`` without force: if the
   remote moved, the server refuses and we say "pull first".
 - Where git is installed, a push to a path or ``git://`` remote, and a push
   or fetch over http(s) through a web proxy, run the ``git`` command
-  (:mod:`fnstore.store._gitcli` says why); everything else uses libgit2.
+  (:mod:`fnstore.git._gitcli` says why); everything else uses libgit2.
 
 Network work happens outside the store lock: a slow server must not block
 saves.
@@ -35,18 +35,18 @@ from fnstore.errors import (
     RemoteNotFoundError,
     SyncError,
 )
-from fnstore.store._gitcli import git_fetch, git_push, uses_git
-from fnstore.store._labhead import create_lab_repository, fix_remote_head
-from fnstore.store._localcopy import copy_fetch, local_path
-from fnstore.store._pull import _REMOTE_NOTES, _PullMixin
-from fnstore.store._sync_types import FetchResult, PushResult
-from fnstore.store._transport import (
+from fnstore.git._gitcli import git_fetch, git_push, uses_git
+from fnstore.git._localcopy import copy_fetch, local_path
+from fnstore.git._transport import (
     ProgressCallback,
     SyncCallbacks,
     network_settings,
     redact,
     translate_error,
 )
+from fnstore.sync._labhead import create_lab_repository, fix_remote_head
+from fnstore.sync._pull import _REMOTE_NOTES, _PullMixin
+from fnstore.sync._types import FetchResult, PushResult
 
 __all__ = ["RemotesMixin"]
 

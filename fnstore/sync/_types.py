@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from fnstore.errors import ConflictError
-from fnstore.store._merge import Choice, Conflict
+from fnstore.sync._merge import Choice, Conflict
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -19,7 +19,7 @@ Everything else (ssh, http(s) without a proxy, no git) uses libgit2.
 
 What stays the same as libgit2: the same refspecs, never forced; the
 remote-tracking references move on success; progress arrives as
-:class:`~fnstore.store._transport.TransferProgress`; a silent server is given
+:class:`~fnstore.git._transport.TransferProgress`; a silent server is given
 up on after fnstore's time limits; failures become the same ``SyncError``
 subclasses.  git runs in its own process group with no hooks, no prompts and
 a fixed language, so its messages can be read and it can be stopped whole.
@@ -40,8 +40,8 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from fnstore.errors import RemoteUnreachableError
-from fnstore.store._localcopy import local_path
-from fnstore.store._transport import (
+from fnstore.git._localcopy import local_path
+from fnstore.git._transport import (
     IO_TIMEOUT_ENV,
     TransferProgress,
     redact,
@@ -52,7 +52,7 @@ from fnstore.store._transport import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from fnstore.store._transport import ProgressCallback
+    from fnstore.git._transport import ProgressCallback
 
 __all__ = ["git_fetch", "git_push", "uses_git"]
 

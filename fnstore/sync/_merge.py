@@ -14,7 +14,7 @@ already uses is a conflict too (two members both wrote a ``blur``).
 Resolving a conflict picks ``mine`` (the local unit), ``theirs`` (the
 remote's) or ``both``: the local module stays, and the remote's is kept as a
 new module ``<module>_theirs`` whose decorated functions are renamed with the
-same suffix (see :mod:`fnstore.store._rename`).  Notes (benchmark records) are
+same suffix (see :mod:`fnstore.sync._rename`).  Notes (benchmark records) are
 merged by :func:`merge_notes_trees` as a union.
 """
 
@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Literal
 import pygit2
 
 from fnstore.errors import FnStoreError
-from fnstore.store._housekeeping import beside_gc
-from fnstore.store._rename import rename_functions
+from fnstore.git._housekeeping import beside_gc
+from fnstore.sync._rename import rename_functions
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable

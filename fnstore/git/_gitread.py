@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, TypeVar
 
-from fnstore.registry._spawn import Process
+from fnstore.git._spawn import Process
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pygit2.enums import FileMode
 
-from fnstore.store._treewrite import SortedTree
+from fnstore.git._treewrite import SortedTree
 
 NAMES = st.text(alphabet="ab-._0/", min_size=1, max_size=4).filter(
     lambda n: "/" not in n and n not in (".", "..")

@@ -24,8 +24,8 @@ from pathlib import Path
 import pygit2
 
 from fnstore.errors import SyncError
-from fnstore.store._localcopy import local_path
-from fnstore.store._transport import SyncCallbacks, network_settings, redact
+from fnstore.git._localcopy import local_path
+from fnstore.git._transport import SyncCallbacks, network_settings, redact
 
 __all__ = ["create_lab_repository", "fix_remote_head"]
 

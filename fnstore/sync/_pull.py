@@ -1,9 +1,9 @@
 """Pull and conflict resolution for the store: the merge half of lab sync.
 
-:class:`_PullMixin` is the base of :class:`~fnstore.store._remotes.RemotesMixin`.
+:class:`_PullMixin` is the base of :class:`~fnstore.sync._remotes.RemotesMixin`.
 ``pull`` fetches (``RemotesMixin.fetch``), merges the notes (a union), then
 fast-forwards the branch or merges it one function module at a time
-(:mod:`fnstore.store._merge`).  When both sides changed a module, nothing
+(:mod:`fnstore.sync._merge`).  When both sides changed a module, nothing
 local changes: the conflicts are kept in ``<repo>/fnstore/pending.json`` plus
 the ref ``refs/fnstore/pending/<remote>`` (which keeps the remote's commit
 from ``git gc``) until each is settled with :meth:`_PullMixin.resolve_conflict`;
@@ -26,19 +26,19 @@ import pydantic_core
 import pygit2
 
 from fnstore.errors import ConflictError, FnStoreError, StoreError, SyncError
-from fnstore.store import _merge
+from fnstore.git._housekeeping import beside_gc
+from fnstore.git._treewrite import blob_ids
 from fnstore.store._core import AuthorLike, _signature
-from fnstore.store._housekeeping import beside_gc
 from fnstore.store._read import _ReadMixin
-from fnstore.store._sync_types import FetchResult, PendingMerge, PullResult, PullStatus
-from fnstore.store._treewrite import blob_ids
+from fnstore.sync import _merge
+from fnstore.sync._types import FetchResult, PendingMerge, PullResult, PullStatus
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from fnstore.git._transport import ProgressCallback
     from fnstore.manifest import Author
-    from fnstore.store._merge import Choice, Conflict
-    from fnstore.store._transport import ProgressCallback
+    from fnstore.sync._merge import Choice, Conflict
 
 __all__ = ["_REMOTE_NOTES", "_PullMixin"]
 
