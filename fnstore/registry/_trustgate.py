@@ -23,11 +23,18 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from fnstore.registry._records import ModuleRecord
+    from fnstore.errors import UntrustedCodeError
     from fnstore.store import FunctionStore
     from fnstore.trust._state import TrustState
 
-__all__ = ["TrustGate"]
+__all__ = ["TrustGate", "untrusted_error"]
+
+
+def untrusted_error(module: str, version: int, content_id: str, reason: str) -> UntrustedCodeError:
+    """Return the error for running a version the policy does not allow (says how to review it)."""
+    from fnstore.trust import _state  # not at start-up: it imports dataclasses
+
+    return _state.untrusted_error(module, version, content_id, reason)
 
 
 class TrustGate:
@@ -71,16 +78,18 @@ class TrustGate:
         """Whether everything may run (policy ``any``, not strict)."""
         return self.state().open
 
-    def refusal(self, record: ModuleRecord, commit: str | None) -> str | None:
-        """Why module version ``record`` may not run here, or None when it may."""
+    def refusal(self, module: str, content_id: str, commit: str | None) -> str | None:
+        """Why ``module``'s version ``content_id`` may not run here, or None when it may.
+
+        ``commit`` holds that version, when known (it spares a history search).
+        """
         state = self.state()
         if state.open:
             return None
-        cid = record[2]
-        if not state.strict and state.recorded(cid) is not None:
+        if not state.strict and state.recorded(content_id) is not None:
             return None
-        key = (record[0], cid)
+        key = (module, content_id)
         if key not in self._verdicts:
-            verdict = self._store().trust_verdict(record[0], cid, commit=commit)
+            verdict = self._store().trust_verdict(module, content_id, commit=commit)
             self._verdicts[key] = None if verdict.trusted else verdict.reason
         return self._verdicts[key]
