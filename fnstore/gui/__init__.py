@@ -32,6 +32,7 @@ except ImportError as _exc:  # pragma: no cover - the test environment has PyQt6
         why="for the fnstore GUI",
     ) from _exc
 
+from fnstore.gui._bench import BenchView
 from fnstore.gui._commit import SaveCommitDialog
 from fnstore.gui._conflict import ConflictDialog
 from fnstore.gui._editor import FunctionEditor
@@ -42,6 +43,7 @@ from fnstore.gui._sync import SyncView
 
 __all__ = [
     "AddRemoteDialog",
+    "BenchView",
     "ConflictDialog",
     "FunctionBrowser",
     "FunctionEditor",
