@@ -37,6 +37,7 @@ from fnstore.gui._commit import SaveCommitDialog
 from fnstore.gui._conflict import ConflictDialog
 from fnstore.gui._editor import FunctionEditor
 from fnstore.gui._history import HistoryView
+from fnstore.gui._main import MainWindow
 from fnstore.gui._remote import AddRemoteDialog
 from fnstore.gui._selector import FunctionBrowser, FunctionSelectorDialog
 from fnstore.gui._sync import SyncView
@@ -49,6 +50,7 @@ __all__ = [
     "FunctionEditor",
     "FunctionSelectorDialog",
     "HistoryView",
+    "MainWindow",
     "SaveCommitDialog",
     "SyncView",
 ]

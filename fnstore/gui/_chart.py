@@ -99,7 +99,7 @@ class BenchChart(QWidget):
             axes.set_ylim(bottom=0)
             axes.legend(fontsize=8)
         axes.grid(True, alpha=0.3)
-        self.canvas.draw_idle()
+        self.canvas.draw()  # now: a deferred draw could outlive a closed view
 
     def points(self) -> dict[str, list[int]]:
         """Return the versions plotted per series (for tests and tooltips)."""
