@@ -27,7 +27,8 @@ __all__ = ["bench", "bench_compare", "bench_export", "bench_history", "bench_plo
 
 
 def _records_of(store: FunctionStore, version: FunctionVersion) -> list[BenchRecord]:
-    return [r for r in store.bench_records(version.content_id) if r.function == version.name]
+    # records name the function as it was called in that version (before a rename)
+    return [r for r in store.bench_records(version.content_id) if r.function == version.function]
 
 
 def bench_history(store: FunctionStore, name: str) -> list[BenchRecord]:

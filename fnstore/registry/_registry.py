@@ -39,7 +39,10 @@ if TYPE_CHECKING:
 
     _Hit = tuple[ModuleRecord, FunctionRecord]
 
-__all__ = ["MEMORY_TYPES", "Registry", "RegistryChange"]
+__all__ = ["MEMORY_TYPES", "REGISTRY_NAME", "Registry", "RegistryChange"]
+
+#: The registry name in ``"<registry>:<name>"`` keys, as OpenHCS's RegistryService keys them.
+REGISTRY_NAME = "fnstore"
 
 MEMORY_TYPES = ("numpy", "cupy", "torch", "tensorflow", "jax", "pyclesperanto")
 
@@ -101,9 +104,9 @@ class Registry:
         self._store = store
         self._lock = _thread.RLock()
         self._snap = Snapshot(None)
-        self._names: dict[str, str] = {}  # function name -> module, at the pin
         self._pinned: dict[str, _Hit] = {}  # per-function overrides
         self._meta: dict[str, FunctionMetadata] = {}
+        self._listing: dict[str, FunctionMetadata] | None = None  # functions(), built once
         self._exact: dict[str, tuple[ModuleRecord, FunctionRecord, Callable[[], str]]] = {}
         self._callbacks: list[Callable[[RegistryChange], None]] = []
         self.pin_spec: str | None = None
@@ -178,8 +181,8 @@ class Registry:
         from fnstore.registry._snapshot import (
             add_overrides,
             build,
-            index_manifest,
             last_snapshot,
+            parse_manifest,
             remember_last,
         )
 
@@ -192,7 +195,7 @@ class Registry:
         if base is not None and base.commit is not None:
             # Only what changed since a snapshot read before (a save, a pull).
             changed = _gitread.read_changed_manifests(
-                self._path, base.commit, target, old, index_manifest
+                self._path, base.commit, target, old, parse_manifest
             )
             if changed is not None:
                 commit, parsed, bare, touched = changed
@@ -201,7 +204,7 @@ class Registry:
                     if "@" not in module and module not in touched:
                         snap.errors.setdefault(module, why)  # still broken
         if snap is None:
-            found = _gitread.read_manifests(self._path, target, {}, index_manifest)
+            found = _gitread.read_manifests(self._path, target, {}, parse_manifest)
             if found is None:
                 return None
             snap = build(*found)
@@ -217,14 +220,20 @@ class Registry:
         self, snap: Snapshot, key: str, spec: str | None, overrides: dict[str, str]
     ) -> None:
         pinned: dict[str, _Hit] = {}
-        for name, record in snap.overrides.items():
+        for name, (function, record) in snap.overrides.items():
+            # the pinned version's own name for it (before a rename, maybe)
             for fn in record[3]:
-                if fn[0] == name:
+                if fn[0] == function:
                     pinned[name] = (record, fn)
-        self._snap, self._key, self._names, self._pinned = snap, key, snap.names, pinned
+        self._snap, self._key, self._pinned = snap, key, pinned
         self.pin_spec, self.overrides = spec, dict(overrides)
-        self._meta, self._exact = {}, {}
+        self._meta, self._exact, self._listing = {}, {}, None
         _remember_store(self._path)
+
+    @property
+    def _names(self) -> dict[str, str]:
+        """Function name -> module at the pin (built from the listing on first use)."""
+        return self._snap.names
 
     @property
     def path(self) -> Path:
@@ -292,7 +301,7 @@ class Registry:
     # ----------------------------------------------------------------- lookup
     def __len__(self) -> int:
         if not self._pinned:
-            return len(self._names)
+            return len(self._snap.rows)
         return len(self._names.keys() | self._pinned.keys())
 
     def __contains__(self, name: object) -> bool:
@@ -303,6 +312,8 @@ class Registry:
 
     def names(self) -> list[str]:
         """Return the function names at the pin, sorted."""
+        if not self._pinned:
+            return [row[0] for row in self._snap.rows]  # the rows are sorted by name
         return sorted(self._names.keys() | self._pinned.keys())
 
     def _find(self, name: str) -> _Hit | None:
@@ -323,6 +334,8 @@ class Registry:
             module = self._names.get(name)
             record = self._snap.module(module) if module is not None else None
         if record is None:
+            if name in self._snap.errors:  # its module's manifest is broken: say so
+                raise ManifestError(self._snap.errors[name])
             return None
         fn = next((f for f in record[3] if f[0] == name), None)
         return (record, fn) if fn is not None else None
@@ -343,17 +356,21 @@ class Registry:
 
         name, _, at = ref.partition("@")
         if not at:
-            meta = self._meta.get(name)
+            meta = self._listing.get(f"{REGISTRY_NAME}:{name}") if self._listing else None
+            if meta is None:
+                meta = self._meta.get(name)
             if meta is None:
                 record, fn = self._hit(name)
                 source = store_source(lambda: self.store, record[2])
                 meta = FunctionMetadata.from_record(
-                    record, fn, lambda: compiled(record, fn, source)
+                    record, fn, lambda: compiled(record, fn, source), name=name
                 )
                 self._meta[name] = meta
             return meta
         record, fn, source = self._exact_hit(name, at)
-        return FunctionMetadata.from_record(record, fn, lambda: compiled(record, fn, source))
+        return FunctionMetadata.from_record(
+            record, fn, lambda: compiled(record, fn, source), name=name
+        )
 
     def get(self, ref: str) -> Callable[..., Any]:
         """Return the callable for ``name`` or ``name@<version|content id|tag|commit>``.
@@ -371,22 +388,24 @@ class Registry:
         return self.info(ref).func
 
     def functions(self, memory_type: str | None = None) -> dict[str, FunctionMetadata]:
-        """Metadata keyed ``"<registry>:<name>"``, optionally of one input memory type."""
+        """Metadata keyed ``"<registry>:<name>"``, optionally of one input memory type.
+
+        Built from the listing rows alone (names, modules, versions, memory
+        types, availability); a function's docstring, content id and code are
+        read when first asked for.
+        """
         if memory_type is not None and memory_type not in MEMORY_TYPES:
             raise MemoryTypeError(
                 f"{memory_type!r} is not a memory type: use one of {', '.join(MEMORY_TYPES)}"
             )
-        out: dict[str, FunctionMetadata] = {}
-        for name in self.names():
-            try:
-                hit = self._hit(name)
-            except ManifestError:
-                continue  # a broken manifest: listed in errors instead
-            if memory_type is not None and hit[1][1] != memory_type:
-                continue
-            meta = self.info(name)
-            out[meta.key] = meta
-        return out
+        listing = self._listing
+        if listing is None:
+            from fnstore.registry._listing import build_listing
+
+            listing = self._listing = build_listing(self, self._snap, self._pinned)
+        if memory_type is None:
+            return dict(listing)
+        return {k: m for k, m in listing.items() if m.input_memory_type == memory_type}
 
     # ----------------------------------------------------------------- exact versions
     def _exact_hit(

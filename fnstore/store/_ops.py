@@ -140,9 +140,10 @@ class _OpsMixin(_WriteMixin):
             parent = self._parent_of(index, module)
             if parent is not None and new_module != module:
                 parent = parent._replace(module=module)
-            self._check_free(index, new_module, [f.name for f in found.functions])
+            # a renamed module keeps its functions: they are not taken by "another" module
+            self._check_free(index, new_module, [f.name for f in found.functions], replacing=module)
             text = message or f"rename {old} to {new}"
-            return self._commit_version(
+            result = self._commit_version(
                 index,
                 new_module,
                 data,
@@ -155,3 +156,8 @@ class _OpsMixin(_WriteMixin):
                 remove=module if new_module != module else None,
                 force=True,
             )
+            self._move_pin(old, new)
+            return result
+
+    def _move_pin(self, old: str, new: str) -> None:
+        """Let a per-function pin follow a rename (the pin layer above implements it)."""

@@ -150,9 +150,11 @@ class _ReadMixin(_IndexMixin):
                 commit = self._commit(introduced)
         return None, None
 
-    def _make_version(self, name: str, commit_id: str, manifest: Manifest) -> FunctionVersion:
+    def _make_version(
+        self, name: str, commit_id: str, manifest: Manifest, function: str | None = ""
+    ) -> FunctionVersion:
         source = self._blob(manifest.content_id).decode("utf-8", errors="replace")
-        return FunctionVersion.of(name, commit_id, manifest, source)
+        return FunctionVersion.of(name, commit_id, manifest, source, function=function)
 
     def _module_of(self, name: str, commit_id: str) -> str:
         """Return the module holding function ``name`` (or called ``name``) at a commit."""
@@ -245,15 +247,26 @@ class _ReadMixin(_IndexMixin):
         return None
 
     def _walk(self, name: str, commit_id: str) -> list[FunctionVersion]:
+        from fnstore.manifest import function_for, name_in_parent
+
         module = self._module_of(name, commit_id)
         at: str | None = self._introducer(commit_id, module)
         versions: list[FunctionVersion] = []
         seen: set[str] = set()
         tree = self._head_tree(commit_id, module)
+        child: Manifest | None = None
+        function: str | None = None
         while at is not None and at not in seen:
             seen.add(at)
             manifest = self._manifest_at(at, module, tree)
-            versions.append(self._make_version(name, at, manifest))
+            # The one place a version's function name is worked out: followed
+            # back through renames, so name@2 means what it meant then.
+            if child is None:
+                function = function_for(name, manifest)
+            elif function is not None:
+                function = name_in_parent(function, child, manifest)
+            versions.append(self._make_version(name, at, manifest, function))
+            child = manifest
             at, module = manifest.parent_commit, manifest.parent_module or module
             # The manifest names its parent's folder tree: one small read per
             # version instead of reading the parent commit's whole functions/ tree.

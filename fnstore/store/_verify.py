@@ -81,7 +81,7 @@ def check_code(
     BackendUnavailableError
         The code would load backends in an order that crashes this process.
     """
-    from fnstore.manifest._openhcs_shim import ensure_openhcs_decorators
+    from fnstore._standin import ensure_openhcs_decorators
     from fnstore.memory import prepare_imports
 
     ensure_openhcs_decorators()

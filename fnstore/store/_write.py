@@ -122,16 +122,20 @@ class _WriteMixin(_ReadMixin):
             return _Parent(0, source_id, commit, None, tree_id)
         return _Parent(current.version, current.content_id, commit, None, tree_id)
 
-    def _check_free(self, index: HeadIndex, module: str, names: list[str]) -> None:
+    def _check_free(
+        self, index: HeadIndex, module: str, names: list[str], *, replacing: str | None = None
+    ) -> None:
+        """Refuse names another module uses (``replacing``: the module this one replaces)."""
+        mine = {module, replacing}
         for name in names:
             owner = index.names.get(name)
-            if owner is not None and owner != module:
+            if owner is not None and owner not in mine:
                 raise NameConflictError(
                     f"function {name!r} already exists in module {owner!r}: rename yours, or "
                     f"save into that module with module={owner!r}"
                 )
         owner = index.names.get(module)
-        if owner is not None and owner != module:
+        if owner is not None and owner not in mine:
             raise NameConflictError(
                 f"module name {module!r} is the name of a function in module {owner!r}: "
                 "choose another module name"
