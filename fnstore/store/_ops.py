@@ -136,7 +136,7 @@ class _OpsMixin(_WriteMixin):
 
                 source = rename_functions(source, {old: new})
             new_module = new if module == old else module
-            data, found, missing = _checked(source)
+            data, found, missing = _checked(source, self.check_timeout)
             parent = self._parent_of(index, module)
             if parent is not None and new_module != module:
                 parent = parent._replace(module=module)

@@ -217,7 +217,11 @@ class FunctionStore(_PinMixin):
 
 
 def open_store(
-    path: str | Path | None = None, *, create: bool = True, lock_timeout: float = 30.0
+    path: str | Path | None = None,
+    *,
+    create: bool = True,
+    lock_timeout: float = 30.0,
+    check_timeout: float | None = None,
 ) -> FunctionStore:
     """Open the store at ``path`` (default: ``fnstore.paths.default_store_path()``).
 
@@ -229,9 +233,14 @@ def open_store(
         Create an empty store when none exists (otherwise StoreNotFoundError).
     lock_timeout
         Seconds a write waits for another process before StoreLockedError.
+    check_timeout
+        Seconds the code being saved may run when checked, in the check worker
+        (default: ``FNSTORE_CHECK_TIMEOUT``, else 30); past it, CheckTimeoutError.
     """
     from fnstore.paths import default_store_path
 
     where = Path(path).expanduser() if path is not None else default_store_path()
     repo = open_repository(where, create=create)
-    return FunctionStore(repo, where, lock_timeout=lock_timeout)
+    store = FunctionStore(repo, where, lock_timeout=lock_timeout)
+    store.check_timeout = check_timeout
+    return store
