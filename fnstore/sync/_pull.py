@@ -31,6 +31,7 @@ from fnstore.git._treewrite import blob_ids
 from fnstore.store._core import AuthorLike, _signature
 from fnstore.store._read import _ReadMixin
 from fnstore.sync import _merge
+from fnstore.sync._ignored import ignored_entries
 from fnstore.sync._types import FetchResult, PendingMerge, PullResult, PullStatus
 
 if TYPE_CHECKING:
@@ -341,6 +342,7 @@ class _PullMixin(_ReadMixin):
             new,
             changed,
             renamed=renamed,
+            ignored=ignored_entries(repo, old, new, changed),
             find_broken=functools.partial(self._broken_modules, new, changed, after),
         )
 
