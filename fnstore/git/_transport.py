@@ -23,17 +23,19 @@ from __future__ import annotations
 import getpass
 import os
 import subprocess
-from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pygit2
 from pygit2.enums import CredentialType
 
 from fnstore.errors import AuthenticationError, RemoteUnreachableError, SyncError
+from fnstore.git._progress import ProgressCallback, TransferProgress
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = [
     "ProgressCallback",
@@ -54,32 +56,6 @@ _DEFAULT_IO_S = 60.0
 
 # ssh private keys tried, in order, when FNSTORE_SSH_KEY is not set.
 _DEFAULT_KEYS = ("id_ed25519", "id_ecdsa", "id_rsa")
-
-
-@dataclass(frozen=True)
-class TransferProgress:
-    """How far a fetch or push has got.
-
-    Attributes
-    ----------
-    phase
-        ``"receiving"`` (fetch: objects arriving), ``"resolving"`` (fetch:
-        deltas being indexed) or ``"sending"`` (push).
-    objects
-        Objects (or deltas, while resolving) done so far.
-    total
-        Objects (or deltas) in all; 0 while unknown.
-    bytes
-        Bytes transferred so far.
-    """
-
-    phase: Literal["receiving", "resolving", "sending"]
-    objects: int
-    total: int
-    bytes: int
-
-
-ProgressCallback = Callable[[TransferProgress], None]
 
 
 def redact(url: str) -> str:

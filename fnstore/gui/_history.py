@@ -279,9 +279,9 @@ class HistoryView(QWidget):
                 self.changed.emit()
                 self.reload()
 
-        job = _jobs.start(label, call, done=finished, failed=self.error.show_error)
+        job = _jobs.start(label, call, done=finished, failed=self.error.show_error, owner=self)
         self.busy.track(job, cancellable=False)
-        job.finished.connect(self._update_buttons)
+        job.when_finished(self._update_buttons)
         self._update_buttons()
 
     def _confirm(self, title: str, text: str) -> bool:

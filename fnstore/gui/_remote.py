@@ -112,10 +112,11 @@ class AddRemoteDialog(QDialog):
             lambda job: store.fetch(name, progress=job.report),
             done=tested,
             failed=self.error.show_error,
+            owner=self,
         )
         self.busy.track(job)
         self.test_button.setEnabled(False)
-        job.finished.connect(lambda: self.test_button.setEnabled(True))
+        job.when_finished(lambda: self.test_button.setEnabled(True))
 
     def accept(self) -> None:
         """Add the remote (if the test did not already) and close."""

@@ -212,11 +212,16 @@ class SyncView(QWidget):
             self.status.setText(f"{label} cancelled; nothing of yours was lost.")
 
         job = _jobs.start(
-            label, call, done=done, failed=self.error.show_error, progress=self._progress
+            label,
+            call,
+            done=done,
+            failed=self.error.show_error,
+            progress=self._progress,
+            owner=self,
         )
         job.cancelled.connect(cancelled)
         self.busy.track(job)
-        job.finished.connect(self.refresh)
+        job.when_finished(self.refresh)
         self._update_buttons()
         return job
 
@@ -311,9 +316,10 @@ class SyncView(QWidget):
             lambda job: store.resolve(name, choice),  # type: ignore[call-overload]
             done=settled,
             failed=self.error.show_error,
+            owner=self,
         )
         self.busy.track(job, cancellable=False)
-        job.finished.connect(self.refresh)
+        job.when_finished(self.refresh)
 
     def abort(self) -> None:
         """Forget the pending pull."""
@@ -323,9 +329,10 @@ class SyncView(QWidget):
             lambda job: store.abort_pull(),
             done=lambda _r: self.status.setText("The pull was abandoned; nothing changed."),
             failed=self.error.show_error,
+            owner=self,
         )
         self.busy.track(job, cancellable=False)
-        job.finished.connect(self.refresh)
+        job.when_finished(self.refresh)
 
     # -- review (trust policy) ---------------------------------------------------------
     def accept_selected(self) -> None:
@@ -344,6 +351,7 @@ class SyncView(QWidget):
             lambda job: accept(ref),
             done=accepted,
             failed=self.error.show_error,
+            owner=self,
         )
         self.busy.track(job, cancellable=False)
-        job.finished.connect(self.refresh)
+        job.when_finished(self.refresh)

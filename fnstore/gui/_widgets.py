@@ -109,7 +109,7 @@ class BusyBar(QWidget):
         self.bar.setRange(0, 0)  # busy until the first figures arrive
         self.cancel_button.setEnabled(cancellable)
         self.cancel_button.setVisible(cancellable)
-        job.finished.connect(self._done)
+        job.when_finished(self._done)
         self.show()
 
     def set_progress(self, done: int, total: int, text: str | None = None) -> None:
