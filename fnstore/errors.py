@@ -20,11 +20,14 @@ say what happened *and* what to do about it.
     │   ├── InvalidNameError (ValueError)
     │   ├── NameConflictError (ValueError)
     │   ├── InvalidCodeError (ValueError)
-    │   │   └── CodeTooLargeError
+    │   │   ├── CodeTooLargeError
+    │   │   ├── CheckTimeoutError (TimeoutError)   the save check ran too long
+    │   │   └── CheckCrashedError                  the code ended the check's process
     │   ├── ManifestError (ValueError)
     │   │   └── SchemaVersionError
     │   ├── AuthorRequiredError
     │   ├── StoreLockedError (TimeoutError)
+    │   ├── ReadOnlyStoreError (PermissionError)
     │   └── NothingToDoError
     ├── RegistryError
     ├── SyncError
@@ -44,6 +47,8 @@ __all__ = [
     "AuthorRequiredError",
     "BackendUnavailableError",
     "BenchError",
+    "CheckCrashedError",
+    "CheckTimeoutError",
     "CodeTooLargeError",
     "ConflictError",
     "ConversionError",
@@ -58,6 +63,7 @@ __all__ = [
     "NameConflictError",
     "NothingToDoError",
     "PushRejectedError",
+    "ReadOnlyStoreError",
     "RegistryError",
     "RemoteExistsError",
     "RemoteNotFoundError",
@@ -136,6 +142,14 @@ class CodeTooLargeError(InvalidCodeError):
     """Code larger than the store accepts."""
 
 
+class CheckTimeoutError(InvalidCodeError, TimeoutError):
+    """The code being saved ran past the save check's time limit (it was stopped)."""
+
+
+class CheckCrashedError(InvalidCodeError):
+    """The code being saved ended the process that checks it (exit, signal)."""
+
+
 class ManifestError(StoreError, ValueError):
     """A manifest that cannot be read (broken JSON, wrong fields...)."""
 
@@ -150,6 +164,10 @@ class AuthorRequiredError(StoreError):
 
 class StoreLockedError(StoreError, TimeoutError):
     """Another process held the store's lock for too long."""
+
+
+class ReadOnlyStoreError(StoreError, PermissionError):
+    """The store cannot be written here (read-only file system or permissions)."""
 
 
 class NothingToDoError(StoreError):

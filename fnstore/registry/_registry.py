@@ -23,10 +23,10 @@ from fnstore.registry import _pins, _where
 from fnstore.registry._snapshot import (
     CacheDamagedError,
     Snapshot,
+    build_lock,
     cache_key,
     load_cached,
     save_cached,
-    save_cached_later,
 )
 
 if TYPE_CHECKING:
@@ -39,7 +39,10 @@ if TYPE_CHECKING:
 
     _Hit = tuple[ModuleRecord, FunctionRecord]
 
-__all__ = ["MEMORY_TYPES", "Registry", "RegistryChange"]
+__all__ = ["MEMORY_TYPES", "REGISTRY_NAME", "Registry", "RegistryChange"]
+
+#: The registry name in ``"<registry>:<name>"`` keys, as OpenHCS's RegistryService keys them.
+REGISTRY_NAME = "fnstore"
 
 MEMORY_TYPES = ("numpy", "cupy", "torch", "tensorflow", "jax", "pyclesperanto")
 
@@ -101,9 +104,9 @@ class Registry:
         self._store = store
         self._lock = _thread.RLock()
         self._snap = Snapshot(None)
-        self._names: dict[str, str] = {}  # function name -> module, at the pin
         self._pinned: dict[str, _Hit] = {}  # per-function overrides
         self._meta: dict[str, FunctionMetadata] = {}
+        self._listing: dict[str, FunctionMetadata] | None = None  # functions(), built once
         self._exact: dict[str, tuple[ModuleRecord, FunctionRecord, Callable[[], str]]] = {}
         self._callbacks: list[Callable[[RegistryChange], None]] = []
         self.pin_spec: str | None = None
@@ -146,13 +149,7 @@ class Registry:
                 return  # same commit, same overrides: nothing can have changed
             snap = load_cached(key) if use_cache else None
             if snap is None:
-                snap = self._read_with_git(target, overrides, previous)
-                if snap is not None:
-                    keys = [key]
-                    by_commit = cache_key(snap.commit, overrides) if snap.commit else key
-                    if by_commit != key:  # an annotated tag: also file it under its commit
-                        keys.append(by_commit)
-                    save_cached_later(keys, snap)
+                snap = self._build_cached(key, target, overrides, previous, use_cache=use_cache)
             if snap is not None:
                 self._install(snap, key, spec, overrides)
                 return
@@ -170,6 +167,41 @@ class Registry:
             save_cached(key, snap)
         self._install(snap, key, spec, overrides)
 
+    def _build_cached(
+        self,
+        key: str,
+        target: str,
+        overrides: dict[str, str],
+        previous: Snapshot | None,
+        *,
+        use_cache: bool,
+    ) -> Snapshot | None:
+        """Read the pin with git and write its cache file, one process at a time.
+
+        Workers started together at a pin whose cache is cold would each read
+        every manifest; instead the first takes the pin's build lock and the
+        others wait for it, then read the file it wrote.  A process killed
+        while building drops the lock with its file descriptor and leaves no
+        cache file (files are renamed into place whole): the next one builds.
+        The file is written before the lock is released, not in the
+        background, so that the waiting workers find it.
+        """
+        lock = build_lock(key) if use_cache else None
+        try:
+            if lock is not None:
+                snap = load_cached(key)  # built by another process while this one waited
+                if snap is not None:
+                    return snap
+            snap = self._read_with_git(target, overrides, previous)
+            if snap is not None:
+                by_commit = cache_key(snap.commit, overrides) if snap.commit else key
+                for name in {key, by_commit}:  # an annotated tag: also filed under its commit
+                    save_cached(name, snap)
+            return snap
+        finally:
+            if lock is not None:
+                os.close(lock)
+
     def _read_with_git(
         self, target: str, overrides: dict[str, str], previous: Snapshot | None
     ) -> Snapshot | None:
@@ -178,8 +210,8 @@ class Registry:
         from fnstore.registry._snapshot import (
             add_overrides,
             build,
-            index_manifest,
             last_snapshot,
+            parse_manifest,
             remember_last,
         )
 
@@ -192,7 +224,7 @@ class Registry:
         if base is not None and base.commit is not None:
             # Only what changed since a snapshot read before (a save, a pull).
             changed = _gitread.read_changed_manifests(
-                self._path, base.commit, target, old, index_manifest
+                self._path, base.commit, target, old, parse_manifest
             )
             if changed is not None:
                 commit, parsed, bare, touched = changed
@@ -201,7 +233,7 @@ class Registry:
                     if "@" not in module and module not in touched:
                         snap.errors.setdefault(module, why)  # still broken
         if snap is None:
-            found = _gitread.read_manifests(self._path, target, {}, index_manifest)
+            found = _gitread.read_manifests(self._path, target, {}, parse_manifest)
             if found is None:
                 return None
             snap = build(*found)
@@ -222,10 +254,15 @@ class Registry:
             for fn in record[3]:
                 if fn[0] == function:
                     pinned[name] = (record, fn)
-        self._snap, self._key, self._names, self._pinned = snap, key, snap.names, pinned
+        self._snap, self._key, self._pinned = snap, key, pinned
         self.pin_spec, self.overrides = spec, dict(overrides)
-        self._meta, self._exact = {}, {}
+        self._meta, self._exact, self._listing = {}, {}, None
         _remember_store(self._path)
+
+    @property
+    def _names(self) -> dict[str, str]:
+        """Function name -> module at the pin (built from the listing on first use)."""
+        return self._snap.names
 
     @property
     def path(self) -> Path:
@@ -293,7 +330,7 @@ class Registry:
     # ----------------------------------------------------------------- lookup
     def __len__(self) -> int:
         if not self._pinned:
-            return len(self._names)
+            return len(self._snap.rows)
         return len(self._names.keys() | self._pinned.keys())
 
     def __contains__(self, name: object) -> bool:
@@ -304,6 +341,8 @@ class Registry:
 
     def names(self) -> list[str]:
         """Return the function names at the pin, sorted."""
+        if not self._pinned:
+            return [row[0] for row in self._snap.rows]  # the rows are sorted by name
         return sorted(self._names.keys() | self._pinned.keys())
 
     def _find(self, name: str) -> _Hit | None:
@@ -324,6 +363,8 @@ class Registry:
             module = self._names.get(name)
             record = self._snap.module(module) if module is not None else None
         if record is None:
+            if name in self._snap.errors:  # its module's manifest is broken: say so
+                raise ManifestError(self._snap.errors[name])
             return None
         fn = next((f for f in record[3] if f[0] == name), None)
         return (record, fn) if fn is not None else None
@@ -344,7 +385,9 @@ class Registry:
 
         name, _, at = ref.partition("@")
         if not at:
-            meta = self._meta.get(name)
+            meta = self._listing.get(f"{REGISTRY_NAME}:{name}") if self._listing else None
+            if meta is None:
+                meta = self._meta.get(name)
             if meta is None:
                 record, fn = self._hit(name)
                 source = store_source(lambda: self.store, record[2])
@@ -374,22 +417,24 @@ class Registry:
         return self.info(ref).func
 
     def functions(self, memory_type: str | None = None) -> dict[str, FunctionMetadata]:
-        """Metadata keyed ``"<registry>:<name>"``, optionally of one input memory type."""
+        """Metadata keyed ``"<registry>:<name>"``, optionally of one input memory type.
+
+        Built from the listing rows alone (names, modules, versions, memory
+        types, availability); a function's docstring, content id and code are
+        read when first asked for.
+        """
         if memory_type is not None and memory_type not in MEMORY_TYPES:
             raise MemoryTypeError(
                 f"{memory_type!r} is not a memory type: use one of {', '.join(MEMORY_TYPES)}"
             )
-        out: dict[str, FunctionMetadata] = {}
-        for name in self.names():
-            try:
-                hit = self._hit(name)
-            except ManifestError:
-                continue  # a broken manifest: listed in errors instead
-            if memory_type is not None and hit[1][1] != memory_type:
-                continue
-            meta = self.info(name)
-            out[meta.key] = meta
-        return out
+        listing = self._listing
+        if listing is None:
+            from fnstore.registry._listing import build_listing
+
+            listing = self._listing = build_listing(self, self._snap, self._pinned)
+        if memory_type is None:
+            return dict(listing)
+        return {k: m for k, m in listing.items() if m.input_memory_type == memory_type}
 
     # ----------------------------------------------------------------- exact versions
     def _exact_hit(

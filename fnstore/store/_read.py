@@ -250,8 +250,14 @@ class _ReadMixin(_IndexMixin):
         return self.get(name, rev=at or self.resolve(spec))
 
     def _incoming_heads(self) -> list[str]:
-        """Return commits whose versions ``name@<content id>`` also finds (a pending pull)."""
-        return []
+        """Return commits whose versions ``name@<content id>`` also finds.
+
+        These are the remote commits of pulls waiting for a choice: lab sync
+        keeps each under ``refs/fnstore/pending/<remote>`` until it is settled.
+        """
+        prefix = "refs/fnstore/pending/"
+        refs = self._repo.references
+        return [str(refs[name].target) for name in refs if name.startswith(prefix)]
 
     def _named_rev(self, spec: str) -> str | None:
         for prefix in ("refs/tags/", "refs/heads/"):

@@ -49,6 +49,23 @@ class _Parent(NamedTuple):
 class _WriteMixin(_ReadMixin):
     """Changes to :class:`FunctionStore` (see the module docstring)."""
 
+    _check_timeout: float | None = None  # None: FNSTORE_CHECK_TIMEOUT, else the default
+
+    @property
+    def check_timeout(self) -> float:
+        """Seconds the code being saved may run when checked (``FNSTORE_CHECK_TIMEOUT``, 30)."""
+        if self._check_timeout is not None:
+            return self._check_timeout
+        from fnstore.store._checkworker import check_timeout_from_env
+
+        return check_timeout_from_env()
+
+    @check_timeout.setter
+    def check_timeout(self, seconds: float | None) -> None:
+        if seconds is not None and not (isinstance(seconds, int | float) and seconds > 0):
+            raise ValueError(f"check_timeout must be a number of seconds above 0, not {seconds!r}")
+        self._check_timeout = None if seconds is None else float(seconds)
+
     def save(
         self,
         code: str,
@@ -82,8 +99,12 @@ class _WriteMixin(_ReadMixin):
         ------
         InvalidCodeError, CodeTooLargeError, InvalidNameError, NameConflictError,
         AuthorRequiredError, StoreLockedError
+            As their names say; nothing is written.
+        CheckTimeoutError, CheckCrashedError
+            Running the code (in the check worker, never in this process) took
+            longer than :attr:`check_timeout`, or ended the worker.
         """
-        data, found, missing = _checked(code)
+        data, found, missing = _checked(code, self.check_timeout)
         from fnstore.manifest import check_name
 
         module = check_name(module if module is not None else found.functions[0].name, "module")
@@ -247,8 +268,12 @@ class _WriteMixin(_ReadMixin):
         return dict(sorted(out.items()))
 
 
-def _checked(code: object) -> tuple[bytes, Introspection, list[str]]:
-    """Every check a code block must pass before anything is written."""
+def _checked(code: object, timeout: float) -> tuple[bytes, Introspection, list[str]]:
+    """Every check a code block must pass before anything is written.
+
+    The code runs in the check worker (:mod:`fnstore.store._checkworker`), for at
+    most ``timeout`` seconds: code that loops or exits cannot harm the caller.
+    """
     if not isinstance(code, str):
         raise InvalidCodeError(f"code must be a str, not {type(code).__name__}")
     try:
@@ -262,10 +287,10 @@ def _checked(code: object) -> tuple[bytes, Introspection, list[str]]:
             f"the code is {len(data):,} bytes, more than the {MAX_CODE_BYTES:,} a save accepts: "
             "split it into several modules, or keep data files out of the code"
         )
-    from fnstore.store._verify import check_code
+    from fnstore.store._checkworker import check_in_worker
 
     found = _introspected(data)
-    return data, found, check_code(code, found.functions, found.imports)
+    return data, found, check_in_worker(code, found.functions, found.imports, timeout)
 
 
 def _introspected(data: bytes) -> Introspection:

@@ -15,6 +15,7 @@ import pytest
 from fnstore.bench import SCHEMA_VERSION, BenchRecord
 from fnstore.errors import BenchError, SchemaVersionError
 from fnstore.store import FunctionStore, open_store
+from tests._system import needs_opencl
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -201,9 +202,10 @@ CPU_TYPES = [
         "import pyclesperanto as cle\nfrom fnstore import pyclesperanto as on_cle\n\n@on_cle\n"
         "def scale(image, factor: float = 2.0):\n"
         "    return cle.multiply_image_and_scalar(image, scalar=factor)\n",
-        marks=pytest.mark.skipif(
-            not _have("pyclesperanto"), reason='needs "fnstore[cle]" and pocl-opencl-icd'
-        ),
+        marks=[
+            pytest.mark.skipif(not _have("pyclesperanto"), reason='needs "fnstore[cle]"'),
+            needs_opencl,
+        ],
         id="pyclesperanto",
     ),
 ]

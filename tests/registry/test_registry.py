@@ -14,6 +14,7 @@ from fnstore import paths
 from fnstore.errors import FunctionNotFoundError, MemoryTypeError, RevisionNotFoundError
 from fnstore.registry import Registry, RegistryChange
 from fnstore.registry._snapshot import flush
+from tests._system import needs_git
 
 from .conftest import git_edit, numpy_code
 
@@ -121,6 +122,7 @@ def test_a_second_start_reads_only_the_cache(store: FunctionStore) -> None:
     assert not pygit2_loaded and not pydantic_loaded
 
 
+@needs_git
 def test_a_first_start_imports_neither_pydantic_nor_pygit2(store: FunctionStore) -> None:
     store.save(numpy_code("fresh_g"))
     probe = (

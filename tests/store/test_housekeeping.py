@@ -12,6 +12,7 @@ import pytest
 
 from fnstore.git._housekeeping import LOOSE_LIMIT, beside_gc, loose_estimate, pack_if_needed
 from fnstore.store import open_store
+from tests._system import needs_git
 
 from ._helpers import git, snippet
 
@@ -51,6 +52,7 @@ def test_many_loose_objects_are_packed_and_nothing_is_lost(tmp_path: Path) -> No
     assert store.get("blur").version == 2
 
 
+@needs_git
 def test_a_save_starts_the_packing(tmp_path: Path) -> None:
     store = open_store(tmp_path / "s.git")
     for i in range(4 * LOOSE_LIMIT):
@@ -66,6 +68,7 @@ def test_a_save_starts_the_packing(tmp_path: Path) -> None:
     assert store.get("blur").version == 1
 
 
+@needs_git
 def test_saves_succeed_while_git_gc_empties_object_folders(tmp_path: Path) -> None:
     # git gc's prune-packed removes the fan-out folders it empties; a save
     # writing into one of them at that moment must recreate it, not fail.
@@ -156,6 +159,7 @@ def test_gc_auto_zero_turns_packing_off(tmp_path: Path) -> None:
     assert _counts(store.path)["packs"] == 0
 
 
+@needs_git
 def test_saves_succeed_while_git_packs_the_refs(tmp_path: Path) -> None:
     # git gc runs pack-refs, which holds refs/heads/main.lock for a moment to
     # prune the loose ref; a save moving the branch then must wait, not fail.
