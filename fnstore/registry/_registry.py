@@ -23,10 +23,10 @@ from fnstore.registry import _pins, _where
 from fnstore.registry._snapshot import (
     CacheDamagedError,
     Snapshot,
+    build_lock,
     cache_key,
     load_cached,
     save_cached,
-    save_cached_later,
 )
 
 if TYPE_CHECKING:
@@ -149,13 +149,7 @@ class Registry:
                 return  # same commit, same overrides: nothing can have changed
             snap = load_cached(key) if use_cache else None
             if snap is None:
-                snap = self._read_with_git(target, overrides, previous)
-                if snap is not None:
-                    keys = [key]
-                    by_commit = cache_key(snap.commit, overrides) if snap.commit else key
-                    if by_commit != key:  # an annotated tag: also file it under its commit
-                        keys.append(by_commit)
-                    save_cached_later(keys, snap)
+                snap = self._build_cached(key, target, overrides, previous, use_cache=use_cache)
             if snap is not None:
                 self._install(snap, key, spec, overrides)
                 return
@@ -172,6 +166,41 @@ class Registry:
         if key:
             save_cached(key, snap)
         self._install(snap, key, spec, overrides)
+
+    def _build_cached(
+        self,
+        key: str,
+        target: str,
+        overrides: dict[str, str],
+        previous: Snapshot | None,
+        *,
+        use_cache: bool,
+    ) -> Snapshot | None:
+        """Read the pin with git and write its cache file, one process at a time.
+
+        Workers started together at a pin whose cache is cold would each read
+        every manifest; instead the first takes the pin's build lock and the
+        others wait for it, then read the file it wrote.  A process killed
+        while building drops the lock with its file descriptor and leaves no
+        cache file (files are renamed into place whole): the next one builds.
+        The file is written before the lock is released, not in the
+        background, so that the waiting workers find it.
+        """
+        lock = build_lock(key) if use_cache else None
+        try:
+            if lock is not None:
+                snap = load_cached(key)  # built by another process while this one waited
+                if snap is not None:
+                    return snap
+            snap = self._read_with_git(target, overrides, previous)
+            if snap is not None:
+                by_commit = cache_key(snap.commit, overrides) if snap.commit else key
+                for name in {key, by_commit}:  # an annotated tag: also filed under its commit
+                    save_cached(name, snap)
+            return snap
+        finally:
+            if lock is not None:
+                os.close(lock)
 
     def _read_with_git(
         self, target: str, overrides: dict[str, str], previous: Snapshot | None

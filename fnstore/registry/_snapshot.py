@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from fnstore.errors import FnStoreError, FunctionNotFoundError
 from fnstore.registry import _where
-from fnstore.registry._background import flush, in_background, write_atomically
+from fnstore.registry._background import flush, write_atomically
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -52,16 +52,15 @@ __all__ = [
     "Snapshot",
     "add_overrides",
     "build",
+    "build_lock",
     "cache_key",
     "flush",
-    "in_background",
     "last_snapshot",
     "load_cached",
     "parse_manifest",
     "read_from_store",
     "remember_last",
     "save_cached",
-    "save_cached_later",
     "without_gc",
     "write_atomically",
 ]
@@ -320,17 +319,27 @@ def remember_last(store_path: str, key: str) -> None:
     write_atomically(_last_path(store_path), key.encode("ascii"))
 
 
-def save_cached_later(keys: list[str], snap: Snapshot) -> None:
-    """Write ``snap`` under each of ``keys`` on a background thread."""
-    # Where to write is decided now: the cache directory may change before the
-    # writer runs (FNSTORE_HOME is read on every call).
-    targets = [(key, _cache_path(key)) for key in keys]
+def build_lock(key: str) -> int | None:
+    """Wait for and take the lock under which one process builds cache file ``key``.
 
-    def write() -> None:
-        for key, target in targets:
-            save_cached(key, snap, target=target)
+    Returns its file descriptor (closing it releases the lock, as does the
+    process's death), or None where no lock can be taken (then each process
+    builds for itself, as before).
+    """
+    try:
+        import fcntl
 
-    in_background(write)
+        path = os.path.join(_where.cache_dir(), "registry-locks", key)  # empty files
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except (ImportError, OSError):
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def save_cached(key: str, snap: Snapshot, *, target: str | None = None) -> None:
