@@ -1,11 +1,10 @@
 """The benchmark operations of a store: bench, history, compare, plot, export.
 
 These are the functions behind ``FunctionStore.bench``, ``bench_history``,
-``bench_compare`` and ``bench_plot`` (thin methods of the store's
-``NotesMixin`` that import this package only when called, so that opening a
-store never imports the bench layer).  Records are read from and written to
-the store's git notes through the mixin's ``bench_records`` and
-``add_bench_records``.
+``bench_compare`` and ``bench_plot`` (thin delegates of the store that import
+this package only when called, so that opening a store never imports the
+bench layer).  Records are read from and written to the store's git notes
+by :mod:`fnstore.bench._stored`.
 """
 
 from __future__ import annotations
