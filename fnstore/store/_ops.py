@@ -4,7 +4,7 @@
 (``fnstore-deleted-module: <module>``), which is how ``restore`` finds it again
 later, from any process, without an index.  ``rename`` renames a function's
 ``def`` and the uses Python resolves to it (by syntax tree and scopes, see
-:mod:`fnstore.sync._rename`), and moves the module when it is named after it.
+:mod:`fnstore.manifest._rename`), and moves the module when it is named after it.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ class _OpsMixin(_WriteMixin):
             source = self.source(module)
             entry = index.entry(module)
             if entry is not None and old in entry.functions:
-                from fnstore.sync._rename import rename_functions
+                from fnstore.manifest._rename import rename_functions
 
                 source = rename_functions(source, {old: new})
             new_module = new if module == old else module

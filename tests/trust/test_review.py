@@ -71,9 +71,11 @@ def test_the_last_trusted_version_stays_in_use(member: Member) -> None:
 
     registry = Registry.load(bob)
     assert registry.get("blur")(np.ones(1)).tolist() == [2.0]  # version 1, accepted
-    meta = registry.info("blur")
-    assert (meta.version, meta.trusted) == (1, True)
-    assert meta.trust_note is not None and "version 2" in meta.trust_note
+    meta = registry.info("blur")  # the version at the pin, listed with why it does not run
+    assert (meta.version, meta.trusted) == (2, False)
+    assert meta.trust_note is not None and "version 1 runs meanwhile" in meta.trust_note
+    listed = registry.functions()["fnstore:blur"]
+    assert (listed.trusted, listed.trust_note) == (False, meta.trust_note)
     assert registry.untrusted == {"blur": "it arrived by pull and you have not accepted it yet"}
     [pending] = bob.pending()
     assert pending.base == "blur@1"
