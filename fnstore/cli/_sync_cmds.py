@@ -270,6 +270,7 @@ def _report_pull(result: PullResult, *, as_json: bool) -> None:
                 "broken": result.broken,
                 "renamed": result.renamed,
                 "notes": result.notes,
+                "ignored": result.ignored,
             }
         )
     else:
@@ -288,6 +289,13 @@ def _report_pull(result: PullResult, *, as_json: bool) -> None:
                 console.print(f"Kept the remote's {old} as {new}.")
         if result.notes:
             console.print("Benchmark notes are up to date with the remote.")
+    if result.ignored:
+        err().print(
+            f"warning: ignored what fnstore does not read (never followed): "
+            f"{', '.join(result.ignored)}",
+            markup=False,
+            highlight=False,
+        )
     if result.status == "conflicts":
         first = result.conflicts[0].name
         raise ConflictError(

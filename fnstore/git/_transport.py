@@ -59,14 +59,20 @@ _DEFAULT_KEYS = ("id_ed25519", "id_ecdsa", "id_rsa")
 
 
 def redact(url: str) -> str:
-    """``url`` without any password or token in it, fit for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    user = f"{parts.username}@" if parts.username else ""
+    """``url`` without any password or token in it, fit for messages and logs.
+
+    Over http(s) a user name alone is redacted too: that is where a pasted
+    token ends up (``https://TOKEN@host``).
+    """
+    try:
+        parts = urlsplit(url)
+        token_user = bool(parts.username) and parts.scheme.lower() in ("http", "https")
+        if parts.password is None and not token_user:
+            return url
+        host = parts.netloc.rpartition("@")[2]
+    except ValueError:  # not a URL urllib can split: show no part of what may hold a secret
+        return "<a URL that cannot be shown>" if "@" in url else url
+    user = "***@" if token_user else f"{parts.username}@" if parts.username else ""
     return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
 
 

@@ -30,6 +30,7 @@ from fnstore.git._housekeeping import beside_gc
 from fnstore.git._treewrite import blob_ids
 from fnstore.store._core import AuthorLike, _signature
 from fnstore.sync import _merge
+from fnstore.sync._ignored import ignored_entries
 from fnstore.sync._types import FetchResult, PendingMerge, PullResult, PullStatus
 
 if TYPE_CHECKING:
@@ -324,6 +325,7 @@ class Pull:
             new,
             changed,
             renamed=renamed,
+            ignored=ignored_entries(repo, old, new, changed),
             find_broken=functools.partial(self._broken_modules, new, changed, after),
         )
 

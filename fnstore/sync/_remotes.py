@@ -44,6 +44,7 @@ from fnstore.git._transport import (
     redact,
     translate_error,
 )
+from fnstore.git._urls import check_url
 from fnstore.sync._labhead import create_lab_repository, fix_remote_head
 from fnstore.sync._pull import _REMOTE_NOTES, Pull
 from fnstore.sync._types import FetchResult, PushResult
@@ -88,12 +89,8 @@ def _normalise_url(url: str) -> str:
         raise SyncError(
             "the remote URL is empty: give a path, file://, git://, ssh:// or https:// URL"
         )
+    check_url(url)
     if "://" in url:
-        if re.match(r"[a-z]+://[^/@]*:[^/@]*@", url):
-            raise SyncError(
-                f"the URL {redact(url)} holds a password or token, which would be written into "
-                "the store's config: remove it and put the token in FNSTORE_TOKEN instead"
-            )
         return url
     if re.match(r"[^/]+:", url) and not Path(url).exists():
         return url  # scp-like ssh address: user@host:path
@@ -204,6 +201,7 @@ class LabSync(Pull):
         """
         handle = self._remote(remote)
         url = handle.url or ""
+        check_url(url)  # again: plain git may have added or changed it
         source = local_path(url)
         if source is not None:
             mapping = {
@@ -259,6 +257,7 @@ class LabSync(Pull):
         branch = branch or self._store.branch
         handle = self._remote(remote)
         url = handle.url or ""
+        check_url(url)  # again: plain git may have added or changed it
         local = self._repo.references.get(f"refs/heads/{branch}")
         if local is None:
             raise SyncError(f"branch {branch!r} has no commits yet: save a function, then push")

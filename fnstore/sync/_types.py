@@ -131,6 +131,11 @@ class PullResult:
         Function renames made by ``both`` resolutions (old name -> new name).
     notes
         Notes references (benchmark records) that were merged or updated.
+    ignored
+        What came in that fnstore ignores and never follows, one
+        ``"<path> (<what it is>)"`` each: symbolic links, submodules and stray
+        files in ``functions/``, extra files in a module folder, anything
+        outside ``functions/``.  ``fnstore pull`` warns about them once.
     """
 
     remote: str
@@ -140,6 +145,7 @@ class PullResult:
     conflicts: list[Conflict] = field(default_factory=list)
     renamed: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
     #: Finds :attr:`broken` (None: nothing came in to check).
     find_broken: Callable[[], dict[str, str]] | None = field(
         default=None, repr=False, compare=False
