@@ -566,8 +566,10 @@ def _discard(workdir: Path) -> None:
 
 @app.command(rich_help_panel=WORK)
 def gui() -> None:
-    """Open the function editor GUI (not part of this release yet)."""
-    raise CommandError(
-        "the GUI is not part of this release: use `fnstore edit NAME` "
-        "or your own editor with `fnstore save FILE`"
-    )
+    """Open the fnstore window: functions, editor, history, benchmarks, lab sync."""
+    store = open_cli_store(create=True)
+    from fnstore.gui._app import run  # MissingDependencyError names fnstore[gui]
+
+    status = run(store)
+    if status:
+        raise typer.Exit(status)

@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from fnstore.git._progress import ProgressCallback
-    from fnstore.manifest import Author
     from fnstore.store import FunctionStore
     from fnstore.sync._types import Choice, Conflict
 
@@ -246,11 +245,10 @@ class Pull:
             )
             self._save_pending(pending)
             return PullResult(remote, "conflicts", ours, conflicts=pending.open_conflicts())
-        from fnstore.manifest import Author
 
         when = datetime.now().astimezone()
         who = self._store._author(author)
-        renamed = self._keep_both(plan, theirs, Author(name=who[0], email=who[1]))
+        renamed = self._keep_both(plan, theirs)
         lines = [f"{message}: {len(plan.incoming)} module(s) taken from {remote}", ""]
         lines += [f"  {p.split('/', 1)[-1]}" for p in plan.incoming]
         lines += [f"  kept {remote}'s {old} as {new}" for old, new in renamed.items()]
@@ -275,7 +273,7 @@ class Pull:
         self._clear_pending(remote)
         return self._result(remote, "merged", ours, str(commit), renamed)
 
-    def _keep_both(self, plan: _merge.MergePlan, theirs: str, author: Author) -> dict[str, str]:
+    def _keep_both(self, plan: _merge.MergePlan, theirs: str) -> dict[str, str]:
         """Add the remote's side of each ``both`` choice under new names."""
         renamed: dict[str, str] = {}
         if not plan.both:
@@ -285,8 +283,11 @@ class Pull:
             module = path.split("/", 1)[-1]
             taken = {p.split("/", 1)[-1] for p, e in plan.units.items() if e is not None}
             try:
+                # the parent is where the remote's version was made, not merely
+                # the remote's head, so that history names the commit holding it
+                made = self._store._introducer(theirs, module)
                 new, new_entry, renames = _merge.theirs_copy(
-                    self._repo, entry, module, taken, names, commit=theirs, author=author
+                    self._repo, entry, module, taken, names, commit=made
                 )
             except (FnStoreError, ValueError, KeyError) as exc:
                 raise ConflictError(
