@@ -16,8 +16,8 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from fnstore.registry._metadata import FunctionMetadata, MetadataSource, needed_packages, row_of
-from fnstore.registry._registry import REGISTRY_NAME
 from fnstore.registry._snapshot import CacheDamagedError, without_gc
+from fnstore.registry._where import REGISTRY_NAME
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping

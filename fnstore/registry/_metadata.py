@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from fnstore._standin import ALWAYS_IMPORTABLE
 from fnstore.errors import BackendUnavailableError
-from fnstore.registry._registry import REGISTRY_NAME  # defined on the start-up path
+from fnstore.registry._where import REGISTRY_NAME  # defined on the start-up path
 
 if TYPE_CHECKING:
     from collections.abc import Callable

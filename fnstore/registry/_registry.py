@@ -29,6 +29,7 @@ from fnstore.registry._snapshot import (
     save_cached,
 )
 from fnstore.registry._trustgate import TrustGate, untrusted_error
+from fnstore.registry._where import REGISTRY_NAME, STORES_ENV
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -42,14 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MEMORY_TYPES", "REGISTRY_NAME", "Registry", "RegistryChange"]
 
-#: The registry name in ``"<registry>:<name>"`` keys, as OpenHCS's RegistryService keys them.
-REGISTRY_NAME = "fnstore"
-
 MEMORY_TYPES = ("numpy", "cupy", "torch", "tensorflow", "jax", "pyclesperanto")
-
-#: Environment variable listing the stores registries were loaded from, so that
-#: a worker process (which inherits it) can import a pickled function's module.
-STORES_ENV = "FNSTORE_REGISTRY_STORES"
 
 
 class RegistryChange:
