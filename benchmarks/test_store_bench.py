@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from fnstore.git._housekeeping import wait_for_gc
 from fnstore.manifest import Author, Manifest, content_id, introspect
 from fnstore.store import FunctionStore, open_store
-from fnstore.store._housekeeping import wait_for_gc
 
 if TYPE_CHECKING:
     from pathlib import Path

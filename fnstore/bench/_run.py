@@ -61,11 +61,19 @@ _SCALAR_ANNOTATIONS = {"int", "float", "str", "bool", "bytes", "complex", "dict"
 
 
 def function_info(version: FunctionVersion) -> FunctionInfo:
-    """Return the manifest entry of the benchmarked function."""
+    """Return the manifest entry of the benchmarked function.
+
+    ``version.function`` is its name in that version (the store follows
+    renames), so ``smooth@1`` finds ``rescale_numpy`` if that was its name then.
+    """
+    names = [info.name for info in version.manifest.functions]
     for info in version.manifest.functions:
-        if info.name == version.name:
+        if info.name == version.function:
             return info
-    raise BenchError(f"{version.name} is not in its module's manifest: save it again")
+    raise BenchError(
+        f"{version.name}@{version.version} is module {version.module}, which has several "
+        f"functions ({', '.join(names)}): bench one of them by its name"
+    )
 
 
 def skip_reason(info: FunctionInfo) -> str | None:
@@ -90,29 +98,31 @@ def skip_reason(info: FunctionInfo) -> str | None:
 def load_function(version: FunctionVersion) -> Callable[..., Any]:
     """Load a version's module and return the benchmarked function.
 
-    The registry's loader makes the version a real module named after its
-    content id (tracebacks show its lines, and two versions never share
-    globals), imported once per process.
+    The registry's loader runs it (:func:`fnstore.registry.load_version`), so
+    the version is imported exactly as the registry imports it.
 
     Raises
     ------
     BenchError
         The code fails to run (a missing import, an error at module level).
     """
-    from fnstore.registry._loaded import import_stored
+    from fnstore.errors import BackendUnavailableError
+    from fnstore.registry import load_version
 
-    source = version.source
     try:
-        module = import_stored(version.module, version.content_id, lambda: source)
+        module = load_version(version)
+    except BackendUnavailableError as exc:
+        raise BenchError(str(exc)) from exc
     except ImportError as exc:
         raise BenchError(
             f"{version.module} needs {exc.name or exc}, which is not installed here"
         ) from exc
     except Exception as exc:  # a scientist's module may raise anything at import
         raise BenchError(f"{version.module}@{version.version} fails to load: {exc!r}") from exc
-    fn = getattr(module, version.name, None)
+    name = function_info(version).name
+    fn = getattr(module, name, None)
     if not callable(fn):
-        raise BenchError(f"{version.module} defines no function {version.name}: save it again")
+        raise BenchError(f"{version.module} defines no function {name}: save it again")
     return fn  # type: ignore[no-any-return]
 
 
@@ -226,7 +236,7 @@ def bench(
         if p.has_default
     }
     base: dict[str, Any] = {
-        "function": version.name,
+        "function": info.name,
         "module": version.module,
         "version": version.version,
         "content_id": version.content_id,

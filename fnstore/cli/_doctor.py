@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from fnstore._standin import ALWAYS_IMPORTABLE
 from fnstore.cli._app import (
     SETUP,
     CommandError,
@@ -53,11 +54,10 @@ _EXTRAS: dict[str, str | None] = {
 _PROBE_ORDER = ["numpy", "cupy", "pyclesperanto", "torch", "jax", "tensorflow"]
 
 
-# Importable wherever fnstore runs: fnstore itself, and OpenHCS's decorator
-# module, for which fnstore provides a stand-in.  The registry decides
-# availability by the same rule (fnstore.registry._metadata), so that
-# `fnstore ls` and the registry agree on what can run here.
-_PROVIDED = frozenset({"fnstore", "openhcs", "__future__"})
+# Importable wherever fnstore runs (fnstore, and OpenHCS/arraybridge through
+# fnstore's stand-in): the registry decides availability by the same set, so
+# that `fnstore ls` and the registry agree on what can run here.
+_PROVIDED = ALWAYS_IMPORTABLE
 
 
 @cache
@@ -208,7 +208,7 @@ def doctor(
     Exits 1 when the store exists but cannot be opened or holds manifests that
     cannot be read; missing optional backends are reported, not failures.
     """
-    from fnstore import __version__
+    from fnstore._version import __version__
 
     unknown = sorted(set(memory_types or ()) - set(_EXTRAS))
     if unknown:

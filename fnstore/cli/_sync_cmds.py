@@ -116,11 +116,25 @@ def remote_add(
     url: Annotated[
         str, typer.Argument(help="Path, file://, git://, ssh:// or https:// URL (no tokens).")
     ],
+    create: Annotated[
+        bool,
+        typer.Option(
+            "--create",
+            help="Create the lab repository first (a path or file:// URL): bare, shared "
+            "with your group, its HEAD on this store's branch.",
+        ),
+    ] = False,
 ) -> None:
-    """Add a lab repository under NAME."""
+    """Add a lab repository under NAME (--create makes it, for a new lab)."""
     store = open_cli_store()
-    store.add_remote(name, url)
-    ui().print(f"Added remote {name} ({store.remotes()[name]}); now `fnstore pull {name}`.")
+    store.add_remote(name, url, create=create)
+    if create:
+        ui().print(
+            f"Created the lab repository {store.remotes()[name]} and added it as {name}; "
+            f"now `fnstore push {name}` shares your functions."
+        )
+    else:
+        ui().print(f"Added remote {name} ({store.remotes()[name]}); now `fnstore pull {name}`.")
 
 
 @remote_app.command("ls")
@@ -172,6 +186,8 @@ def push(
         result = store.push(name, branch=branch, progress=bar)
     notes = " and benchmark notes" if result.notes else ""
     ui().print(f"Pushed {result.branch}{notes} to {name}: now at {_short(result.commit)}.")
+    if result.advice:
+        ui().print(f"[yellow]note:[/] {result.advice}")
 
 
 @app.command(rich_help_panel=SYNC)
@@ -221,7 +237,31 @@ def resolve(
             ui().print("No conflicts are waiting.")
         return
     result = store.resolve_conflict(name, choice.value, author=author)
+    if result.status == "conflicts":
+        _report_choice(name, choice.value, result, as_json=as_json)
+        return
     _report_pull(result, as_json=as_json)
+
+
+def _report_choice(name: str, choice: str, result: PullResult, *, as_json: bool) -> None:
+    """Confirm a choice that left other conflicts open (a success: exit 0)."""
+    left = sorted({c.name for c in result.conflicts})
+    if as_json:
+        print_json(
+            {
+                "chosen": {"name": name, "choice": choice},
+                "status": result.status,
+                "conflicts": [_conflict_json(c) for c in result.conflicts],
+            }
+        )
+        return
+    count = f"{len(left)} conflict{'s' if len(left) != 1 else ''}"
+    ui().print(
+        f"Chose {choice} for {name}. {count} left: {', '.join(left)}; settle "
+        f"{'it' if len(left) == 1 else 'each'} with `fnstore resolve NAME mine|theirs|both` "
+        "(the merge commit is made when the last one is settled).",
+        markup=False,
+    )
 
 
 # -- output ----------------------------------------------------------------------
@@ -254,6 +294,7 @@ def _report_pull(result: PullResult, *, as_json: bool) -> None:
                 "broken": result.broken,
                 "renamed": result.renamed,
                 "notes": result.notes,
+                "ignored": result.ignored,
             }
         )
     else:
@@ -272,6 +313,13 @@ def _report_pull(result: PullResult, *, as_json: bool) -> None:
                 console.print(f"Kept the remote's {old} as {new}.")
         if result.notes:
             console.print("Benchmark notes are up to date with the remote.")
+    if result.ignored:
+        err().print(
+            f"warning: ignored what fnstore does not read (never followed): "
+            f"{', '.join(result.ignored)}",
+            markup=False,
+            highlight=False,
+        )
     if result.status == "conflicts":
         first = result.conflicts[0].name
         raise ConflictError(

@@ -45,7 +45,7 @@ NOTES_REF = "refs/notes/fnstore-bench"
 #: The manifest schema this reader understands.  Must equal
 #: ``fnstore.manifest.SCHEMA_VERSION`` (a test checks); not imported from
 #: there because that imports pydantic, which the fast start-up avoids.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def module_path(module: str) -> str:

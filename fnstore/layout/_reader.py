@@ -224,7 +224,7 @@ def read_module(
 # The layout the store writes (pydantic's model_dump_json(indent=2)).  Raw
 # newlines only ever separate tokens in that JSON (one inside a string is
 # escaped), so a key at a given indentation can be found by plain byte search.
-_HEAD = b'{\n  "schema_version": 1,\n  "module": "'
+_HEAD = b'{\n  "schema_version": %d,\n  "module": "' % SCHEMA_VERSION
 _VERSION = b'",\n  "version": '
 _CONTENT_ID = b'\n  "content_id": "'
 _FUNCTIONS = b'\n  "functions": [\n'

@@ -8,6 +8,7 @@ reads/writes ``manifest.json`` documents (:class:`Manifest`).
 from __future__ import annotations
 
 from fnstore.manifest._introspect import MEMORY_TYPES, Introspection, introspect, parse
+from fnstore.manifest._lineage import function_for, name_in_parent
 from fnstore.manifest._models import (
     SCHEMA_VERSION,
     Author,
@@ -32,6 +33,8 @@ __all__ = [
     "check_name",
     "check_tag",
     "content_id",
+    "function_for",
     "introspect",
+    "name_in_parent",
     "parse",
 ]

@@ -4,10 +4,14 @@ Recognised decorators (bare or called, under any alias the code imports them as)
 
 * the six memory-type decorators ``numpy``, ``cupy``, ``torch``,
   ``tensorflow``, ``jax``, ``pyclesperanto`` from ``fnstore`` /
-  ``fnstore.memory`` or OpenHCS's ``openhcs.core.memory.decorators``
-  (``@numpy``, ``@fnstore.numpy``, ``@numpy(oom_recovery=False)``,
-  ``from openhcs.core.memory.decorators import numpy as numpy_func``);
-* ``memory_types("numpy", "torch")`` or with ``input_type=``/``output_type=``;
+  ``fnstore.memory``, from OpenHCS (``openhcs.core.memory``, as its own
+  templates write it, or ``openhcs.core.memory.decorators``), or from the
+  ``arraybridge`` package OpenHCS builds on (``arraybridge`` or
+  ``arraybridge.decorators``): ``@numpy``, ``@fnstore.numpy``,
+  ``@numpy(oom_recovery=False)``, ``import arraybridge as ab`` then
+  ``@ab.numpy``, ``from openhcs.core.memory import numpy as numpy_func``;
+* ``memory_types("numpy", "torch")`` or with ``input_type=``/``output_type=``,
+  from any of those modules;
 * OpenHCS's ``special_inputs(...)`` / ``special_outputs(...)``, whose names are recorded.
 
 Only module-level ``def`` statements count: that is what the registry can load.
@@ -21,14 +25,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fnstore.errors import InvalidCodeError, InvalidNameError
-from fnstore.manifest._models import FunctionInfo, Parameter
+from fnstore.manifest._models import DecoratorPackage, FunctionInfo, Parameter
 from fnstore.manifest._names import check_name
 
-__all__ = ["DECORATOR_MODULES", "MEMORY_TYPES", "Introspection", "introspect"]
+__all__ = ["DECORATOR_MODULES", "MEMORY_TYPES", "Introspection", "decorator_package", "introspect"]
 
 MEMORY_TYPES = ("numpy", "cupy", "torch", "tensorflow", "jax", "pyclesperanto")
-#: Modules whose attributes of those names are the memory-type decorators.
-DECORATOR_MODULES = ("fnstore", "fnstore.memory", "openhcs.core.memory.decorators")
+#: Modules whose attributes of those names are the memory-type decorators,
+#: and the package each belongs to (recorded in the manifest as ``decorators_from``).
+DECORATOR_MODULES: dict[str, DecoratorPackage] = {
+    "fnstore": "fnstore",
+    "fnstore.memory": "fnstore",
+    "openhcs.core.memory": "openhcs",
+    "openhcs.core.memory.decorators": "openhcs",
+    "arraybridge": "arraybridge",
+    "arraybridge.decorators": "arraybridge",
+}
 _MEMORY_TYPES_DECORATOR = "memory_types"
 _SPECIAL = ("special_inputs", "special_outputs")
 _BARE = "<bare>"  # marks a name the code never imported
@@ -121,14 +133,28 @@ def _dotted(node: ast.expr, aliases: dict[str, str]) -> str | None:
     return ".".join(reversed(parts))
 
 
-def _decorator_kind(path: str) -> str | None:
-    """``numpy``... or ``memory_types`` or a special-io name, when ``path`` is one."""
+def decorator_package(module: str) -> DecoratorPackage | None:
+    """Return the package (fnstore, openhcs, arraybridge) whose decorators ``module`` holds."""
+    if module.startswith("fnstore.memory."):
+        return "fnstore"
+    return DECORATOR_MODULES.get(module)
+
+
+def _decorator_kind(path: str) -> tuple[str, DecoratorPackage | None] | None:
+    """``(kind, package)`` when ``path`` names a decorator fnstore reads, else None.
+
+    ``kind`` is a memory type, ``memory_types`` or a special-io name; ``package``
+    is where the memory decorator comes from (None: used without an import).
+    """
     module, _, name = path.rpartition(".")
     if name in (*MEMORY_TYPES, _MEMORY_TYPES_DECORATOR):
-        if module == _BARE or module in DECORATOR_MODULES or module.startswith("fnstore.memory."):
-            return name
+        if module == _BARE:
+            return name, None
+        package = decorator_package(module)
+        if package is not None:
+            return name, package
     if name in _SPECIAL:
-        return name
+        return name, None
     return None
 
 
@@ -136,17 +162,20 @@ def _function_info(
     node: ast.FunctionDef | ast.AsyncFunctionDef, aliases: dict[str, str]
 ) -> FunctionInfo | None:
     types: tuple[str, str] | None = None
+    package: DecoratorPackage | None = None
     special: dict[str, list[str]] = {name: [] for name in _SPECIAL}
     for deco in node.decorator_list:
         call = deco if isinstance(deco, ast.Call) else None
         path = _dotted(call.func if call else deco, aliases)
-        kind = _decorator_kind(path) if path else None
-        if kind is None:
+        found = _decorator_kind(path) if path else None
+        if found is None:
             continue
+        kind = found[0]
         if kind in _SPECIAL:
             special[kind].extend(_special_names(call))
         elif types is None:  # the outermost memory decorator is the one that wins
             types = _memory_types(kind, call, node)
+            package = found[1]
     if types is None:
         return None
     try:
@@ -157,6 +186,7 @@ def _function_info(
         name=node.name,
         input_memory_type=types[0],
         output_memory_type=types[1],
+        decorators_from=package,
         parameters=_parameters(node.args),
         docstring=ast.get_docstring(node),
         special_inputs=special["special_inputs"],

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SCHEMA_VERSION",
     "Author",
+    "DecoratorPackage",
     "FunctionInfo",
     "Manifest",
     "Parameter",
@@ -34,7 +35,10 @@ __all__ = [
 ]
 
 #: The manifest schema this fnstore writes (and the newest it reads).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+#: Where a memory-type decorator comes from (see fnstore.manifest._introspect).
+DecoratorPackage = Literal["fnstore", "openhcs", "arraybridge"]
 
 ParameterKind = Literal[
     "positional_only", "positional_or_keyword", "var_positional", "keyword_only", "var_keyword"
@@ -111,6 +115,12 @@ class FunctionInfo(_Model):
         "pyclesperanto."
     )
     output_memory_type: str = Field(description="Memory type of the output stack.")
+    decorators_from: DecoratorPackage | None = Field(
+        default=None,
+        description="The package the memory-type decorator is imported from: fnstore, openhcs "
+        "(openhcs.core.memory) or arraybridge; null when the code uses the name without "
+        "importing it (OpenHCS's manager provides it).",
+    )
     parameters: list[Parameter] = Field(
         default_factory=list, description="The signature's parameters, in order."
     )
@@ -214,8 +224,21 @@ class Manifest(_Model):
             raise ManifestError(f"manifest.json does not fit the schema ({problems})") from exc
 
 
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    # Version 1 read decorators from fnstore and openhcs.core.memory.decorators
+    # only; the code's imports say which (re-reading the code is not possible here).
+    imports = data.get("imports") or []
+    package = next((p for p in ("openhcs", "fnstore") if p in imports), None)
+    functions = data.get("functions")
+    if isinstance(functions, list):
+        data["functions"] = [
+            {"decorators_from": package, **f} if isinstance(f, dict) else f for f in functions
+        ]
+    return data
+
+
 # schema version N -> function turning an N document into an N+1 document.
-_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:

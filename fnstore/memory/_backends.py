@@ -69,9 +69,26 @@ def _pocl_present() -> bool:
         return False
 
 
+def _import_quietly(package: str) -> ModuleType:
+    """Import ``package``; pyclesperanto's import-time warnings stay silent.
+
+    Without an OpenCL device (no pocl, no GPU driver) pyclesperanto warns at
+    import ("No pyclesperanto backend installed", "clGetPlatformIDs failed").
+    fnstore reports that itself, as "no OpenCL device" from :func:`devices`
+    and ``fnstore doctor``, so the warning would only say it twice, and turn
+    an import into an error where warnings are errors.
+    """
+    if package.partition(".")[0] != "pyclesperanto":
+        return importlib.import_module(package)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        return importlib.import_module(package)
+
+
 def _import(package: str, extra: str | None) -> ModuleType:
     try:
-        return importlib.import_module(package)
+        return _import_quietly(package)
     except ImportError as exc:
         if exc.name == package or not _installed(package):
             raise MissingDependencyError(package, extra=extra) from exc
@@ -155,7 +172,7 @@ def _load_pyclesperanto_first() -> None:
         # A broken pyclesperanto must not stop tensorflow from loading: its own
         # errors are reported when it is asked for.
         with contextlib.suppress(Exception):
-            importlib.import_module("pyclesperanto")
+            _import_quietly("pyclesperanto")
 
 
 def module_for(mt: MemoryType | str) -> ModuleType:

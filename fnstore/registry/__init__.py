@@ -12,8 +12,8 @@
 
 Modules (one per concern): ``_registry`` (the class), ``_pins`` and ``_where``
 (the pin, refs and cache directory, read without pygit2 or platformdirs),
-``_snapshot`` (what one pin holds, and its cache file), ``_gitread`` and
-``_spawn`` (manifests read with the git command), ``_records`` (manifest ->
+``_snapshot`` (what one pin holds, and its cache file; manifests are read
+with the git command by :mod:`fnstore.git._gitread`), ``_records`` (manifest ->
 tuples), ``_background`` (cache writes off the critical path), ``_loaded``,
 ``_modcache`` and ``_resolve`` (stored code as real, picklable modules),
 ``_metadata``, ``_compat``, ``_manager``, ``_store_source``, ``_openhcs``.
@@ -44,6 +44,7 @@ _LAZY = {
     "RegistryChange": "fnstore.registry._registry",
     "get_function_by_name": "fnstore.registry._compat",
     "get_functions_by_memory_type": "fnstore.registry._compat",
+    "load_version": "fnstore.registry._version",
     "register_function": "fnstore.registry._compat",
 }
 
@@ -65,3 +66,4 @@ if TYPE_CHECKING:  # let type checkers see the lazy names (redundant aliases re-
     from fnstore.registry._metadata import FunctionMetadata as FunctionMetadata
     from fnstore.registry._registry import Registry as Registry
     from fnstore.registry._registry import RegistryChange as RegistryChange
+    from fnstore.registry._version import load_version as load_version

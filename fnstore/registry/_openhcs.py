@@ -1,15 +1,16 @@
-"""Running code written for OpenHCS when OpenHCS is not installed.
+"""Running code written for OpenHCS or arraybridge where they are not installed.
 
-Such code imports its decorators from ``openhcs.core.memory.decorators``.  The
-store provides a stand-in for that module (used by its save-time check); this
-installs it before a stored module that imports ``openhcs`` is run, unless the
-real OpenHCS is importable.
+Such code imports its decorators from ``openhcs.core.memory`` (or
+``.decorators``) or from ``arraybridge``.  Before a stored module that imports
+either is run, this installs fnstore's stand-in for whichever of them is not
+installed (:mod:`fnstore._standin`); an installed package is always used as is.
 """
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING
+
+from fnstore._standin import ensure_openhcs_decorators, needs_stand_in
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -18,10 +19,6 @@ __all__ = ["ensure_shim"]
 
 
 def ensure_shim(imports: Iterable[str]) -> None:
-    """Make ``openhcs.core.memory.decorators`` importable if the code needs it."""
-    if "openhcs" not in imports or "openhcs.core.memory.decorators" in sys.modules:
-        return
-    # The same stand-in the store's save-time check runs the code with.
-    from fnstore.manifest._openhcs_shim import ensure_openhcs_decorators
-
-    ensure_openhcs_decorators()
+    """Make the decorator imports of code that imports ``imports`` work here."""
+    if needs_stand_in(imports):
+        ensure_openhcs_decorators()

@@ -1,13 +1,13 @@
-"""What the registry keeps of a manifest: plain tuples.
+"""What the registry keeps of a manifest: plain tuples, read with plain ``json``.
 
 Whether a module can be read at all is the one module reader's verdict
 (:mod:`fnstore.layout`), shared with the store.  What this module adds is the
 registry's record of a readable manifest: the handful of fields start-up
 needs.  A manifest in the layout the store writes (the reader recognises it
-by byte search on a first start-up and keeps its bytes) has its record taken
-on the module's first lookup with :func:`json.loads`, its field types checked
-by hand: validating every manifest with pydantic would cost more than the
-whole start-up budget.  Any other manifest (hand-edited, an older schema) is
+by byte search) has its fields read with :func:`json.loads` and their types
+checked by hand: validating every manifest with pydantic would cost more than
+the whole start-up budget (importing pydantic alone takes tens of
+milliseconds).  Any other manifest (hand-edited, an older schema) is
 validated by :meth:`fnstore.manifest.Manifest.from_data`, as the store does.
 
 The records are tuples of str/int/tuple/None so that :mod:`marshal` can write
@@ -25,7 +25,6 @@ __all__ = [
     "SCHEMA_VERSION",
     "FunctionRecord",
     "ModuleRecord",
-    "RawManifest",
     "module_record",
     "module_record_from_manifest",
     "record_of",
@@ -82,7 +81,7 @@ def _function(data: object) -> FunctionRecord:
 
 
 def module_record(text: bytes | str, module: str = "?") -> ModuleRecord:
-    """Return the registry's fields of one ``manifest.json`` that the reader judged ``ok``.
+    """Read the registry's fields of one ``manifest.json``.
 
     Raises
     ------
@@ -111,33 +110,21 @@ def module_record(text: bytes | str, module: str = "?") -> ModuleRecord:
     )
 
 
-def record_of(reading: ModuleReading) -> ModuleRecord | RawManifest | str:
+def record_of(reading: ModuleReading) -> ModuleRecord | str:
     """Return what the registry keeps of a module the reader has read, or why not.
 
-    A manifest in the store's own layout is kept as its bytes (records are
-    made on first lookup); any other is validated in full, as the store does.
+    A manifest in the store's own layout (read by byte search) has its record
+    read here; any other is validated in full, as the store does.
     """
     if not reading.readable:
         return str(reading.reason)
-    if reading.doc is None and reading.data is not None and reading.content_id is not None:
-        return RawManifest(reading.content_id, reading.names, reading.data)
     try:
+        if reading.doc is None and reading.data is not None:
+            return module_record(reading.data, reading.module)
         return module_record_from_manifest(_validated(reading.parsed()))
     except FnStoreError as exc:
-        return f"{reading.path}/manifest.json cannot be read: {exc}"
-
-
-class RawManifest:
-    """A manifest kept as its bytes, with only its content id and function names read.
-
-    A first start-up needs nothing more from each module than the names of its
-    functions; the rest is parsed when the module is first looked up.
-    """
-
-    __slots__ = ("content_id", "data", "names")
-
-    def __init__(self, content_id: str, names: tuple[str, ...], data: bytes) -> None:
-        self.content_id, self.names, self.data = content_id, names, data
+        where = f"{reading.path}/manifest.json"
+        return str(exc) if where in str(exc) else f"{where} cannot be read: {exc}"
 
 
 def _validated(data: dict[str, Any]) -> Any:

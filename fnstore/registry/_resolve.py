@@ -1,4 +1,4 @@
-"""From a manifest record to a callable: availability, the OpenHCS shim, the lazy import.
+"""From a manifest record to a callable: availability, the OpenHCS stand-in, the lazy import.
 
 Kept apart from :mod:`fnstore.registry._registry` so that the start-up path
 imports none of this: it runs on the first use of a function.
@@ -14,12 +14,13 @@ from fnstore.registry._metadata import missing_packages, unavailable_reason, una
 from fnstore.registry._records import module_record_from_manifest
 
 if TYPE_CHECKING:
+    import types
     from collections.abc import Callable
 
     from fnstore.registry._records import FunctionRecord, ModuleRecord
     from fnstore.store import FunctionStore
 
-__all__ = ["compiled", "exact_version", "store_source"]
+__all__ = ["compiled", "exact_version", "run_module", "store_source"]
 
 
 def store_source(store: Callable[[], FunctionStore], content_id: str) -> Callable[[], str]:
@@ -29,6 +30,22 @@ def store_source(store: Callable[[], FunctionStore], content_id: str) -> Callabl
         return store().blob_text(content_id)[1]
 
     return source
+
+
+def run_module(record: ModuleRecord, source: Callable[[], str]) -> types.ModuleType:
+    """Run module version ``record`` as every caller that runs stored code must (once per process).
+
+    The registry and benchmarks both load code through this, so that what
+    runs in one runs in the other: fnstore's stand-in for OpenHCS/arraybridge
+    where they are not installed, backends loaded in a safe order, then the
+    module itself under its content-addressed name.
+    """
+    _openhcs.ensure_shim(record[4])
+    from fnstore.memory import prepare_imports
+
+    # Loads pyclesperanto ahead of tensorflow (pocl crashes the other way).
+    prepare_imports(record[4])
+    return _loaded.import_stored(record[0], record[2], source)
 
 
 def compiled(
@@ -47,13 +64,8 @@ def compiled(
     missing = missing_packages(record)
     if missing:
         return unavailable_stub(fn[0], fn, unavailable_reason(missing))
-    _openhcs.ensure_shim(record[4])
     try:
-        from fnstore.memory import prepare_imports
-
-        # Loads pyclesperanto ahead of tensorflow (pocl crashes the other way).
-        prepare_imports(record[4])
-        module = _loaded.import_stored(record[0], record[2], source)
+        module = run_module(record, source)
     except BackendUnavailableError as exc:
         return unavailable_stub(fn[0], fn, str(exc))
     except ImportError as exc:
@@ -85,8 +97,14 @@ def exact_version(
     """
     version = store.get(f"{name}@{at}")
     record = module_record_from_manifest(version.manifest)
-    fn = next((f for f in record[3] if f[0] == name), None)
-    if fn is None:  # pragma: no cover - the store answered for another function
-        raise FunctionNotFoundError(f"no function {name!r} in {record[0]} v{record[1]}")
+    # the store traced the name through renames: version.function is what
+    # the function was called in that version
+    fn = next((f for f in record[3] if f[0] == version.function), None)
+    if fn is None:
+        names = ", ".join(f[0] for f in record[3])
+        raise FunctionNotFoundError(
+            f"{name}@{at} is module {record[0]} v{record[1]}, which has several functions "
+            f"({names}): name one of them"
+        )
     text = str(version.source)
     return record, fn, lambda: text

@@ -51,6 +51,69 @@ def test_decorator_forms(imports: str, decorator: str, expected: tuple[str, str]
     assert names_and_types(code) == [("f", *expected)]
 
 
+# Every import form real OpenHCS 0.8.6 code and arraybridge code use, and the
+# package the manifest then records (None: the name was never imported).
+OPENHCS_FORMS = [
+    ("from openhcs.core.memory import numpy", "@numpy", "numpy", "openhcs"),
+    ("from openhcs.core.memory.decorators import numpy", "@numpy", "numpy", "openhcs"),
+    ("from openhcs.core.memory import torch as torch_func", "@torch_func", "torch", "openhcs"),
+    ("import openhcs.core.memory as mem", "@mem.jax", "jax", "openhcs"),
+    ("from openhcs.core import memory", "@memory.cupy()", "cupy", "openhcs"),
+    (
+        "from openhcs.core.memory import memory_types",
+        '@memory_types("numpy", "torch")',
+        "numpy>torch",
+        "openhcs",
+    ),
+    (
+        "from openhcs.core.memory.decorators import memory_types as mt",
+        '@mt(input_type="torch", output_type="numpy")',
+        "torch>numpy",
+        "openhcs",
+    ),
+    ("from arraybridge import numpy", "@numpy", "numpy", "arraybridge"),
+    ("from arraybridge import pyclesperanto as cle", "@cle", "pyclesperanto", "arraybridge"),
+    ("import arraybridge as ab", "@ab.numpy", "numpy", "arraybridge"),
+    (
+        "import arraybridge",
+        "@arraybridge.tensorflow(oom_recovery=False)",
+        "tensorflow",
+        "arraybridge",
+    ),
+    ("from arraybridge.decorators import torch", "@torch", "torch", "arraybridge"),
+    ("import arraybridge as ab", '@ab.memory_types("jax", "numpy")', "jax>numpy", "arraybridge"),
+    ("from fnstore import numpy", "@numpy", "numpy", "fnstore"),
+    (
+        "from fnstore.memory import memory_types",
+        '@memory_types("numpy", "jax")',
+        "numpy>jax",
+        "fnstore",
+    ),
+    ("", "@numpy", "numpy", None),
+]
+
+
+@pytest.mark.parametrize(("imports", "decorator", "types", "package"), OPENHCS_FORMS)
+def test_openhcs_and_arraybridge_forms_record_their_package(
+    imports: str, decorator: str, types: str, package: str | None
+) -> None:
+    code = f"{imports}\n\n{decorator}\ndef f(image):\n    return image\n"
+    (info,) = introspect(code).functions
+    given, _, out = types.partition(">")
+    assert (info.input_memory_type, info.output_memory_type) == (given, out or given)
+    assert info.decorators_from == package
+
+
+def test_openhcs_names_that_are_not_decorators_are_ignored() -> None:
+    code = (
+        "from openhcs.core.memory import convert_memory\nimport arraybridge.types as numpy\n\n"
+        "@convert_memory\ndef a(x):\n    return x\n\n"
+        "@numpy\ndef b(x):\n    return x\n\n"  # a module aliased 'numpy', not the decorator
+        "from arraybridge import torch\n@torch\ndef c(x):\n    return x\n"
+    )
+    assert names_and_types(code) == [("c", "torch", "torch")]
+
+
 def test_other_decorators_and_shadowed_names_are_not_memory_types() -> None:
     code = (
         "import numpy\nimport functools\nfrom fnstore import torch\n\n"

@@ -70,6 +70,23 @@ def test_older_schema_is_migrated(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize(
+    ("imports", "package"),
+    [(["numpy", "openhcs"], "openhcs"), (["fnstore", "scipy"], "fnstore"), ([], None)],
+)
+def test_schema_1_manifests_gain_where_their_decorators_come_from(
+    imports: list[str], package: str | None
+) -> None:
+    doc = json.loads(make().to_json())
+    doc["schema_version"] = 1
+    doc["imports"] = imports
+    for function in doc["functions"]:
+        del function["decorators_from"]  # version 1 had no such field
+    migrated = Manifest.from_json(json.dumps(doc))
+    assert migrated.schema_version == SCHEMA_VERSION
+    assert [f.decorators_from for f in migrated.functions] == [package]
+
+
+@pytest.mark.parametrize(
     ("mutate", "words"),
     [
         (lambda d: "{not json", "not valid JSON"),

@@ -14,6 +14,7 @@ from fnstore import paths
 from fnstore.errors import FunctionNotFoundError, MemoryTypeError, RevisionNotFoundError
 from fnstore.registry import Registry, RegistryChange
 from fnstore.registry._snapshot import flush
+from tests._system import needs_git
 
 from .conftest import git_edit, numpy_code
 
@@ -121,6 +122,7 @@ def test_a_second_start_reads_only_the_cache(store: FunctionStore) -> None:
     assert not pygit2_loaded and not pydantic_loaded
 
 
+@needs_git
 def test_a_first_start_imports_neither_pydantic_nor_pygit2(store: FunctionStore) -> None:
     store.save(numpy_code("fresh_g"))
     probe = (
@@ -175,7 +177,7 @@ def test_refresh_sees_saves_and_pin_changes(store: FunctionStore) -> None:
 def test_a_new_pin_reads_only_what_changed_since_the_last_one(
     store: FunctionStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fnstore.registry import _gitread
+    from fnstore.git import _gitread
 
     for name in ("same_j", "edited_j", "dropped_j", "broken_j"):
         store.save(numpy_code(name, 2))

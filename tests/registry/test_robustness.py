@@ -140,7 +140,7 @@ def second_m(image, name=None):
 '''
 
 
-def test_the_quick_index_agrees_with_the_full_reader(store: FunctionStore) -> None:
+def test_the_readers_quick_path_agrees_with_the_full_reader(store: FunctionStore) -> None:
     from fnstore.layout import OK, ModuleReading, check_manifest
     from fnstore.registry import _records
 

@@ -78,8 +78,9 @@ def test_missing_repository_on_daemon(store, git_daemon):
 
 
 def test_unsupported_scheme(store):
-    for error in attempt_all(store, "foo://127.0.0.1/lab.git"):
-        assert isinstance(error, SyncError)
+    # refused when added, saying why (tests/sync/test_sync_urls.py has the rest)
+    with pytest.raises(SyncError, match="transport foo:// is not allowed"):
+        store.add_remote("lab", "foo://127.0.0.1/lab.git")
 
 
 # -- ssh -----------------------------------------------------------------------
@@ -225,7 +226,7 @@ def test_token_from_git_credential_helper(store, http_lab, isolated_home):
 def test_error_mapping(message, kind, hint):
     import pygit2
 
-    from fnstore.store._transport import translate_error
+    from fnstore.git._transport import translate_error
 
     url = "https://me:s3cr3t@lab.example/x.git"
     error = translate_error(pygit2.GitError(message), url, "x")

@@ -12,7 +12,7 @@ import pytest
 from _lab import GitHttpServer, HttpProxy, free_port, function_code, git
 
 from fnstore.errors import AuthenticationError, RemoteUnreachableError
-from fnstore.store._gitcli import uses_git
+from fnstore.git._gitcli import uses_git
 
 TOKEN = "s3cret-token"
 

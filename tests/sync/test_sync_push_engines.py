@@ -11,7 +11,7 @@ import pytest
 from _lab import function_code, git, git_hidden, install_hook
 
 from fnstore.errors import PushRejectedError, RemoteUnreachableError, SyncError
-from fnstore.store._gitcli import uses_git
+from fnstore.git._gitcli import uses_git
 
 ENGINES = ["git", "libgit2"]
 

@@ -78,7 +78,7 @@ def test_second_push_is_a_no_op(make_store, remote_url):
 
 
 def test_large_fetch_from_a_path_copies_object_files(make_store, bare_remote, monkeypatch):
-    from fnstore.store import _localcopy
+    from fnstore.git import _localcopy
 
     copied = []
     real_copy = _localcopy._copy
@@ -123,7 +123,7 @@ def test_pull_from_a_remote_with_another_branch_name(make_store, bare_remote, tm
 def test_bulk_copy_falls_back_for_a_remote_with_alternates(
     make_store, bare_remote, tmp_path, monkeypatch
 ):
-    from fnstore.store import _localcopy
+    from fnstore.git import _localcopy
 
     monkeypatch.setattr(_localcopy, "BULK_COMMITS", 1)
     alice = make_store("alice")

@@ -1,0 +1,232 @@
+"""Reading every manifest at a commit in one pass with the ``git`` command.
+
+The first start-up at a new pin must read one ``manifest.json`` per module,
+within a third of the time the seed system took to ``exec`` every file.
+Importing pygit2 alone takes a large part of that budget, while two ``git``
+processes (``ls-tree`` for the blob ids, ``cat-file --batch`` for the blobs)
+read thousands of manifests in a few milliseconds; and since ``git`` runs in
+its own process, each manifest is parsed here while git is still reading the
+next ones.  This is a read-only fast path: the store (pygit2) stays the only
+writer and the reference reader, and whenever ``git`` is missing, fails or
+answers something unexpected, this returns ``None`` and the caller asks the
+store.
+
+Only full 40-hex object ids are passed to ``git``, so no argument can be read
+as an option.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from fnstore.git._spawn import Process
+from fnstore.layout import DERIVED, FUNCTIONS, MANIFEST, SOURCE, check_files, check_manifest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection, Mapping
+
+    from fnstore.layout import ModuleReading
+
+__all__ = ["read_changed_manifests", "read_manifests"]
+
+_CHUNK = 1 << 20
+
+
+class _Unreadable(Exception):
+    """git's answer was not what this reader expects: let the store read instead."""
+
+
+def _command(repo: str, *args: str) -> list[str]:
+    return ["git", "--no-optional-locks", f"--git-dir={repo}", *args]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    # The store's objects only: replace refs would make git answer for other ones.
+    env["GIT_NO_REPLACE_OBJECTS"] = "1"
+    return env
+
+
+_PREFIX = FUNCTIONS.encode() + b"/"
+
+
+def _listing(repo: str, target: str) -> dict[str, dict[str, tuple[int, str]]]:
+    """Map each module folder at ``target`` to its files: name -> (mode, object id)."""
+    code, out = Process.output(
+        _command(repo, "ls-tree", "-r", "-z", target, "--", FUNCTIONS + "/"), _env()
+    )
+    if code != 0:
+        raise _Unreadable(f"git ls-tree failed ({code})")
+    modules: dict[str, dict[str, tuple[int, str]]] = {}
+    for entry in out.split(b"\0"):
+        # "<mode> <type> <40-hex id>\t<path>"; only paths are variable.
+        meta, tab, path = entry.partition(b"\t")
+        if not tab:
+            if entry:
+                raise _Unreadable(f"unexpected ls-tree line {entry!r}")
+            continue
+        folder, _, name = path.rpartition(b"/")
+        module_bytes = folder.removeprefix(_PREFIX)
+        if module_bytes == folder or b"/" in module_bytes:
+            continue  # deeper files are no business of the registry
+        module = module_bytes.decode("utf-8", "surrogateescape")
+        files = modules.setdefault(module, {})
+        files[name.decode("utf-8", "surrogateescape")] = (
+            int(meta[: meta.index(b" ")], 8),
+            meta[-40:].decode("ascii"),
+        )
+    return modules
+
+
+def _requests(names: list[str]) -> int:
+    """Return a readable file descriptor holding one request per line, at offset 0."""
+    # A file, not a pipe: git may fill its output pipe before reading all its
+    # input, and writing a pipe while nobody reads the other one deadlocks.
+    data = "".join(f"{n}\n" for n in names).encode()
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("fnstore-cat-file")
+    else:  # pragma: no cover - not Linux
+        import tempfile
+
+        fd = os.dup(tempfile.TemporaryFile().fileno())
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _stream(repo: str, names: list[str], each: Callable[[int, str, bytes], None]) -> None:
+    """Call ``each(index, object id, contents)`` for every name, as git delivers it."""
+    fd = _requests(names)
+    try:
+        proc = Process(_command(repo, "cat-file", "--batch", "--buffer"), _env(), stdin=fd)
+    finally:
+        os.close(fd)
+    buf = bytearray()
+    pos = index = 0
+    try:
+        for chunk in proc.chunks():
+            buf += chunk
+            while index < len(names):
+                end = buf.find(b"\n", pos)
+                if end < 0:
+                    break
+                header = bytes(buf[pos:end]).split(b" ")
+                if len(header) != 3 or not header[2].isdigit():
+                    raise _Unreadable(f"git cat-file: {bytes(buf[pos:end])!r}")  # "... missing"
+                size = int(header[2])
+                if len(buf) < end + 2 + size:
+                    break  # the rest of this object is still on its way
+                each(index, header[0].decode("ascii"), bytes(buf[end + 1 : end + 1 + size]))
+                pos = end + 2 + size
+                index += 1
+            if pos > _CHUNK:
+                del buf[:pos]
+                pos = 0
+    finally:
+        code = proc.wait()
+    if code != 0 or index != len(names):
+        raise _Unreadable(f"git cat-file stopped after {index} of {len(names)} objects")
+
+
+def read_manifests(
+    repo: str, target: str, known: Mapping[str, str]
+) -> tuple[str, dict[str, ModuleReading]] | None:
+    """Read every module at ``target`` (a 40-hex commit or tag id) with the one reader.
+
+    Returns the commit id and module -> reading; a module whose manifest blob
+    id equals ``known[module]`` is not read (its reading's state is ``""``).
+    None when ``git`` cannot answer, or when a module's manifest must be
+    derived from its code (the caller then asks the store).
+    """
+    try:
+        listing = _listing(repo, target)
+        readings = {module: check_files(module, files) for module, files in listing.items()}
+        commit = _read_wanted(repo, target, readings, known)
+    except (_Unreadable, OSError):
+        return None
+    return commit, readings
+
+
+def _read_wanted(
+    repo: str, target: str, readings: Mapping[str, ModuleReading], known: Mapping[str, str]
+) -> str:
+    """Peel ``target`` to its commit and judge the manifests not already ``known``."""
+    wanted = [
+        r
+        for module, r in readings.items()
+        if not r.state and r.manifest_id is not None and known.get(module) != r.manifest_id
+    ]
+    commit: list[str] = []
+
+    def each(index: int, oid: str, content: bytes) -> None:
+        if index == 0:
+            commit.append(oid)
+            return
+        check_manifest(wanted[index - 1], content)
+
+    _stream(repo, [f"{target}^{{commit}}", *(str(r.manifest_id) for r in wanted)], each)
+    if any(r.state == DERIVED for r in readings.values()):
+        # Code committed with plain git: the store derives its manifest (pydantic).
+        raise _Unreadable("a manifest must be derived from its code")
+    return commit[0]
+
+
+def read_changed_manifests(
+    repo: str,
+    old_commit: str,
+    target: str,
+    old: Mapping[str, tuple[str, str]],
+    broken: Collection[str] = (),
+) -> tuple[str, dict[str, ModuleReading], set[str]] | None:
+    """Like :func:`read_manifests`, reading only what changed since ``old_commit``.
+
+    ``old`` maps each module readable at ``old_commit`` to its (manifest blob
+    id, content id), and ``broken`` names the modules that were not readable
+    there; ``git diff-tree`` names the files that changed, so the unchanged
+    modules cost nothing, however many there are.  The third value is the
+    set of modules the diff touched.
+    """
+    try:
+        code, out = Process.output(
+            _command(repo, "diff-tree", "-r", "-z", "--no-renames", old_commit, target, "--"),
+            _env(),
+        )
+        if code != 0:
+            return None
+        # An unchanged readable module holds a regular manifest and source.py.
+        regular = 0o100644
+        files_of = {
+            m: {MANIFEST: (regular, blob), SOURCE: (regular, cid)} for m, (blob, cid) in old.items()
+        }
+        touched: set[str] = set()
+        fields = out.split(b"\0")
+        for meta, path in zip(fields[0:-1:2], fields[1::2], strict=False):
+            parts = meta.split(b" ")
+            if len(parts) != 5 or not path.startswith(_PREFIX):
+                continue
+            module_bytes, _, name = path[len(_PREFIX) :].partition(b"/")
+            if b"/" in name:
+                continue
+            module = module_bytes.decode("utf-8", "surrogateescape")
+            if module not in old and module not in touched:
+                files_of[module] = {}  # a new module: the diff adds all its files
+            touched.add(module)
+            files = files_of[module]
+            if parts[4].startswith(b"D"):
+                files.pop(name.decode("utf-8", "surrogateescape"), None)
+            else:
+                mode = int(parts[1], 8)
+                files[name.decode("utf-8", "surrogateescape")] = (mode, parts[3].decode("ascii"))
+        if touched.intersection(broken):
+            return None  # a module broken before changed: its unchanged files are unknown here
+        readings = {m: check_files(m, files) for m, files in files_of.items() if files or m in old}
+        for module in touched & old.keys():
+            if not files_of[module]:
+                del readings[module]  # the whole module is gone
+        # A touched module's manifest is judged again, even unchanged: its code may have changed.
+        known = {m: blob for m, (blob, _) in old.items() if m not in touched}
+        commit = _read_wanted(repo, target, readings, known)
+    except (_Unreadable, OSError):
+        return None
+    return commit, readings, touched
