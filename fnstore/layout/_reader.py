@@ -338,9 +338,7 @@ def check_manifest(reading: ModuleReading, data: bytes) -> ModuleReading:
     state, reason, doc = parse_manifest(reading.path, data)
     if doc is None:
         return reading._set(state, reason)
-    reading.doc = doc
-    if doc["schema_version"] < SCHEMA_VERSION:
-        return reading._set(OK)  # older: the pydantic model migrates it; identity read there
+    reading.doc = doc  # an older schema is migrated by the model; its identity keys are the same
     module, version, cid, functions = (
         doc.get(k) for k in ("module", "version", "content_id", "functions")
     )

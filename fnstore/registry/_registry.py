@@ -370,18 +370,15 @@ class Registry:
             record = self._snap.module(module) if module is not None else None
         if record is None:
             if name in self._snap.errors:  # its module's manifest is broken: say so
-                raise ManifestError(self._snap.errors[name])
+                from fnstore.layout import error_for  # (the reader's reason, its error class)
+
+                raise error_for(self._snap.errors[name])
             return None
         fn = next((f for f in record[3] if f[0] == name), None)
         return (record, fn) if fn is not None else None
 
     def _hit(self, name: str) -> _Hit:
         hit = self._find(name)
-        if hit is None and name in self._snap.errors:
-            # A module of that name that cannot be read: say why, as the store does.
-            from fnstore.layout import error_for
-
-            raise error_for(self._snap.errors[name])
         if hit is None:
             raise FunctionNotFoundError(
                 f"no function {name!r} at pin {self.pin_spec or '(none)'}: "

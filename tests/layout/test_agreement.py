@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 
 from fnstore.cli import app
 from fnstore.errors import FnStoreError, ManifestError, SchemaVersionError
-from fnstore.registry import Registry, _gitread
+from fnstore.git import _gitread
+from fnstore.registry import Registry
 from fnstore.registry._snapshot import flush
 from fnstore.store import open_store
 from tests.store._helpers import git, snippet
@@ -50,7 +51,9 @@ def _code_only(work: Path) -> None:
 
 def _newer_schema(work: Path) -> None:
     path = work / MANIFEST
-    path.write_text(path.read_text().replace('"schema_version": 1', '"schema_version": 99'))
+    doc = json.loads(path.read_text())
+    doc["schema_version"] = 99
+    path.write_text(json.dumps(doc))
 
 
 def _deep(work: Path) -> None:

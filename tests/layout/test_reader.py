@@ -21,7 +21,7 @@ BLOB = 0o100644
 
 def _manifest(**changes: object) -> bytes:
     doc: dict[str, object] = {
-        "schema_version": 1,
+        "schema_version": layout.SCHEMA_VERSION,
         "module": "blur",
         "version": 2,
         "content_id": SRC,
