@@ -46,6 +46,8 @@ from fnstore.errors import (
     StoreLockedError,
     StoreNotFoundError,
     SyncError,
+    TrustError,
+    UntrustedCodeError,
 )
 
 # public name -> module that defines it (imported on first attribute access)
@@ -139,6 +141,8 @@ __all__ = [
     "StoreNotFoundError",
     "SyncError",
     "TransferProgress",
+    "TrustError",
+    "UntrustedCodeError",
     "__version__",
     "convert",
     "cupy",

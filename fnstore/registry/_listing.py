@@ -58,11 +58,13 @@ class RegistrySource(MetadataSource):
         return record, next(f for f in record[3] if f[0] == name)
 
     def load(self, name: str, module: str) -> Callable[..., Any]:
-        from fnstore.registry._resolve import compiled, store_source
-
         record, fn = self.function(name, module)
-        registry = self._registry
-        return compiled(record, fn, store_source(lambda: registry.store, record[2]))
+        return self._registry._load_allowed(name, record, fn)  # the trust policy decides
+
+    def trust(self, name: str, module: str) -> tuple[bool, str | None]:
+        if self._registry._gate.open:
+            return True, None
+        return self._registry._trust_of(name, self.function(name, module)[0])
 
 
 def build_listing(
