@@ -183,14 +183,15 @@ class _IndexMixin(_Core):
         except (InvalidCodeError, UnicodeDecodeError, StoreError):
             return ()
 
-    def _introducer(self, commit_id: str, module: str) -> str:
+    def _introducer(self, commit_id: str, module: str, *, use_index: bool = True) -> str:
         """Return the commit that introduced the module tree found at ``commit_id``.
 
-        At the head this is the index's answer; elsewhere it walks back only
-        while that tree is unchanged (fnstore commits are skipped by their
-        trailer, without reading trees).
+        At the head this is the index's answer (a merge commit, for a module a
+        merge took); elsewhere, or without ``use_index``, it walks back only
+        while that tree is unchanged, through any parent (fnstore commits are
+        skipped by their trailer, without reading trees).
         """
-        if commit_id == self.head:
+        if use_index and commit_id == self.head:
             entry = self._head_index().entry(module)
             if entry is not None and entry.commit is not None:
                 return entry.commit

@@ -107,6 +107,7 @@ class Pull:
             if fetched.commit is None:
                 self._check_branch_exists(remote)
                 return PullResult(remote, "up-to-date", self._store.head, notes=notes)
+            self._store._trust_before_pull()
             # read again under the lock: another process may have settled it
             pending = self._pending()
             same = pending is not None and pending.theirs == fetched.commit
@@ -255,9 +256,7 @@ class Pull:
         sig = _signature(who, when)
 
         def write() -> pygit2.Oid:
-            return repo.create_commit(
-                None,
-                sig,
+            return self._store._create_commit(
                 sig,
                 "\n".join(lines) + "\n",
                 _merge.write_tree(repo, plan.units),
