@@ -209,6 +209,14 @@ def save(
         ),
     ] = None,
     author: Author = None,
+    sign: Annotated[
+        bool | None,
+        typer.Option(
+            "--sign/--no-sign",
+            help="Sign the commit with your SSH key (`fnstore trust --signing-key`); "
+            "default: the store's setting.",
+        ),
+    ] = None,
 ) -> None:
     """Save FILE as the next version of its module (one commit)."""
     code = _read_source(file)
@@ -218,7 +226,7 @@ def save(
     # Saving runs the code once to check it, which imports its backend:
     # seconds for torch or tensorflow, so show that something is happening.
     with progress(f"checking and saving {file.name}"):
-        result = store.save(code, message=message, author=author, module=module)
+        result = store.save(code, message=message, author=author, module=module, sign=sign)
     _report_save(result, "Saved")
 
 
