@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fnstore._lazy import lazy_exports
+from fnstore._version import __version__
 
 # The error tree is part of the API (and cheap: fnstore.errors imports nothing).
 from fnstore.errors import (
@@ -45,9 +46,9 @@ from fnstore.errors import (
     StoreLockedError,
     StoreNotFoundError,
     SyncError,
+    TrustError,
+    UntrustedCodeError,
 )
-
-__version__ = "0.1.0"
 
 # public name -> module that defines it (imported on first attribute access)
 _LAZY: dict[str, str] = {
@@ -140,6 +141,8 @@ __all__ = [
     "StoreNotFoundError",
     "SyncError",
     "TransferProgress",
+    "TrustError",
+    "UntrustedCodeError",
     "__version__",
     "convert",
     "cupy",

@@ -37,7 +37,9 @@ say what happened *and* what to do about it.
     │   ├── AuthenticationError (PermissionError)
     │   ├── PushRejectedError
     │   └── ConflictError
-    └── BenchError
+    ├── BenchError
+    └── TrustError                                the trust policy: signing, signers
+        └── UntrustedCodeError (PermissionError)  code the policy does not let run
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ __all__ = [
     "StoreLockedError",
     "StoreNotFoundError",
     "SyncError",
+    "TrustError",
+    "UntrustedCodeError",
 ]
 
 
@@ -208,3 +212,11 @@ class ConflictError(SyncError):
 
 class BenchError(FnStoreError):
     """A benchmark could not be run or recorded."""
+
+
+class TrustError(FnStoreError):
+    """Something about the trust policy: signing, allowed signers, acceptance."""
+
+
+class UntrustedCodeError(TrustError, PermissionError):
+    """Code the trust policy does not allow to run yet: review and accept it first."""

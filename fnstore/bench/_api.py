@@ -55,10 +55,13 @@ def bench_compare(
 ) -> list[Comparison]:
     """Compare the stored records of two versions, per device and input.
 
-    ``ratio`` is ``median(b) / median(a)``, with a 95% bootstrap confidence
-    interval; ``verdict`` says whether ``b`` is faster, slower, or not clearly
-    different from ``a``.  Records from different machines are compared only
-    with ``across_machines=True``, and are then labelled as such.
+    Each record is one run.  ``ratio`` is ``b / a`` over all runs of each on
+    one machine, with a 95% confidence interval from the spread between runs;
+    ``verdict`` says whether ``b`` is faster, slower, or not clearly different
+    from ``a`` (always the last with one run of each: bench both several
+    times, in turn).  Records from different machines are compared only with
+    ``across_machines=True``, and are then labelled as such.  ``seed`` is
+    kept for compatibility: the interval no longer resamples.
     """
     a = store.get(ref_a)
     b = store.get(ref_b)

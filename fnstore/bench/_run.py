@@ -98,28 +98,21 @@ def skip_reason(info: FunctionInfo) -> str | None:
 def load_function(version: FunctionVersion) -> Callable[..., Any]:
     """Load a version's module and return the benchmarked function.
 
-    The registry's loader runs it (:func:`fnstore.registry._resolve.run_module`):
-    the version becomes a real module named after its content id (tracebacks
-    show its lines, and two versions never share globals), imported once per
-    process, with fnstore's stand-in for OpenHCS/arraybridge where they are absent.
+    The registry's loader runs it (:func:`fnstore.registry.load_version`), so
+    the version is imported exactly as the registry imports it.
 
     Raises
     ------
     BenchError
         The code fails to run (a missing import, an error at module level).
     """
-    from fnstore.registry._metadata import missing_packages, unavailable_reason
-    from fnstore.registry._records import module_record_from_manifest
-    from fnstore.registry._resolve import run_module
+    from fnstore.errors import BackendUnavailableError
+    from fnstore.registry import load_version
 
-    # Exactly as the registry loads it: what `fnstore ls` says runs here, runs here.
-    record = module_record_from_manifest(version.manifest)
-    missing = missing_packages(record)
-    if missing:
-        raise BenchError(f"{version.module} {unavailable_reason(missing)}")
-    source = version.source
     try:
-        module = run_module(record, lambda: source)
+        module = load_version(version)
+    except BackendUnavailableError as exc:
+        raise BenchError(str(exc)) from exc
     except ImportError as exc:
         raise BenchError(
             f"{version.module} needs {exc.name or exc}, which is not installed here"
@@ -234,6 +227,7 @@ def bench(
     if isinstance(devices, str):  # devices="gpu" means ["gpu"], not ["g", "p", "u"]
         devices = [devices]
     version = store.get(ref)
+    store.check_trusted(version)  # pulled code runs only as the trust policy allows
     info = function_info(version)
     backend = backend_for(str(info.input_memory_type))
     inputs = resolve_inputs(shapes, dtype)

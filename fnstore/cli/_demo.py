@@ -211,8 +211,21 @@ def _bench(name: str, plot_dir: Path) -> Path | None:
             save=True,
             as_json=False,
         )
-    _command(f"fnstore bench compare {refs[0]} {refs[1]}")
-    bench.compare(*refs, across_machines=False, as_json=False)
+    # One run of each cannot tell a change from run-to-run noise: four more
+    # of each, in turn, give the verdict an interval over runs.
+    _command(
+        f"fnstore bench compare {refs[0]} {refs[1]} --runs 4 --device cpu {shapes} "
+        f"--min-time {DEMO_MIN_TIME}"
+    )
+    bench.compare(
+        *refs,
+        runs=4,
+        device=["cpu"],
+        shape=DEMO_SHAPES,
+        min_time=DEMO_MIN_TIME,
+        across_machines=False,
+        as_json=False,
+    )
 
     # PNG needs matplotlib (the `bench` extra).  Without it ask for SVG, which
     # the bench layer may draw on its own; if it cannot, say how to get the

@@ -209,6 +209,14 @@ def save(
         ),
     ] = None,
     author: Author = None,
+    sign: Annotated[
+        bool | None,
+        typer.Option(
+            "--sign/--no-sign",
+            help="Sign the commit with your SSH key (`fnstore trust --signing-key`); "
+            "default: the store's setting.",
+        ),
+    ] = None,
 ) -> None:
     """Save FILE as the next version of its module (one commit)."""
     code = _read_source(file)
@@ -218,7 +226,7 @@ def save(
     # Saving runs the code once to check it, which imports its backend:
     # seconds for torch or tensorflow, so show that something is happening.
     with progress(f"checking and saving {file.name}"):
-        result = store.save(code, message=message, author=author, module=module)
+        result = store.save(code, message=message, author=author, module=module, sign=sign)
     _report_save(result, "Saved")
 
 
@@ -566,8 +574,10 @@ def _discard(workdir: Path) -> None:
 
 @app.command(rich_help_panel=WORK)
 def gui() -> None:
-    """Open the function editor GUI (not part of this release yet)."""
-    raise CommandError(
-        "the GUI is not part of this release: use `fnstore edit NAME` "
-        "or your own editor with `fnstore save FILE`"
-    )
+    """Open the fnstore window: functions, editor, history, benchmarks, lab sync."""
+    store = open_cli_store(create=True)
+    from fnstore.gui._app import run  # MissingDependencyError names fnstore[gui]
+
+    status = run(store)
+    if status:
+        raise typer.Exit(status)

@@ -16,8 +16,8 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from fnstore.registry._metadata import FunctionMetadata, MetadataSource, needed_packages, row_of
-from fnstore.registry._registry import REGISTRY_NAME
 from fnstore.registry._snapshot import CacheDamagedError, without_gc
+from fnstore.registry._where import REGISTRY_NAME
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -58,11 +58,13 @@ class RegistrySource(MetadataSource):
         return record, next(f for f in record[3] if f[0] == name)
 
     def load(self, name: str, module: str) -> Callable[..., Any]:
-        from fnstore.registry._resolve import compiled, store_source
-
         record, fn = self.function(name, module)
-        registry = self._registry
-        return compiled(record, fn, store_source(lambda: registry.store, record[2]))
+        return self._registry._load_allowed(name, record, fn)  # the trust policy decides
+
+    def trust(self, name: str, module: str) -> tuple[bool, str | None]:
+        if self._registry._gate.open:
+            return True, None
+        return self._registry._trust_of(name, self.function(name, module)[0])
 
 
 def build_listing(

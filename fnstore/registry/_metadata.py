@@ -15,9 +15,8 @@ import functools
 import sys
 from typing import TYPE_CHECKING, Any
 
-from fnstore._standin import ALWAYS_IMPORTABLE
 from fnstore.errors import BackendUnavailableError
-from fnstore.registry._registry import REGISTRY_NAME  # defined on the start-up path
+from fnstore.registry._where import REGISTRY_NAME  # defined on the start-up path
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,10 +35,6 @@ __all__ = [
 ]
 
 
-# Always importable here: fnstore itself, and OpenHCS's and arraybridge's
-# decorator modules, for which fnstore provides a stand-in when not installed.
-_PROVIDED = ALWAYS_IMPORTABLE
-
 # The fnstore extra that installs each backend package, for the message.
 _EXTRAS = {
     "cupy": "cupy",
@@ -52,9 +47,15 @@ _EXTRAS = {
 
 @functools.cache
 def _importable(package: str) -> bool:
-    if package in _PROVIDED or package in sys.modules or package in sys.stdlib_module_names:
+    if package in sys.modules or package in sys.stdlib_module_names:
         return True
-    import importlib.util  # here: most packages are in sys.modules; this import is not free
+    # Imported here, past the common case: both cost more than a whole cached listing.
+    import importlib.util
+
+    from fnstore._standin import ALWAYS_IMPORTABLE  # fnstore, and what it stands in for
+
+    if package in ALWAYS_IMPORTABLE:
+        return True
 
     try:
         return importlib.util.find_spec(package) is not None
@@ -209,6 +210,21 @@ class FunctionMetadata:
         return self._function()[1][6]
 
     @property
+    def trusted(self) -> bool:
+        """Whether the trust policy lets this version run (False: see :attr:`trust_note`).
+
+        When it does not, :attr:`func` runs the module's last trusted version,
+        or raises :class:`~fnstore.errors.UntrustedCodeError` saying how to
+        review it when there is none.
+        """
+        return self._source.trust(self._row[0], self._row[1])[0]
+
+    @property
+    def trust_note(self) -> str | None:
+        """Why this version may not run, and what runs meanwhile (None: it may run)."""
+        return self._source.trust(self._row[0], self._row[1])[1]
+
+    @property
     def func(self) -> Callable[..., Any]:
         """The callable (its module is compiled and run on first access)."""
         return self._source.load(self._row[0], self._row[1])
@@ -223,13 +239,15 @@ class FunctionMetadata:
         resolve: Callable[[], Callable[..., Any]],
         *,
         name: str | None = None,
+        trust: Callable[[], tuple[bool, str | None]] | None = None,
     ) -> FunctionMetadata:
         """Describe function ``fn`` of module version ``record``, listed as ``name``.
 
         ``name`` differs from the function's own name in that version when it
         was renamed since (a pin on ``smooth`` holding the older ``rescale_numpy``).
+        ``trust`` answers :attr:`trusted` and :attr:`trust_note` (default: trusted).
         """
-        return cls(row_of(record, fn, 0, name), _OneRecord(record, fn, resolve))
+        return cls(row_of(record, fn, 0, name), _OneRecord(record, fn, resolve, trust))
 
 
 #: What a listing keeps of one function: (name, module, version, input memory
@@ -272,18 +290,26 @@ class MetadataSource:
         """Return the callable ``name`` (compiling its module if needed)."""
         raise NotImplementedError
 
+    def trust(self, name: str, module: str) -> tuple[bool, str | None]:
+        """Return whether the trust policy lets ``name``'s version run, and a note."""
+        return True, None
+
 
 class _OneRecord(MetadataSource):
-    __slots__ = ("_hit", "_resolve")
+    __slots__ = ("_hit", "_resolve", "_trust")
 
     def __init__(
         self,
         record: ModuleRecord,
         fn: FunctionRecord,
         resolve: Callable[[], Callable[..., Any]],
+        trust: Callable[[], tuple[bool, str | None]] | None = None,
     ) -> None:
         super().__init__((needed_packages(record),))
-        self._hit, self._resolve = (record, fn), resolve
+        self._hit, self._resolve, self._trust = (record, fn), resolve, trust
+
+    def trust(self, name: str, module: str) -> tuple[bool, str | None]:
+        return self._trust() if self._trust is not None else (True, None)
 
     def function(self, name: str, module: str) -> tuple[ModuleRecord, FunctionRecord]:
         return self._hit

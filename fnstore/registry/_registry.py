@@ -28,6 +28,8 @@ from fnstore.registry._snapshot import (
     load_cached,
     save_cached,
 )
+from fnstore.registry._trustgate import TrustGate, untrusted_error
+from fnstore.registry._where import REGISTRY_NAME, STORES_ENV
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -41,14 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MEMORY_TYPES", "REGISTRY_NAME", "Registry", "RegistryChange"]
 
-#: The registry name in ``"<registry>:<name>"`` keys, as OpenHCS's RegistryService keys them.
-REGISTRY_NAME = "fnstore"
-
 MEMORY_TYPES = ("numpy", "cupy", "torch", "tensorflow", "jax", "pyclesperanto")
-
-#: Environment variable listing the stores registries were loaded from, so that
-#: a worker process (which inherits it) can import a pickled function's module.
-STORES_ENV = "FNSTORE_REGISTRY_STORES"
 
 
 class RegistryChange:
@@ -111,6 +106,11 @@ class Registry:
         self._callbacks: list[Callable[[RegistryChange], None]] = []
         self.pin_spec: str | None = None
         self.overrides: dict[str, str] = {}
+        self._gate = TrustGate(path, lambda: self.store)
+        # "name@<content id at the pin>" -> its last trusted version (None: none)
+        self._trusted_older: dict[
+            str, tuple[ModuleRecord, FunctionRecord, Callable[[], str]] | None
+        ] = {}
 
     # ----------------------------------------------------------------- loading
     @classmethod
@@ -257,6 +257,7 @@ class Registry:
         self._snap, self._key, self._pinned = snap, key, pinned
         self.pin_spec, self.overrides = spec, dict(overrides)
         self._meta, self._exact, self._listing = {}, {}, None
+        self._trusted_older = {}
         _remember_store(self._path)
 
     @property
@@ -298,6 +299,9 @@ class Registry:
         """
         with self._lock:
             before = self._fingerprints()
+            if self._gate.changed():  # an accept, a policy change: ask again
+                self._meta, self._exact, self._listing = {}, {}, None
+                self._trusted_older = {}
             self._read(self._snap)
             after = self._fingerprints()
         change = RegistryChange(
@@ -311,15 +315,18 @@ class Registry:
                 callback(change)
         return change
 
-    def _fingerprints(self) -> dict[str, tuple[str, FunctionRecord]]:
+    def _fingerprints(self) -> dict[str, tuple[str, FunctionRecord, bool]]:
         found = {}
+        gate_open = self._gate.open
         for name in self.names():
             try:
                 hit = self._find(name)
             except ManifestError:
                 continue  # reported in errors
             if hit is not None:
-                found[name] = (hit[0][2], hit[1])
+                # whether it may run is part of what a listener must hear about
+                trusted = gate_open or self._refusal_at_pin(name, hit[0]) is None
+                found[name] = (hit[0][2], hit[1], trusted)
         return found
 
     def on_change(self, callback: Callable[[RegistryChange], None]) -> Callable[[], None]:
@@ -379,9 +386,14 @@ class Registry:
         return hit
 
     def info(self, ref: str) -> FunctionMetadata:
-        """Return the metadata of ``name`` or ``name@<version|content id|tag|commit>``."""
+        """Return the metadata of ``name`` or ``name@<version|content id|tag|commit>``.
+
+        Under a trust policy, a version that may not run yet is described
+        with ``trusted=False`` and a ``trust_note``; calling a plain ``name``
+        then runs the module's last trusted version, if there is one.
+        """
         from fnstore.registry._metadata import FunctionMetadata
-        from fnstore.registry._resolve import compiled, store_source
+        from fnstore.registry._resolve import compiled
 
         name, _, at = ref.partition("@")
         if not at:
@@ -390,16 +402,113 @@ class Registry:
                 meta = self._meta.get(name)
             if meta is None:
                 record, fn = self._hit(name)
-                source = store_source(lambda: self.store, record[2])
                 meta = FunctionMetadata.from_record(
-                    record, fn, lambda: compiled(record, fn, source), name=name
+                    record,
+                    fn,
+                    lambda: self._load_allowed(name, record, fn),
+                    name=name,
+                    trust=lambda: self._trust_of(name, record),
                 )
                 self._meta[name] = meta
             return meta
         record, fn, source = self._exact_hit(name, at)
+        refusal = self._gate.refusal(record[0], record[2], None)
+        if refusal is None:
+            return FunctionMetadata.from_record(
+                record, fn, lambda: compiled(record, fn, source), name=name
+            )
+        error = untrusted_error(record[0], record[1], record[2], refusal)
+
+        def refuse() -> Callable[..., Any]:
+            raise untrusted_error(record[0], record[1], record[2], refusal)
+
         return FunctionMetadata.from_record(
-            record, fn, lambda: compiled(record, fn, source), name=name
+            record, fn, refuse, name=name, trust=lambda: (False, str(error))
         )
+
+    # ----------------------------------------------------------------- trust
+    def _refusal_at_pin(self, name: str, record: ModuleRecord) -> str | None:
+        overridden = name in self._pinned
+        return self._gate.refusal(record[0], record[2], None if overridden else self._snap.commit)
+
+    def _trust_of(self, name: str, record: ModuleRecord) -> tuple[bool, str | None]:
+        """Whether ``name``'s version at the pin may run, and a note saying why not."""
+        refusal = self._refusal_at_pin(name, record)
+        if refusal is None:
+            return True, None
+        older = self._last_trusted(name, record)
+        if older is None:
+            return False, str(untrusted_error(record[0], record[1], record[2], refusal))
+        return False, (
+            f"version {record[1]} ({record[2][:12]}) awaits review ({refusal}); version "
+            f"{older[0][1]} runs meanwhile: see `fnstore pending`"
+        )
+
+    def _load_allowed(
+        self, name: str, record: ModuleRecord, fn: FunctionRecord
+    ) -> Callable[..., Any]:
+        """Run ``name`` at the pin if the policy allows, else its last trusted version."""
+        from fnstore.registry._resolve import compiled, store_source
+
+        refusal = self._refusal_at_pin(name, record)
+        if refusal is None:
+            return compiled(record, fn, store_source(lambda: self.store, record[2]))
+        older = self._last_trusted(name, record)
+        if older is None:
+            raise untrusted_error(record[0], record[1], record[2], refusal)
+        return compiled(*older)
+
+    def _last_trusted(
+        self, name: str, record: ModuleRecord
+    ) -> tuple[ModuleRecord, FunctionRecord, Callable[[], str]] | None:
+        """Return the newest earlier version of ``name``'s module that may run (None: none)."""
+        from fnstore.errors import FnStoreError
+        from fnstore.registry._records import module_record_from_manifest
+
+        if name in self._pinned:
+            return None  # pinned to exactly that version: nothing else stands in
+        key = f"{name}@{record[2]}"
+        if key in self._trusted_older:
+            return self._trusted_older[key]
+        found = None
+        try:
+            history = self.store.history(name, rev=self._snap.commit)
+        except FnStoreError:
+            history = []
+        for version in history:
+            if version.content_id == record[2]:
+                continue
+            older = module_record_from_manifest(version.manifest)
+            # traced through renames: what the function was called in that version
+            fn = next((f for f in older[3] if f[0] == version.function), None)
+            if fn is None:
+                break  # the function is newer than every trusted version
+            if self._gate.refusal(older[0], older[2], version.commit) is None:
+                found = (older, fn, _text(version.source))
+                break
+        self._trusted_older[key] = found
+        return found
+
+    @property
+    def untrusted(self) -> dict[str, str]:
+        """Module -> why its version at the pin may not run here (empty under policy ``any``).
+
+        Such a module is listed as usual; calling its functions runs the
+        module's last trusted version, or raises UntrustedCodeError saying how
+        to review it when there is none.
+        """
+        if self._gate.open:
+            return {}
+        out: dict[str, str] = {}
+        for module, (_, cid) in sorted(self._snap.content_ids().items()):
+            refusal = self._gate.refusal(module, cid, self._snap.commit)
+            if refusal is not None:
+                out[module] = refusal
+        for name, (record, _) in sorted(self._pinned.items()):
+            refusal = self._gate.refusal(record[0], record[2], None)
+            if refusal is not None:
+                out[f"{name}@{record[2][:12]}"] = refusal
+        return out
 
     def get(self, ref: str) -> Callable[..., Any]:
         """Return the callable for ``name`` or ``name@<version|content id|tag|commit>``.
@@ -454,3 +563,7 @@ class Registry:
             found = exact_version(self.store, name, at)
             self._exact[f"{name}@{at}"] = found
         return found
+
+
+def _text(source: str) -> Callable[[], str]:
+    return lambda: source

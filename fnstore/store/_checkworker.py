@@ -97,9 +97,8 @@ class _Worker:
     """One child process and the two pipes to it."""
 
     def __init__(self) -> None:
-        import fnstore
-
-        root = os.path.dirname(os.path.dirname(os.path.abspath(fnstore.__file__)))
+        # the folder holding the fnstore package (this file is fnstore/store/_checkworker.py)
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         to_child, self._request = os.pipe()
         self._reply, from_child = os.pipe()
         try:

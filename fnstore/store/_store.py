@@ -2,7 +2,8 @@
 
 The local versioned store (save, read, history, pins) is built from the
 modules of this package: the core (repository, lock, compare-and-swap
-commits), the index, reading, writing, operations and pins.  Its notes are a
+commits), the index, reading, writing, operations, pins and the trust policy
+(``_trust.py``: review, acceptance, signatures).  Its notes are a
 collaborator (:class:`~fnstore.store._notes.Notes`).
 
 The verbs of the rooms above, lab sync (:mod:`fnstore.sync`) and benchmarks
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, overload
 from fnstore.store._core import open_repository
 from fnstore.store._notes import Notes
 from fnstore.store._pins import _PinMixin
+from fnstore.store._trust import TrustMixin
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["FunctionStore", "open_store"]
 
 
-class FunctionStore(_PinMixin):
+class FunctionStore(TrustMixin, _PinMixin):
     """A versioned store of function modules in a bare git repository.
 
     Create one with :func:`open_store`.  See ``docs/contract.md`` for the API

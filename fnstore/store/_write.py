@@ -74,6 +74,7 @@ class _WriteMixin(_ReadMixin):
         author: AuthorLike | None = None,
         module: str | None = None,
         time: datetime | None = None,
+        sign: bool | None = None,
     ) -> SaveResult:
         """Commit a code block as a new version of its module.
 
@@ -89,6 +90,9 @@ class _WriteMixin(_ReadMixin):
             The module to save into; default: the first decorated function's name.
         time
             The author time (default: now).
+        sign
+            Sign the commit with the store's SSH key (``store.set_signing``);
+            default: the ``fnstore.sign`` setting.
 
         Returns
         -------
@@ -98,12 +102,13 @@ class _WriteMixin(_ReadMixin):
         Raises
         ------
         InvalidCodeError, CodeTooLargeError, InvalidNameError, NameConflictError,
-        AuthorRequiredError, StoreLockedError
+        AuthorRequiredError, StoreLockedError, TrustError
             As their names say; nothing is written.
         CheckTimeoutError, CheckCrashedError
             Running the code (in the check worker, never in this process) took
             longer than :attr:`check_timeout`, or ended the worker.
         """
+        self._check_strict(code)
         data, found, missing = _checked(code, self.check_timeout)
         from fnstore.manifest import check_name
 
@@ -113,18 +118,22 @@ class _WriteMixin(_ReadMixin):
             index = self._head_index()
             self._check_free(index, module, [f.name for f in found.functions])
             parent = self._parent_of(index, module)
-            return self._commit_version(
-                index,
-                module,
-                data,
-                found,
-                missing,
-                parent,
-                message=message,
-                who=who,
-                when=when,
-                remove=None,
-            )
+            self._sign_request = sign
+            try:
+                return self._commit_version(
+                    index,
+                    module,
+                    data,
+                    found,
+                    missing,
+                    parent,
+                    message=message,
+                    who=who,
+                    when=when,
+                    remove=None,
+                )
+            finally:
+                self._sign_request = None
 
     def _parent_of(self, index: HeadIndex, module: str) -> _Parent | None:
         entry = index.entry(module)
@@ -219,6 +228,7 @@ class _WriteMixin(_ReadMixin):
             index.set(remove, None)
         index.set(module, ModuleEntry(tree, tuple(f.name for f in found.functions), commit))
         index.head = commit
+        self._note_saved(cid)
         index.unsaved += 1
         if index.unsaved >= _PERSIST_EVERY:
             self._persist_index(index)

@@ -35,7 +35,6 @@ from fnstore.sync._types import Choice, Conflict
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from fnstore.manifest import Author
 
 __all__ = [
     "Choice",
@@ -277,9 +276,12 @@ def theirs_copy(
     taken_functions: Iterable[str],
     *,
     commit: str,
-    author: Author,
 ) -> tuple[str, Entry, dict[str, str]]:
     """Copy the remote's version of ``module`` into a new module with suffixed names.
+
+    ``commit`` is the commit that introduced the remote's version (the new
+    version's parent).  The copy keeps the remote version's author: the code
+    is theirs, only its names changed (the merge commit names who merged).
 
     Returns
     -------
@@ -316,7 +318,7 @@ def theirs_copy(
         parent_content_id=str(tree["source.py"].id),
         parent_commit=commit,
         parent_module=module,
-        author=author,
+        author=old.author,
         created=datetime.now(UTC).astimezone(),
         message=f"Keep the remote's {module} as {new_module} (merge: both)",
         functions=info.functions,

@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from fnstore.git._progress import ProgressCallback
-    from fnstore.manifest import Author
     from fnstore.store import FunctionStore
     from fnstore.sync._types import Choice, Conflict
 
@@ -108,6 +107,7 @@ class Pull:
             if fetched.commit is None:
                 self._check_branch_exists(remote)
                 return PullResult(remote, "up-to-date", self._store.head, notes=notes)
+            self._store._trust_before_pull()
             # read again under the lock: another process may have settled it
             pending = self._pending()
             same = pending is not None and pending.theirs == fetched.commit
@@ -246,20 +246,17 @@ class Pull:
             )
             self._save_pending(pending)
             return PullResult(remote, "conflicts", ours, conflicts=pending.open_conflicts())
-        from fnstore.manifest import Author
 
         when = datetime.now().astimezone()
         who = self._store._author(author)
-        renamed = self._keep_both(plan, theirs, Author(name=who[0], email=who[1]))
+        renamed = self._keep_both(plan, theirs)
         lines = [f"{message}: {len(plan.incoming)} module(s) taken from {remote}", ""]
         lines += [f"  {p.split('/', 1)[-1]}" for p in plan.incoming]
         lines += [f"  kept {remote}'s {old} as {new}" for old, new in renamed.items()]
         sig = _signature(who, when)
 
         def write() -> pygit2.Oid:
-            return repo.create_commit(
-                None,
-                sig,
+            return self._store._create_commit(
                 sig,
                 "\n".join(lines) + "\n",
                 _merge.write_tree(repo, plan.units),
@@ -275,7 +272,7 @@ class Pull:
         self._clear_pending(remote)
         return self._result(remote, "merged", ours, str(commit), renamed)
 
-    def _keep_both(self, plan: _merge.MergePlan, theirs: str, author: Author) -> dict[str, str]:
+    def _keep_both(self, plan: _merge.MergePlan, theirs: str) -> dict[str, str]:
         """Add the remote's side of each ``both`` choice under new names."""
         renamed: dict[str, str] = {}
         if not plan.both:
@@ -285,8 +282,11 @@ class Pull:
             module = path.split("/", 1)[-1]
             taken = {p.split("/", 1)[-1] for p, e in plan.units.items() if e is not None}
             try:
+                # the parent is where the remote's version was made, not merely
+                # the remote's head, so that history names the commit holding it
+                made = self._store._introducer(theirs, module)
                 new, new_entry, renames = _merge.theirs_copy(
-                    self._repo, entry, module, taken, names, commit=theirs, author=author
+                    self._repo, entry, module, taken, names, commit=made
                 )
             except (FnStoreError, ValueError, KeyError) as exc:
                 raise ConflictError(
