@@ -32,7 +32,7 @@ from PyQt6.QtWidgets import (
 
 from fnstore.errors import BenchError, FunctionNotFoundError
 from fnstore.gui import _jobs
-from fnstore.gui._chart import BenchChart, load_matplotlib
+from fnstore.gui._chart import BenchChart
 from fnstore.gui._format import seconds_text
 from fnstore.gui._widgets import BusyBar, ErrorBanner, named
 
@@ -168,7 +168,6 @@ class BenchView(QWidget):
             return
 
         def load(job: _jobs.Job) -> _Loaded:
-            load_matplotlib()
             try:
                 versions = store.history(name)
             except FunctionNotFoundError:

@@ -19,9 +19,16 @@ from __future__ import annotations
 from typing import Any
 
 from fnstore.errors import FnStoreError, ManifestError
-from fnstore.layout import SCHEMA_VERSION, ModuleReading, module_path, parse_manifest
+from fnstore.layout import (
+    MAX_MANIFEST_BYTES,
+    SCHEMA_VERSION,
+    ModuleReading,
+    module_path,
+    parse_manifest,
+)
 
 __all__ = [
+    "MAX_MANIFEST_BYTES",
     "SCHEMA_VERSION",
     "FunctionRecord",
     "ModuleRecord",

@@ -55,6 +55,9 @@ def test_each_run_adds_a_point_per_version(qtbot, view, store) -> None:
     assert view.chart.points() == {"cpu 1x32x32": [1]}
     run_version(qtbot, view, 2)
     assert view.chart.points() == {"cpu 1x32x32": [1, 2]}
+    drawn = view.chart.rendered
+    qtbot.waitUntil(lambda: view.chart.rendered > drawn, timeout=60000)
+    assert not view.chart.image.pixmap().isNull()
     assert len(store.bench_history("blur")) == 2
     view.compare_a.setCurrentIndex(1)  # version 1
     view.compare_b.setCurrentIndex(0)  # version 2
