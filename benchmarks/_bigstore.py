@@ -69,9 +69,13 @@ def _template() -> tuple[str, str, str]:
 _SCRATCH = "refs/fnstore-bench/scratch"
 
 
-def build(store_path: Path, files: Path | None, count: int) -> FunctionStore:
-    """A store of ``count`` one-function modules in one commit (and the same as files)."""
+def build(store_path: Path, files: Path | None, count: int, *, layout: int = 2) -> FunctionStore:
+    """A store of ``count`` one-function modules in one commit (and the same as files).
+
+    ``layout`` 1 writes the flat ``functions/<module>/`` of older fnstores (a baseline).
+    """
     store = open_store(store_path)
+    store._write_layout = layout
     manifest, name0, cid0 = _template()
     if files is not None:
         files.mkdir(parents=True)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from fnstore.git._housekeeping import wait_for_gc
+from fnstore.layout import module_path
 from fnstore.manifest import Author, Manifest, content_id, introspect
 from fnstore.store import FunctionStore, open_store
 
@@ -120,7 +121,7 @@ def _save_rounds(benchmark: Any, store: FunctionStore, key: str) -> None:
 
 def _git_commit_rounds(benchmark: Any, work: Path, key: str) -> None:
     counter = iter(range(10**6, 10**7))
-    path = work / "functions" / "f_00007" / "source.py"
+    path = work / module_path("f_00007") / "source.py"
 
     def commit() -> None:
         path.write_text(code("f_00007", next(counter)))
@@ -159,7 +160,7 @@ def test_history_git_log(benchmark: Any, store_5000: tuple[FunctionStore, Path])
 
     def log() -> int:
         out = subprocess.run(
-            ["git", "log", "--format=%H", "--", "functions/f_00042/source.py"],
+            ["git", "log", "--format=%H", "--", f"{module_path('f_00042')}/source.py"],
             cwd=work,
             check=True,
             capture_output=True,

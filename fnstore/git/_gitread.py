@@ -21,7 +21,17 @@ import os
 from typing import TYPE_CHECKING
 
 from fnstore.git._spawn import Process
-from fnstore.layout import DERIVED, FUNCTIONS, MANIFEST, SOURCE, check_files, check_manifest
+from fnstore.layout import (
+    DERIVED,
+    FUNCTIONS,
+    LAYOUT_BLOB_ID,
+    LAYOUT_FILE,
+    MANIFEST,
+    SOURCE,
+    check_files,
+    check_manifest,
+    shard,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Mapping
@@ -51,14 +61,40 @@ def _env() -> dict[str, str]:
 _PREFIX = FUNCTIONS.encode() + b"/"
 
 
-def _listing(repo: str, target: str) -> dict[str, dict[str, tuple[int, str]]]:
-    """Map each module folder at ``target`` to its files: name -> (mode, object id)."""
+def _module_of(parts: list[bytes], sharded: bool) -> str | None:
+    """Return the module a file path (split at ``/``, after ``functions/``) lies in, if any.
+
+    Only the module folder's own files count: deeper files, and in layout 2
+    a folder in a shard that is not its own, are no business of the registry
+    (the store does not see them either).
+    """
+    if len(parts) != (3 if sharded else 2):
+        return None
+    module = parts[-2].decode("utf-8", "surrogateescape")
+    if sharded and parts[0].decode("ascii", "replace") != shard(module):
+        return None
+    return module
+
+
+def _layout_from(blob_id: str | None) -> bool:
+    """Whether a tree whose layout file has ``blob_id`` (None: no file) is sharded."""
+    if blob_id is None:
+        return False  # layout 1
+    if blob_id == LAYOUT_BLOB_ID:
+        return True
+    raise _Unreadable(f"{LAYOUT_FILE} is not this fnstore's: the store decides")
+
+
+def _listing(repo: str, target: str) -> dict[str, tuple[str, dict[str, tuple[int, str]]]]:
+    """Map each module folder at ``target`` to its path and files (name -> mode, object id)."""
     code, out = Process.output(
-        _command(repo, "ls-tree", "-r", "-z", target, "--", FUNCTIONS + "/"), _env()
+        _command(repo, "ls-tree", "-r", "-z", target, "--", FUNCTIONS + "/", LAYOUT_FILE),
+        _env(),
     )
     if code != 0:
         raise _Unreadable(f"git ls-tree failed ({code})")
-    modules: dict[str, dict[str, tuple[int, str]]] = {}
+    found: list[tuple[bytes, int, str]] = []
+    layout_id = None
     for entry in out.split(b"\0"):
         # "<mode> <type> <40-hex id>\t<path>"; only paths are variable.
         meta, tab, path = entry.partition(b"\t")
@@ -66,16 +102,21 @@ def _listing(repo: str, target: str) -> dict[str, dict[str, tuple[int, str]]]:
             if entry:
                 raise _Unreadable(f"unexpected ls-tree line {entry!r}")
             continue
-        folder, _, name = path.rpartition(b"/")
-        module_bytes = folder.removeprefix(_PREFIX)
-        if module_bytes == folder or b"/" in module_bytes:
-            continue  # deeper files are no business of the registry
-        module = module_bytes.decode("utf-8", "surrogateescape")
-        files = modules.setdefault(module, {})
-        files[name.decode("utf-8", "surrogateescape")] = (
-            int(meta[: meta.index(b" ")], 8),
-            meta[-40:].decode("ascii"),
-        )
+        oid = meta[-40:].decode("ascii")
+        if path == LAYOUT_FILE.encode():
+            layout_id = oid
+        else:
+            found.append((path, int(meta[: meta.index(b" ")], 8), oid))
+    sharded = _layout_from(layout_id)
+    modules: dict[str, tuple[str, dict[str, tuple[int, str]]]] = {}
+    for path, mode, oid in found:
+        parts = path[len(_PREFIX) :].split(b"/")
+        module = _module_of(parts, sharded)
+        if module is None:
+            continue
+        folder = path.rpartition(b"/")[0].decode("utf-8", "surrogateescape")
+        files = modules.setdefault(module, (folder, {}))[1]
+        files[parts[-1].decode("utf-8", "surrogateescape")] = (mode, oid)
     return modules
 
 
@@ -141,7 +182,9 @@ def read_manifests(
     """
     try:
         listing = _listing(repo, target)
-        readings = {module: check_files(module, files) for module, files in listing.items()}
+        readings = {
+            module: check_files(module, files, path) for module, (path, files) in listing.items()
+        }
         commit = _read_wanted(repo, target, readings, known)
     except (_Unreadable, OSError):
         return None
@@ -192,23 +235,33 @@ def read_changed_manifests(
             _command(repo, "diff-tree", "-r", "-z", "--no-renames", old_commit, target, "--"),
             _env(),
         )
+        if code != 0 or f"\0{LAYOUT_FILE}\0".encode() in b"\0" + out:
+            return None  # (a change of layout moves every module: read them all)
+        code, found = Process.output(
+            _command(repo, "ls-tree", "-z", target, "--", LAYOUT_FILE), _env()
+        )
         if code != 0:
             return None
+        meta = found.partition(b"\t")[0]
+        sharded = _layout_from(meta[-40:].decode("ascii") if found else None)
         # An unchanged readable module holds a regular manifest and source.py.
         regular = 0o100644
         files_of = {
             m: {MANIFEST: (regular, blob), SOURCE: (regular, cid)} for m, (blob, cid) in old.items()
         }
         touched: set[str] = set()
+        folders: dict[str, str] = {}  # module -> its path, for messages
         fields = out.split(b"\0")
         for meta, path in zip(fields[0:-1:2], fields[1::2], strict=False):
             parts = meta.split(b" ")
             if len(parts) != 5 or not path.startswith(_PREFIX):
                 continue
-            module_bytes, _, name = path[len(_PREFIX) :].partition(b"/")
-            if b"/" in name:
+            parts = path[len(_PREFIX) :].split(b"/")
+            module = _module_of(parts, sharded)
+            if module is None:
                 continue
-            module = module_bytes.decode("utf-8", "surrogateescape")
+            name = parts[-1]
+            folders[module] = path.rpartition(b"/")[0].decode("utf-8", "surrogateescape")
             if module not in old and module not in touched:
                 files_of[module] = {}  # a new module: the diff adds all its files
             touched.add(module)
@@ -220,7 +273,11 @@ def read_changed_manifests(
                 files[name.decode("utf-8", "surrogateescape")] = (mode, parts[3].decode("ascii"))
         if touched.intersection(broken):
             return None  # a module broken before changed: its unchanged files are unknown here
-        readings = {m: check_files(m, files) for m, files in files_of.items() if files or m in old}
+        readings = {
+            m: check_files(m, files, folders.get(m))
+            for m, files in files_of.items()
+            if files or m in old
+        }
         for module in touched & old.keys():
             if not files_of[module]:
                 del readings[module]  # the whole module is gone

@@ -1,4 +1,4 @@
-"""A fast writer for the one big tree of a store: ``functions/`` (one entry per module).
+"""A fast writer for the big trees of a store: ``functions/`` and its shard folders.
 
 A save changes one entry of a tree of N entries, and git must store the whole
 new tree.  libgit2's tree builder re-sorts all entries and deflates the result
@@ -59,6 +59,14 @@ class SortedTree:
 
     def __len__(self) -> int:
         return len(self._keys)
+
+    def get_tree(self, name: str) -> str | None:
+        """Return the id of the tree entry ``name`` (None: no such folder)."""
+        key = _key(name.encode(), _TREE_MODE)
+        at = bisect.bisect_left(self._keys, key)
+        if at < len(self._keys) and self._keys[at] == key:
+            return self._raw[at][-20:].hex()
+        return None
 
     def set_tree(self, name: str, tree_id: str | None) -> None:
         """Point entry ``name`` at a tree (None: remove it)."""

@@ -10,7 +10,13 @@ module folder at a commit what its manifest, code, identity and state are
 from __future__ import annotations
 
 from fnstore.layout._names import (
+    FLAT_LAYOUT,
     FUNCTIONS,
+    LAYOUT_BLOB_ID,
+    LAYOUT_DOC,
+    LAYOUT_FILE,
+    LAYOUT_TRAILER,
+    LAYOUT_VERSION,
     MANIFEST,
     MODULE_FILES,
     NOTES_REF,
@@ -18,7 +24,11 @@ from fnstore.layout._names import (
     SCHEMA_VERSION,
     SOURCE,
     STATE_DIR,
+    is_shard,
+    layout_of,
     module_path,
+    newer_layout_error,
+    shard,
 )
 from fnstore.layout._pins import PINS_FORMAT, dump_pins, parse_pins
 from fnstore.layout._reader import (
@@ -46,8 +56,14 @@ from fnstore.layout._reader import (
 __all__ = [
     "BAD_UTF8",
     "DERIVED",
+    "FLAT_LAYOUT",
     "FUNCTIONS",
     "INVALID",
+    "LAYOUT_BLOB_ID",
+    "LAYOUT_DOC",
+    "LAYOUT_FILE",
+    "LAYOUT_TRAILER",
+    "LAYOUT_VERSION",
     "MANIFEST",
     "MAX_DEPTH",
     "MAX_MANIFEST_BYTES",
@@ -71,8 +87,12 @@ __all__ = [
     "dump_pins",
     "error_for",
     "files_of_tree",
+    "is_shard",
+    "layout_of",
     "module_path",
+    "newer_layout_error",
     "parse_manifest",
     "parse_pins",
     "read_module",
+    "shard",
 ]

@@ -35,7 +35,25 @@ from fnstore.errors import (
 from fnstore.git._housekeeping import beside_gc, pack_if_needed, pack_limit
 from fnstore.git._lock import StoreLock
 from fnstore.git._treewrite import SortedTree
-from fnstore.layout import FUNCTIONS, MANIFEST, SOURCE, STATE_DIR, ModuleReading, read_module
+from fnstore.layout import (
+    FLAT_LAYOUT,
+    FUNCTIONS,
+    LAYOUT_BLOB_ID,
+    LAYOUT_DOC,
+    LAYOUT_FILE,
+    LAYOUT_TRAILER,
+    LAYOUT_VERSION,
+    MANIFEST,
+    SOURCE,
+    STATE_DIR,
+    ModuleReading,
+    is_shard,
+    layout_of,
+    module_path,
+    newer_layout_error,
+    read_module,
+    shard,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
@@ -68,6 +86,10 @@ class _Core:
         # (functions tree id, its entries kept sorted): saves reuse it so that
         # each save does not re-read, re-sort and re-deflate a tree of N modules
         self._builder: tuple[str | None, SortedTree] | None = None
+        # the same for each shard folder of functions/ (layout 2), by shard name
+        self._shards: dict[str, tuple[str, SortedTree]] = {}
+        #: The layout writes use; tests set FLAT_LAYOUT to act as an older fnstore.
+        self._write_layout = LAYOUT_VERSION
         self._default_author: tuple[str, str] | None = None
         # valid manifests by (manifest blob id, source blob id): immutable, so
         # reading the store again after a save re-parses only what changed
@@ -149,18 +171,90 @@ class _Core:
         obj = root[FUNCTIONS]
         return obj if isinstance(obj, pygit2.Tree) else None
 
+    def _layout(self, commit_id: str | None) -> int:
+        """Return the layout of the tree at a commit (an empty store: the current one).
+
+        Raises
+        ------
+        StoreError
+            The commit's ``fnstore.json`` is damaged.
+        """
+        if commit_id is None:
+            return self._write_layout
+        root = self._commit(commit_id).tree
+        if LAYOUT_FILE not in root:
+            return FLAT_LAYOUT
+        blob_id = str(root[LAYOUT_FILE].id)
+        if blob_id == LAYOUT_BLOB_ID:
+            return LAYOUT_VERSION
+        try:
+            return layout_of(self._raw_blob(blob_id))
+        except (ValueError, OSError) as exc:
+            raise StoreError(
+                f"{LAYOUT_FILE} at commit {commit_id[:12]} cannot be read ({exc}): restore it "
+                f"with git (git checkout <an earlier commit> -- {LAYOUT_FILE})"
+            ) from exc
+
+    def _known_layout(self, commit_id: str | None) -> int:
+        """Like :meth:`_layout`, refusing a layout newer than this fnstore knows."""
+        layout = self._layout(commit_id)
+        if layout > LAYOUT_VERSION:
+            raise StoreError(newer_layout_error(layout))
+        return layout
+
+    def _module_items(self, commit_id: str | None) -> Iterator[tuple[str, pygit2.Tree]]:
+        """Yield ``(module, folder tree)`` for every module folder at a commit, in any layout."""
+        ftree = self._functions_tree(commit_id)
+        if ftree is None:
+            return
+        if self._known_layout(commit_id) == FLAT_LAYOUT:
+            for entry in ftree:
+                if isinstance(entry, pygit2.Tree) and entry.name:
+                    yield entry.name, entry
+            return
+        for folder in ftree:
+            if isinstance(folder, pygit2.Tree) and folder.name and is_shard(folder.name):
+                for entry in folder:
+                    # a folder moved into another shard by hand is not where
+                    # readers look for it: no reader sees it (it is not a module)
+                    if isinstance(entry, pygit2.Tree) and entry.name:
+                        if shard(entry.name) == folder.name:
+                            yield entry.name, entry
+
+    def _module_ids(self, commit_id: str | None) -> dict[str, pygit2.Oid]:
+        """Map every module at a commit to its folder's tree id."""
+        return {name: tree.id for name, tree in self._module_items(commit_id)}
+
     def _module_tree(self, commit_id: str | None, module: str) -> pygit2.Tree | None:
-        """Return the ``functions/<module>`` tree at a commit, or None."""
+        """Return a module's folder tree at a commit (in that commit's layout), or None."""
         tree = self._functions_tree(commit_id)
-        if tree is None or module not in tree:
+        if tree is None:
+            return None
+        if self._known_layout(commit_id) != FLAT_LAYOUT:
+            folder = shard(module)
+            obj = tree[folder] if folder in tree else None
+            if not isinstance(obj, pygit2.Tree):
+                return None
+            tree = obj
+        if module not in tree:
             return None
         obj = tree[module]
         return obj if isinstance(obj, pygit2.Tree) else None
 
-    def _reading(self, tree: pygit2.Tree, module: str) -> ModuleReading:
-        """Read a module's folder with the one module reader (state, identity, manifest)."""
+    def _module_path(self, commit_id: str | None, module: str) -> str:
+        """Return a module's folder path at a commit, for messages."""
+        return module_path(module, min(self._layout(commit_id), LAYOUT_VERSION))
+
+    def _reading(
+        self, tree: pygit2.Tree, module: str, commit_id: str | None = None
+    ) -> ModuleReading:
+        """Read a module's folder with the one module reader (state, identity, manifest).
+
+        ``commit_id`` (default: the head) names the layout its messages give paths in.
+        """
         files = {str(e.name): (int(e.filemode), str(e.id)) for e in tree}
-        return read_module(module, files, self._raw_blob)
+        path = self._module_path(commit_id if commit_id is not None else self.head, module)
+        return read_module(module, files, self._raw_blob, path)
 
     def _raw_blob(self, blob_id: str) -> bytes:
         try:
@@ -212,27 +306,26 @@ class _Core:
                 "the store's branch moved while saving (another git process?): try again"
             )
         try:
-            ftree = self._functions_tree(expected_head)
-            key = str(ftree.id) if ftree is not None else None
-            cached, self._builder = self._builder, None  # dropped unless all goes well
-            if cached is not None and cached[0] == key:
-                entries = cached[1]
+            parent = expected_head
+            if parent is not None and self._known_layout(parent) < self._write_layout:
+                parent = self._move_layout(parent, author, when)  # in the same branch move
+            if self._write_layout == FLAT_LAYOUT:
+                new_ftree = self._flat_functions(parent, changes)
             else:
-                entries = SortedTree.read(self._repo, key) if key is not None else SortedTree()
-            for module, tree_id in changes.items():
-                entries.set_tree(module, tree_id)
-            new_ftree = pygit2.Oid(hex=entries.write(Path(self._repo.path) / "objects"))
+                new_ftree = self._sharded_functions(parent, changes)
             root = (
-                self._repo.TreeBuilder(self._commit(expected_head).tree)
-                if expected_head is not None
+                self._repo.TreeBuilder(self._commit(parent).tree)
+                if parent is not None
                 else self._repo.TreeBuilder()
             )
-            if len(entries):
-                root.insert(FUNCTIONS, new_ftree, FileMode.TREE)
+            if new_ftree is not None:
+                root.insert(FUNCTIONS, pygit2.Oid(hex=new_ftree), FileMode.TREE)
             elif root.get(FUNCTIONS) is not None:
                 root.remove(FUNCTIONS)
+            if self._write_layout != FLAT_LAYOUT and root.get(LAYOUT_FILE) is None:
+                root.insert(LAYOUT_FILE, self._repo.create_blob(LAYOUT_DOC), FileMode.BLOB)
             signature = _signature(author, when)
-            parents = [pygit2.Oid(hex=expected_head)] if expected_head else []
+            parents = [pygit2.Oid(hex=parent)] if parent else []
             text = message.rstrip("\n") + "\n"
             if len(changes) <= _TRAILER_MAX:
                 text += f"\n{MODULES_TRAILER}{', '.join(sorted(changes))}\n"
@@ -240,9 +333,103 @@ class _Core:
             commit = beside_gc(lambda: self._create_commit(signature, text, root_id, parents))
             self._move_branch(commit, expected_head, message)
         except (pygit2.GitError, OSError) as exc:
+            self._builder, self._shards = None, {}
             raise StoreError(f"git could not write to the store {self.path}: {exc}") from exc
-        self._builder = (str(new_ftree), entries)
+        except BaseException:
+            self._builder, self._shards = None, {}
+            raise
         pack_if_needed(Path(self._repo.path), self._pack_limit)
+        return str(commit)
+
+    def _top_entries(self, tree_id: str | None) -> SortedTree:
+        """Return the entries of ``functions/`` as a :class:`SortedTree`, kept between saves."""
+        cached, self._builder = self._builder, None  # put back only once written
+        if cached is not None and cached[0] == tree_id:
+            return cached[1]
+        return SortedTree.read(self._repo, tree_id) if tree_id is not None else SortedTree()
+
+    def _flat_functions(self, parent: str | None, changes: Mapping[str, str | None]) -> str | None:
+        """Write ``functions/`` of layout 1 (a folder per module); None when it is empty."""
+        ftree = self._functions_tree(parent)
+        entries = self._top_entries(str(ftree.id) if ftree is not None else None)
+        for module, tree_id in changes.items():
+            entries.set_tree(module, tree_id)
+        if not len(entries):
+            return None
+        new = entries.write(Path(self._repo.path) / "objects")
+        self._builder = (new, entries)
+        return new
+
+    def _sharded_functions(
+        self, parent: str | None, changes: Mapping[str, str | None]
+    ) -> str | None:
+        """Write ``functions/`` of layout 2: only the shards that change are rewritten.
+
+        A save writes ``functions/`` (at most 256 entries) and one shard folder
+        (about N/256 entries), whatever the size of the store.
+        """
+        objects = Path(self._repo.path) / "objects"
+        ftree = self._functions_tree(parent)
+        top = self._top_entries(str(ftree.id) if ftree is not None else None)
+        by_shard: dict[str, list[tuple[str, str | None]]] = {}
+        for module, tree_id in changes.items():
+            by_shard.setdefault(shard(module), []).append((module, tree_id))
+        for folder, items in by_shard.items():
+            shard_id = top.get_tree(folder)
+            cached = self._shards.pop(folder, None)
+            if cached is not None and cached[0] == shard_id:
+                entries = cached[1]
+            else:
+                entries = SortedTree.read(self._repo, shard_id) if shard_id else SortedTree()
+            for module, tree_id in items:
+                entries.set_tree(module, tree_id)
+            if len(entries):
+                new_shard = entries.write(objects)
+                top.set_tree(folder, new_shard)
+                self._shards[folder] = (new_shard, entries)
+            else:
+                top.set_tree(folder, None)
+        if not len(top):
+            return None
+        new = top.write(objects)
+        self._builder = (new, top)
+        return new
+
+    def _move_layout(self, head: str, author: tuple[str, str], when: datetime) -> str:
+        """Write the commit that moves the tree at ``head`` to the current layout.
+
+        Every module folder keeps its tree (so its content ids, manifests and
+        history stay as they were); only where the folders sit changes.  The
+        commit names no module (its trailer says so), so history walks skip
+        it.  The caller moves the branch past it together with its own commit.
+        """
+        ftree = self._functions_tree(head)
+        top = self._repo.TreeBuilder()
+        shards: dict[str, pygit2.TreeBuilder] = {}
+        for entry in ftree or ():
+            if isinstance(entry, pygit2.Tree) and entry.name:
+                builder = shards.setdefault(shard(entry.name), self._repo.TreeBuilder())
+                builder.insert(entry.name, entry.id, FileMode.TREE)
+            elif entry.name:  # a file put beside the modules with plain git stays there
+                top.insert(entry.name, entry.id, entry.filemode)
+        for folder, builder in shards.items():
+            top.insert(folder, builder.write(), FileMode.TREE)
+        root = self._repo.TreeBuilder(self._commit(head).tree)
+        if shards or len(top):
+            root.insert(FUNCTIONS, top.write(), FileMode.TREE)
+        root.insert(LAYOUT_FILE, self._repo.create_blob(LAYOUT_DOC), FileMode.BLOB)
+        signature = _signature(author, when)
+        text = (
+            f"Move to fnstore layout {LAYOUT_VERSION}: {FUNCTIONS}/<shard>/<module>/\n\n"
+            "Each module folder moves under functions/<first 2 hex digits of sha1(name)>/,\n"
+            "unchanged; see docs/store.md.\n\n"
+            f"{LAYOUT_TRAILER}{LAYOUT_VERSION}\n"
+        )
+        root_id = beside_gc(root.write)
+        commit = beside_gc(
+            lambda: self._create_commit(signature, text, root_id, [pygit2.Oid(hex=head)])
+        )
+        self._builder, self._shards = None, {}
         return str(commit)
 
     def _move_branch(self, new: pygit2.Oid, old: str | None, message: str) -> None:

@@ -17,7 +17,7 @@ import pygit2
 from pygit2.enums import SortMode
 
 from fnstore.errors import FunctionNotFoundError, InvalidCodeError, StoreError
-from fnstore.layout import DERIVED, OK
+from fnstore.layout import DERIVED, FLAT_LAYOUT, LAYOUT_TRAILER, OK, is_shard, shard
 from fnstore.store._core import MODULES_TRAILER, _Core
 from fnstore.store._index import HeadIndex, ModuleEntry
 
@@ -28,10 +28,15 @@ _PERSIST_EVERY = 64  # commits between index writes (bringing it forward is chea
 
 
 def trailer_modules(message: str) -> set[str] | None:
-    """Return the modules an fnstore commit names in its trailer (None: not fnstore's)."""
+    """Return the modules an fnstore commit names in its trailer (None: not fnstore's).
+
+    The commit that moves a store to a new layout changes no module: empty.
+    """
     for line in reversed(message.splitlines()):
         if line.startswith(MODULES_TRAILER):
             return {m.strip() for m in line.removeprefix(MODULES_TRAILER).split(",") if m.strip()}
+        if line.startswith(LAYOUT_TRAILER):
+            return set()
     return None
 
 
@@ -66,23 +71,19 @@ class _IndexMixin(_Core):
 
     def _rebuild_index(self, head: str | None) -> HeadIndex:
         index = HeadIndex(branch=self.branch, head=head)
-        tree = self._functions_tree(head)
         introduced = self._walk_changes(head, None) if head is not None else {}
-        for entry in tree or ():
-            if isinstance(entry, pygit2.Tree) and entry.name:
-                commit = introduced.get(entry.name)
-                names = self._names_in(entry, entry.name)
-                index.set(entry.name, ModuleEntry(str(entry.id), names, commit))
+        for module, entry in self._module_items(head):
+            names = self._names_in(entry, module)
+            index.set(module, ModuleEntry(str(entry.id), names, introduced.get(module)))
         self._persist_index(index)
         return index
 
     def _advance_index(self, index: HeadIndex, head: str) -> None:
         """Bring the index forward over the commits made since it was current."""
         introduced = self._walk_changes(head, index.head)
-        tree = self._functions_tree(head)
         for module, commit in introduced.items():
-            entry = tree[module] if tree is not None and module in tree else None
-            if isinstance(entry, pygit2.Tree):
+            entry = self._module_tree(head, module)
+            if entry is not None:
                 names = self._names_in(entry, module)
                 index.set(module, ModuleEntry(str(entry.id), names, commit))
             else:
@@ -109,11 +110,38 @@ class _IndexMixin(_Core):
             named = trailer_modules(commit.message)
             if named is not None:
                 return named
-        new = self._functions_tree(str(commit.id))
-        old = self._functions_tree(str(parents[0])) if parents else None
-        before = {e.name: e.id for e in old or ()}
-        after = {e.name: e.id for e in new or ()}
+        return self._changed_between(str(parents[0]) if parents else None, str(commit.id))
+
+    def _changed_between(self, old: str | None, new: str) -> set[str]:
+        """Return the modules whose folders differ between two commits, in any layouts."""
+        a, b = self._functions_tree(old), self._functions_tree(new)
+        if (
+            a is not None
+            and b is not None
+            and self._layout(old) == self._layout(new) != FLAT_LAYOUT
+        ):
+            # the same sharded layout: only the shards whose ids differ are read
+            shards = {e.name: e.id for e in a}
+            changed: set[str] = set()
+            for folder in b:
+                if shards.pop(folder.name, None) != folder.id:
+                    changed.update(self._shard_changes(a, b, str(folder.name)))
+            for name in shards:
+                changed.update(self._shard_changes(a, b, str(name)))
+            return changed
+        before, after = self._module_ids(old), self._module_ids(new)
         return {str(m) for m in before.keys() | after.keys() if before.get(m) != after.get(m)}
+
+    @staticmethod
+    def _shard_changes(a: pygit2.Tree, b: pygit2.Tree, folder: str) -> set[str]:
+        def ids(tree: pygit2.Tree) -> dict[str, pygit2.Oid]:
+            obj = tree[folder] if folder in tree else None
+            if not isinstance(obj, pygit2.Tree) or not is_shard(folder):
+                return {}
+            return {str(e.name): e.id for e in obj if shard(str(e.name)) == folder}
+
+        before, after = ids(a), ids(b)
+        return {m for m in before.keys() | after.keys() if before.get(m) != after.get(m)}
 
     def _walk_changes(self, head: str, stop: str | None) -> dict[str, str]:
         """Map each module changed after ``stop`` (up to ``head``) to the commit that made it.
@@ -129,13 +157,10 @@ class _IndexMixin(_Core):
         walker = self._repo.walk(pygit2.Oid(hex=head), SortMode.TOPOLOGICAL)
         if stop is not None:
             walker.hide(pygit2.Oid(hex=stop))
-        head_tree: list[pygit2.Tree | None] = []  # read only when a check needs it
 
         def at_head(module: str) -> pygit2.Oid | None:
-            if not head_tree:
-                head_tree.append(self._functions_tree(head))
-            tree = head_tree[0]
-            return tree[module].id if tree is not None and module in tree else None
+            tree = self._module_tree(head, module)
+            return tree.id if tree is not None else None
 
         chain = {pygit2.Oid(hex=head)}  # the first-parent chain from head
         found: dict[str, str] = {}
@@ -151,15 +176,16 @@ class _IndexMixin(_Core):
                 continue
             # Along the first-parent chain nothing newer changed the module, so
             # the commit holds the head's tree; elsewhere that must be checked.
-            mine = None if on_chain and len(parents) == 1 else self._functions_tree(str(commit.id))
-            others = [self._functions_tree(str(p)) for p in parents[1:]]
+            checked = not (on_chain and len(parents) == 1)
             for module in todo:
-                if mine is not None:
-                    tree = mine[module].id if module in mine else None
+                if checked:
+                    found_tree = self._module_tree(str(commit.id), module)
+                    tree = found_tree.id if found_tree is not None else None
                     if tree != at_head(module):
                         continue  # a change the head does not hold
                     if tree is not None and any(
-                        o is not None and module in o and o[module].id == tree for o in others
+                        (o := self._module_tree(str(p), module)) is not None and o.id == tree
+                        for p in parents[1:]
                     ):
                         continue  # a merge that took it from another parent: look there
                 found[module] = str(commit.id)

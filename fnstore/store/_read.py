@@ -76,7 +76,7 @@ class _ReadMixin(_IndexMixin):
         cached = self._manifest_cache.get(key)
         if cached is not None and cached.module == module:
             return cached
-        reading = self._reading(tree, module)
+        reading = self._reading(tree, module, commit_id)
         if not reading.readable:
             raise reading.error()
         if reading.state == DERIVED:
@@ -179,21 +179,17 @@ class _ReadMixin(_IndexMixin):
         if commit_id == self.head:
             module = self._head_index().module_of(name)
         else:
-            tree = self._functions_tree(commit_id)
+            candidate = self._module_tree(commit_id, name)
             module = None
-            if tree is not None:
-                candidate = tree[name] if name in tree else None
-                if isinstance(candidate, pygit2.Tree) and name in self._names_in(candidate, name):
+            if candidate is not None and name in self._names_in(candidate, name):
+                module = name
+            else:
+                for folder, entry in self._module_items(commit_id):
+                    if name in self._names_in(entry, folder):
+                        module = folder
+                        break
+                if module is None and candidate is not None:
                     module = name
-                else:
-                    for entry in tree:
-                        if not isinstance(entry, pygit2.Tree):
-                            continue
-                        if name in self._names_in(entry, str(entry.name)):
-                            module = entry.name or None
-                            break
-                    if module is None and name in tree:
-                        module = name
         if module is None:
             raise FunctionNotFoundError(
                 f"no function or module {name!r} at {commit_id[:12]}: list them with "
@@ -210,13 +206,11 @@ class _ReadMixin(_IndexMixin):
         commit_id = self.resolve(rev)
         manifests: list[Manifest] = []
         errors: dict[str, ManifestError] = {}
-        for entry in self._functions_tree(commit_id) or ():
-            if not isinstance(entry, pygit2.Tree) or not entry.name:
-                continue
+        for module, entry in self._module_items(commit_id):
             try:
-                manifests.append(self._manifest_at(commit_id, entry.name))
+                manifests.append(self._manifest_at(commit_id, module, entry))
             except ManifestError as exc:
-                errors[entry.name] = exc
+                errors[module] = exc
         manifests.sort(key=lambda m: m.module)
         return Scan(commit=commit_id, manifests=manifests, errors=errors)
 
@@ -380,19 +374,17 @@ class _ReadMixin(_IndexMixin):
             return None, {}
         commit_id = self.resolve(rev)
         out: dict[str, ModuleReading] = {}
-        for entry in self._functions_tree(commit_id) or ():
-            if not isinstance(entry, pygit2.Tree) or not entry.name:
-                continue
-            module = entry.name
+        for module, entry in self._module_items(commit_id):
             files = {str(e.name): (int(e.filemode), str(e.id)) for e in entry}
-            reading = check_files(module, files)
+            path = self._module_path(commit_id, module)
+            reading = check_files(module, files, path)
             if not reading.state and known.get(module) == reading.manifest_id:
                 out[module] = reading  # unchanged since the caller read it
                 continue
             if not reading.state:
-                reading = self._reading(entry, module)
+                reading = self._reading(entry, module, commit_id)
             if reading.state == DERIVED:
-                reading = self._rederived(commit_id, module, files)
+                reading = self._rederived(commit_id, module, files, path)
                 if known.get(module) == reading.manifest_id:
                     reading.data = None
                     reading.state = ""
@@ -400,12 +392,12 @@ class _ReadMixin(_IndexMixin):
         return commit_id, out
 
     def _rederived(
-        self, commit_id: str, module: str, files: Mapping[str, tuple[int, str]]
+        self, commit_id: str, module: str, files: Mapping[str, tuple[int, str]], path: str
     ) -> ModuleReading:
         """Return the reading of a derived module's re-derived manifest (or why not)."""
         from fnstore.manifest import content_id
 
-        reading = check_files(module, files)
+        reading = check_files(module, files, path)
         try:
             derived = self._manifest_at(commit_id, module).to_json().encode()
         except ManifestError as exc:

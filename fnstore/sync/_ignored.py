@@ -4,8 +4,9 @@ A lab repository is plain git, so a commit may hold what is no function
 module: a symbolic link or a submodule (gitlink) where a module folder should
 be, a stray file in ``functions/``, files beside a module's two files, or
 anything outside ``functions/`` (a README, CI set-up).  fnstore reads only
-``functions/<module>/source.py`` and ``manifest.json``, from git objects (never
-from a checkout: nothing is followed).  Before, a pull kept such entries
+``source.py`` and ``manifest.json`` in module folders
+(``functions/<shard>/<module>/``), from git objects (never from a checkout:
+nothing is followed).  Before, a pull kept such entries
 without a word; :func:`ignored_entries` lists those that are new or changed
 in a pull so that it can say so once (``PullResult.ignored``, and a warning
 from ``fnstore pull``).
@@ -19,7 +20,9 @@ from __future__ import annotations
 import pygit2
 
 from fnstore.layout import FUNCTIONS as _FUNCTIONS
+from fnstore.layout import LAYOUT_FILE, module_path
 from fnstore.layout import MODULE_FILES as _MODULE_FILES
+from fnstore.sync._merge import layout_at, module_entries
 
 __all__ = ["ignored_entries"]
 
@@ -54,25 +57,31 @@ def ignored_entries(
     looked at, so a pull costs what it brought).  Each item reads
     ``"<path> (<what it is>)"``.
     """
-    before_root = _entries(repo[old].peel(pygit2.Tree) if old is not None else None)
-    after_root = _entries(repo[new].peel(pygit2.Tree))
+    old_root = repo[old].peel(pygit2.Tree) if old is not None else None
+    new_root = repo[new].peel(pygit2.Tree)
+    before_root, after_root = _entries(old_root), _entries(new_root)
     out: list[str] = []
     for name, entry in sorted(after_root.items()):
-        if name == _FUNCTIONS and entry[0] == pygit2.GIT_FILEMODE_TREE:
+        if name == LAYOUT_FILE or (name == _FUNCTIONS and entry[0] == pygit2.GIT_FILEMODE_TREE):
             continue
         if before_root.get(name) != entry:
             out.append(f"{name} ({_kind(entry[0])} outside {_FUNCTIONS}/)")
-    before = _entries(_tree(repo, before_root.get(_FUNCTIONS)))
-    after = _entries(_tree(repo, after_root.get(_FUNCTIONS)))
-    for name, entry in sorted(after.items()):
-        if entry[0] != pygit2.GIT_FILEMODE_TREE and before.get(name) != entry:
-            out.append(f"{_FUNCTIONS}/{name} ({_kind(entry[0])}, not a module folder)")
+    before, before_strays = module_entries(repo, old_root)
+    after, after_strays = module_entries(repo, new_root)
+    for path, found in sorted(after_strays.items()):
+        if found is not None and before_strays.get(path) != found:
+            out.append(f"{path} ({_kind(found[1])}, not a module folder)")
+    layout = layout_at(repo, new_root)
     for module in modules:
-        inside = _entries(_tree(repo, after.get(module)))
-        old_inside = _entries(_tree(repo, before.get(module)))
+        inside = _entries(_tree(repo, _swap(after.get(module))))
+        old_inside = _entries(_tree(repo, _swap(before.get(module))))
         for name, entry in sorted(inside.items()):
             if name not in _MODULE_FILES and old_inside.get(name) != entry:
-                out.append(
-                    f"{_FUNCTIONS}/{module}/{name} ({_kind(entry[0])}, not part of the module)"
-                )
+                where = module_path(module, layout)
+                out.append(f"{where}/{name} ({_kind(entry[0])}, not part of the module)")
     return out
+
+
+def _swap(entry: tuple[str, int] | None) -> tuple[int, str] | None:
+    """Turn a merge entry ``(id, mode)`` into this module's ``(mode, id)``."""
+    return (entry[1], entry[0]) if entry is not None else None

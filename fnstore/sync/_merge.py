@@ -27,8 +27,25 @@ from typing import TYPE_CHECKING
 
 import pygit2
 
+from fnstore.errors import SyncError
 from fnstore.git._housekeeping import beside_gc
-from fnstore.layout import FUNCTIONS, MANIFEST, OK, SOURCE, files_of_tree, read_module
+from fnstore.layout import (
+    FLAT_LAYOUT,
+    FUNCTIONS,
+    LAYOUT_BLOB_ID,
+    LAYOUT_DOC,
+    LAYOUT_FILE,
+    LAYOUT_VERSION,
+    MANIFEST,
+    OK,
+    SOURCE,
+    files_of_tree,
+    is_shard,
+    layout_of,
+    newer_layout_error,
+    read_module,
+    shard,
+)
 from fnstore.manifest._rename import rename_functions
 from fnstore.sync._types import Choice, Conflict
 
@@ -44,8 +61,10 @@ __all__ = [
     "MergePlan",
     "blob_of",
     "changed_modules",
+    "layout_at",
     "merge_notes_commit",
     "merge_notes_trees",
+    "module_entries",
     "module_trees",
     "plan_merge",
     "rename_functions",
@@ -102,27 +121,87 @@ def blob_of(repo: pygit2.Repository, oid: str | pygit2.Oid) -> bytes:
     return bytes(obj.data)
 
 
+def layout_at(repo: pygit2.Repository, root: pygit2.Tree | None) -> int:
+    """Return the layout of a root tree (see :mod:`fnstore.layout`).
+
+    Raises
+    ------
+    SyncError
+        Its ``fnstore.json`` is damaged, or names a layout newer than this fnstore's.
+    """
+    if root is None or LAYOUT_FILE not in root:
+        return FLAT_LAYOUT
+    blob_id = str(root[LAYOUT_FILE].id)
+    if blob_id == LAYOUT_BLOB_ID:
+        return LAYOUT_VERSION
+    try:
+        layout = layout_of(blob_of(repo, blob_id))
+    except ValueError as exc:
+        raise SyncError(
+            f"the commit's {LAYOUT_FILE} cannot be read ({exc}): fix it with git"
+        ) from exc
+    if layout > LAYOUT_VERSION:
+        raise SyncError(newer_layout_error(layout))
+    return layout
+
+
+def module_entries(
+    repo: pygit2.Repository, root: pygit2.Tree | None
+) -> tuple[dict[str, Entry], dict[str, Entry]]:
+    """Return a root tree's module folders (module -> entry) and what else is in ``functions/``.
+
+    Layout-independent: a module is found in ``functions/<module>/`` (layout 1)
+    or ``functions/<shard>/<module>/`` (layout 2).  The second map holds what
+    else is in ``functions/`` (files put there with plain git), by path.
+    """
+    modules: dict[str, Entry] = {}
+    strays: dict[str, Entry] = {}
+    if root is None or FUNCTIONS not in root:
+        return modules, strays
+    top = root[FUNCTIONS]
+    if not isinstance(top, pygit2.Tree):
+        return modules, strays
+    sharded = layout_at(repo, root) != FLAT_LAYOUT
+    for entry in top:
+        name = str(entry.name)
+        if entry.filemode != pygit2.GIT_FILEMODE_TREE:
+            strays[f"{_PREFIX}{name}"] = (str(entry.id), entry.filemode)
+        elif not sharded:
+            modules[name] = (str(entry.id), entry.filemode)
+        elif not is_shard(name):
+            strays[f"{_PREFIX}{name}"] = (str(entry.id), entry.filemode)
+        else:
+            for sub in tree_of(repo, entry.id):
+                path = f"{_PREFIX}{name}/{sub.name}"
+                if sub.filemode == pygit2.GIT_FILEMODE_TREE and shard(str(sub.name)) == name:
+                    modules[str(sub.name)] = (str(sub.id), sub.filemode)
+                else:
+                    strays[path] = (str(sub.id), sub.filemode)
+    return modules, strays
+
+
 def _units(repo: pygit2.Repository, tree: pygit2.Tree | None) -> dict[str, Entry]:
+    """Map each unit of a root tree to its entry: ``functions/<module>`` in any layout.
+
+    The layout file is no unit: a merge writes the current layout.
+    """
     found: dict[str, Entry] = {}
     if tree is None:
         return found
-    for entry in tree:
-        if entry.name == FUNCTIONS and entry.filemode == pygit2.GIT_FILEMODE_TREE:
-            for sub in tree_of(repo, entry.id):
-                found[f"{FUNCTIONS}/{sub.name}"] = (str(sub.id), sub.filemode)
-        else:
-            found[str(entry.name)] = (str(entry.id), entry.filemode)
+    modules, strays = module_entries(repo, tree)
+    for module, entry in modules.items():
+        found[f"{_PREFIX}{module}"] = entry
+    found.update(strays)
+    for item in tree:
+        if item.name not in (FUNCTIONS, LAYOUT_FILE):
+            found[str(item.name)] = (str(item.id), item.filemode)
     return found
 
 
-def module_trees(tree: pygit2.Tree | None) -> dict[str, pygit2.Oid]:
-    """Map each function module under ``functions/`` of a root tree to its tree id."""
-    if tree is None or FUNCTIONS not in tree:
-        return {}
-    top = tree[FUNCTIONS]
-    if not isinstance(top, pygit2.Tree):
-        return {}
-    return {str(e.name): e.id for e in top if e.filemode == pygit2.GIT_FILEMODE_TREE}
+def module_trees(repo: pygit2.Repository, tree: pygit2.Tree | None) -> dict[str, pygit2.Oid]:
+    """Map each function module of a root tree (any layout) to its tree id."""
+    modules, _ = module_entries(repo, tree)
+    return {m: pygit2.Oid(hex=e[0]) for m, e in modules.items() if e is not None}
 
 
 def changed_modules(before: dict[str, pygit2.Oid], after: dict[str, pygit2.Oid]) -> list[str]:
@@ -247,21 +326,37 @@ def conflicts_of(
 
 
 def write_tree(repo: pygit2.Repository, units: dict[str, Entry]) -> pygit2.Oid:
-    """Write the tree holding ``units`` (entries that are None are left out)."""
+    """Write the tree holding ``units`` in the current layout (entries that are None are left out).
+
+    Module folders go to their shard; other entries of ``functions/`` (files
+    put there with plain git) keep their paths.
+    """
     top = repo.TreeBuilder()
-    functions = repo.TreeBuilder()
-    has_functions = False
+    functions: dict[str, dict[str, tuple[pygit2.Oid, int]]] = {"": {}}
     for path, entry in units.items():
         if entry is None:
             continue
         oid = pygit2.Oid(hex=entry[0])
-        if path.startswith(FUNCTIONS + "/"):
-            functions.insert(path.split("/", 1)[1], oid, entry[1])
-            has_functions = True
-        else:
+        if not path.startswith(_PREFIX):
             top.insert(path, oid, entry[1])
-    if has_functions:
-        top.insert(FUNCTIONS, functions.write(), pygit2.GIT_FILEMODE_TREE)
+            continue
+        rest = path[len(_PREFIX) :]
+        folder, _, name = rest.rpartition("/")
+        if not folder and entry[1] == pygit2.GIT_FILEMODE_TREE:
+            folder = shard(name)  # a module folder
+        functions.setdefault(folder, {})[name] = (oid, entry[1])
+    loose = functions.pop("")
+    if functions or loose:
+        builder = repo.TreeBuilder()
+        for name, (oid, mode) in loose.items():
+            builder.insert(name, oid, mode)
+        for folder, entries in functions.items():
+            inner = repo.TreeBuilder()
+            for name, (oid, mode) in entries.items():
+                inner.insert(name, oid, mode)
+            builder.insert(folder, inner.write(), pygit2.GIT_FILEMODE_TREE)
+        top.insert(FUNCTIONS, builder.write(), pygit2.GIT_FILEMODE_TREE)
+    top.insert(LAYOUT_FILE, repo.create_blob(LAYOUT_DOC), pygit2.GIT_FILEMODE_BLOB)
     return top.write()
 
 

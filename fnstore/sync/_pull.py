@@ -222,6 +222,8 @@ class Pull:
         if ours is not None and (ours == theirs or repo.descendant_of(ours, theirs)):
             self._clear_pending(remote)
             return PullResult(remote, "up-to-date", ours)
+        # a layout newer than this fnstore's is refused before anything moves
+        _merge.layout_at(repo, _merge.tree_of(repo, theirs))
         if ours is None or repo.descendant_of(theirs, ours):
             self._store._move_branch(pygit2.Oid(hex=theirs), ours, f"Fast-forward to {remote}")
             self._clear_pending(remote)
@@ -317,8 +319,8 @@ class Pull:
         """Build a pull result: the modules that came in; those fnstore cannot read, on demand."""
         repo = self._repo
         old_tree = _merge.tree_of(repo, old) if old is not None else None
-        after = _merge.module_trees(_merge.tree_of(repo, new))
-        changed = _merge.changed_modules(_merge.module_trees(old_tree), after)
+        after = _merge.module_trees(repo, _merge.tree_of(repo, new))
+        changed = _merge.changed_modules(_merge.module_trees(repo, old_tree), after)
         return PullResult(
             remote,
             status,
