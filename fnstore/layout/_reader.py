@@ -82,6 +82,7 @@ class ModuleReading:
     """
 
     __slots__ = (
+        "_path",
         "content_id",
         "data",
         "doc",
@@ -94,9 +95,10 @@ class ModuleReading:
         "version",
     )
 
-    def __init__(self, module: str) -> None:
+    def __init__(self, module: str, path: str | None = None) -> None:
         #: The module's folder name.
         self.module = module
+        self._path = path
         #: One of the states above; "" while the manifest is still to be read.
         self.state = ""
         #: Why it is not ``ok``, in words a user can act on (None when ok).
@@ -122,8 +124,10 @@ class ModuleReading:
 
     @property
     def path(self) -> str:
-        """The module's folder in the tree."""
-        return module_path(self.module)
+        """The module's folder in the tree (in the current layout unless told otherwise)."""
+        if self._path is None:
+            self._path = module_path(self.module)
+        return self._path
 
     def error(self) -> ManifestError:
         """Return the error that reports this (unreadable) module, the same for every caller."""
@@ -142,7 +146,14 @@ class ModuleReading:
 
             if self.data is None:
                 raise ManifestError(f"{self.path} has no {MANIFEST}")
-            self.doc = json.loads(self.data)
+            try:
+                self.doc = json.loads(self.data)
+            except (ValueError, RecursionError) as exc:
+                # bytes in the store's layout that are still not JSON (damaged inside)
+                raise ManifestError(
+                    f"{self.path}/{MANIFEST} is not valid JSON ({exc}): fix it by hand, or "
+                    f"delete it (git rm {self.path}/{MANIFEST}) and fnstore will re-derive it"
+                ) from exc
         return self.doc
 
     def _set(self, state: str, reason: str | None = None) -> ModuleReading:
@@ -168,14 +179,17 @@ def files_of_tree(raw: bytes) -> dict[str, tuple[int, str]]:
     return out
 
 
-def check_files(module: str, files: Mapping[str, tuple[int, str]]) -> ModuleReading:
+def check_files(
+    module: str, files: Mapping[str, tuple[int, str]], path: str | None = None
+) -> ModuleReading:
     """Judge a module folder by its entries alone.
 
     The result's state is final, except ``""``: the manifest
     (:attr:`ModuleReading.manifest_id`) must then be read and given to
-    :func:`check_manifest`.
+    :func:`check_manifest`.  ``path`` is the folder's path in the tree
+    (default: where the current layout puts ``module``).
     """
-    reading = ModuleReading(module)
+    reading = ModuleReading(module, path)
     path = reading.path
     source, manifest = files.get(SOURCE), files.get(MANIFEST)
     if source is None:
@@ -204,10 +218,13 @@ def check_files(module: str, files: Mapping[str, tuple[int, str]]) -> ModuleRead
 
 
 def read_module(
-    module: str, files: Mapping[str, tuple[int, str]], read_blob: Callable[[str], bytes]
+    module: str,
+    files: Mapping[str, tuple[int, str]],
+    read_blob: Callable[[str], bytes],
+    path: str | None = None,
 ) -> ModuleReading:
     """Read one module folder: its entries, then its manifest through ``read_blob(id)``."""
-    reading = check_files(module, files)
+    reading = check_files(module, files, path)
     if reading.state or reading.manifest_id is None:
         return reading
     try:
@@ -240,7 +257,12 @@ def _quick(reading: ModuleReading, data: bytes) -> bool:
     False when the bytes are laid out any other way (a hand-edited file):
     then the manifest is parsed with json.
     """
-    if not data.startswith(_HEAD) or _DEEP in data or len(data) > MAX_MANIFEST_BYTES:
+    if (
+        not data.startswith(_HEAD)
+        or not data.endswith(b"\n}\n")  # (a truncated one: parsed, and refused)
+        or _DEEP in data
+        or len(data) > MAX_MANIFEST_BYTES
+    ):
         return False
     try:
         data.decode("utf-8")  # (C speed: a few microseconds for a manifest)
@@ -313,7 +335,7 @@ def parse_manifest(path: str, data: bytes) -> tuple[str, str | None, dict[str, A
         return INVALID, f"{where} is not valid JSON ({exc}): {fix}", None
     # Counting brackets bounds the depth from above, so the walk runs only when it might matter.
     if doc is None or (text.count("[") + text.count("{") > MAX_DEPTH and _depth(doc, MAX_DEPTH)):
-        return TOO_DEEP, f"{where} is nested deeper than {MAX_DEPTH} levels: {fix}", None
+        return TOO_DEEP, f"{where} is nested too deep (over {MAX_DEPTH} levels): {fix}", None
     if not isinstance(doc, dict):
         return INVALID, f"{where} must hold a JSON object: {fix}", None
     schema = doc.get("schema_version")

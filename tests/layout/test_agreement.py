@@ -87,7 +87,7 @@ SHAPES: dict[str, tuple[Callable[[Path], None], str, tuple[type, str] | None]] =
     "symlinked source.py, valid manifest": (_symlink, "blur", (ManifestError, "symbolic link")),
     "source.py committed without manifest": (_code_only, "plain", None),
     "newer schema": (_newer_schema, "blur", (SchemaVersionError, "upgrade fnstore")),
-    "deep nesting": (_deep, "blur", (ManifestError, "nested deeper")),
+    "deep nesting": (_deep, "blur", (ManifestError, "nested too deep")),
     "manifest over the size limit": (_too_big, "blur", (ManifestError, "over the")),
     "manifest that doesn't match its code": (_other_code, "blur", None),
     "manifest without code": (_no_code, "blur", (ManifestError, "has no source.py")),
