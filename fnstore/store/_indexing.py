@@ -128,7 +128,14 @@ class _IndexMixin(_Core):
         walker = self._repo.walk(pygit2.Oid(hex=head), SortMode.TOPOLOGICAL)
         if stop is not None:
             walker.hide(pygit2.Oid(hex=stop))
-        at_head = {e.name: e.id for e in self._functions_tree(head) or ()}
+        head_tree: list[pygit2.Tree | None] = []  # read only when a check needs it
+
+        def at_head(module: str) -> pygit2.Oid | None:
+            if not head_tree:
+                head_tree.append(self._functions_tree(head))
+            tree = head_tree[0]
+            return tree[module].id if tree is not None and module in tree else None
+
         chain = {pygit2.Oid(hex=head)}  # the first-parent chain from head
         found: dict[str, str] = {}
         walked = 0
@@ -148,7 +155,7 @@ class _IndexMixin(_Core):
             for module in todo:
                 if mine is not None:
                     tree = mine[module].id if module in mine else None
-                    if tree != at_head.get(module):
+                    if tree != at_head(module):
                         continue  # a change the head does not hold
                     if tree is not None and any(
                         o is not None and module in o and o[module].id == tree for o in others

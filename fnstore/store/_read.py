@@ -247,7 +247,19 @@ class _ReadMixin(_IndexMixin):
                 raise RevisionNotFoundError(
                     f"{ref!r} matches {len(matches)} versions: give more digits of the content id"
                 )
-        return self.get(name, rev=at or self.resolve(spec))
+        target = at or self.resolve(spec)
+        try:
+            return self.get(name, rev=target)
+        except FunctionNotFoundError:
+            if rev is not None:
+                raise
+            # Named as it is called today, at a tag from before a rename: the
+            # version of today's lineage that was current at that commit.
+            for version in self._walk(name, commit_id):
+                tree = self._module_tree(target, version.module)
+                if tree is not None and self._introducer(target, version.module) == version.commit:
+                    return version
+            raise
 
     def _incoming_heads(self) -> list[str]:
         """Return commits whose versions ``name@<content id>`` also finds.

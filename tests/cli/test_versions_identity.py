@@ -185,3 +185,19 @@ def test_the_demo_hint_runs_from_a_plain_shell(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("PATH", f"{bin_dir}:{plain}")
     if (Path(bin_dir) / "fnstore").exists():
         assert fnstore_command() == "fnstore"
+
+
+def test_a_tag_from_before_a_rename_is_reached_by_the_new_name(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    _build(invoke, tmp_path, versions=2, template=True)
+    assert invoke("tag", "add", "paper").exit_code == 0
+    assert invoke("rename", "rescale_numpy", "smooth").exit_code == 0
+    shown = invoke("show", "smooth@paper", "--no-source")
+    assert shown.exit_code == 0, shown.output
+    assert re.search(r"version\s+│ 2 ", shown.output)
+    assert re.search(r"function\s+│ rescale_numpy", shown.output)
+    stack = np.ones((1, 2, 2), np.float32)
+    assert float(Registry.load().get("smooth@paper")(stack).max()) == 2.0
+    assert invoke("pin", "smooth@paper").exit_code == 0
+    assert Registry.load().info("smooth").version == 2
