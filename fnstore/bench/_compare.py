@@ -42,7 +42,8 @@ class Comparison:
     ``ratio`` is ``b / a`` over their runs (below 1: ``b`` is faster), with its
     confidence interval ``[low, high]`` from the spread between runs
     (``interval.runs_a`` and ``runs_b`` say how many); ``verdict`` says what
-    ``b`` is.  ``median_a`` and ``median_b`` are over the runs' medians;
+    ``b`` is.  ``median_a`` and ``median_b`` are the geometric means of the
+    runs' medians (so that ``ratio == median_b / median_a``);
     ``record_a`` and ``record_b`` are the latest runs.
     """
 
@@ -118,9 +119,14 @@ def _samples(run: BenchRecord) -> list[float]:
     return run.time.samples or [run.time.median]
 
 
-def _compare(runs_a: Runs, runs_b: Runs, *, across: bool, min_effect: float) -> Comparison:
+def _centre(runs: Runs) -> float:
+    """Return the geometric mean of the runs' medians (the ratio is taken between these)."""
     import statistics
 
+    return statistics.geometric_mean(r.time.median for r in runs if r.time)
+
+
+def _compare(runs_a: Runs, runs_b: Runs, *, across: bool, min_effect: float) -> Comparison:
     a, b = runs_a[-1], runs_b[-1]
     interval = ratio_over_runs([_samples(r) for r in runs_a], [_samples(r) for r in runs_b])
     return Comparison(
@@ -134,8 +140,8 @@ def _compare(runs_a: Runs, runs_b: Runs, *, across: bool, min_effect: float) -> 
         input=b.input,
         machine_a=_machine(a),
         machine_b=_machine(b),
-        median_a=statistics.median(r.time.median for r in runs_a if r.time),
-        median_b=statistics.median(r.time.median for r in runs_b if r.time),
+        median_a=_centre(runs_a),
+        median_b=_centre(runs_b),
         interval=interval,
         verdict=verdict(interval, min_effect=min_effect),
         across_machines=across,

@@ -211,15 +211,15 @@ def _bench(name: str, plot_dir: Path) -> Path | None:
             save=True,
             as_json=False,
         )
-    # One run of each cannot tell a change from run-to-run noise: two more of
-    # each, in turn, give the verdict an interval over runs.
+    # One run of each cannot tell a change from run-to-run noise: four more
+    # of each, in turn, give the verdict an interval over runs.
     _command(
-        f"fnstore bench compare {refs[0]} {refs[1]} --runs 2 --device cpu {shapes} "
+        f"fnstore bench compare {refs[0]} {refs[1]} --runs 4 --device cpu {shapes} "
         f"--min-time {DEMO_MIN_TIME}"
     )
     bench.compare(
         *refs,
-        runs=2,
+        runs=4,
         device=["cpu"],
         shape=DEMO_SHAPES,
         min_time=DEMO_MIN_TIME,

@@ -15,7 +15,6 @@ import functools
 import sys
 from typing import TYPE_CHECKING, Any
 
-from fnstore._standin import ALWAYS_IMPORTABLE
 from fnstore.errors import BackendUnavailableError
 from fnstore.registry._where import REGISTRY_NAME  # defined on the start-up path
 
@@ -36,10 +35,6 @@ __all__ = [
 ]
 
 
-# Always importable here: fnstore itself, and OpenHCS's and arraybridge's
-# decorator modules, for which fnstore provides a stand-in when not installed.
-_PROVIDED = ALWAYS_IMPORTABLE
-
 # The fnstore extra that installs each backend package, for the message.
 _EXTRAS = {
     "cupy": "cupy",
@@ -52,9 +47,15 @@ _EXTRAS = {
 
 @functools.cache
 def _importable(package: str) -> bool:
-    if package in _PROVIDED or package in sys.modules or package in sys.stdlib_module_names:
+    if package in sys.modules or package in sys.stdlib_module_names:
         return True
-    import importlib.util  # here: most packages are in sys.modules; this import is not free
+    # Imported here, past the common case: both cost more than a whole cached listing.
+    import importlib.util
+
+    from fnstore._standin import ALWAYS_IMPORTABLE  # fnstore, and what it stands in for
+
+    if package in ALWAYS_IMPORTABLE:
+        return True
 
     try:
         return importlib.util.find_spec(package) is not None

@@ -114,7 +114,8 @@ def test_a_second_start_reads_only_the_cache(store: FunctionStore) -> None:
         "import sys, json\n"
         "from fnstore.registry import Registry\n"
         f"r = Registry.load({str(store.path)!r})\n"
-        "print(json.dumps([r.names(), 'pygit2' in sys.modules, 'pydantic' in sys.modules]))\n"
+        "names = [m.name for m in r.functions().values() if m.available]\n"
+        "print(json.dumps([names, 'pygit2' in sys.modules, 'pydantic' in sys.modules]))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     names, pygit2_loaded, pydantic_loaded = json.loads(out.stdout)

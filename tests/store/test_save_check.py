@@ -190,6 +190,9 @@ def _save_in_child(path: str, queue: multiprocessing.Queue[object]) -> None:
     queue.put(checkworker._state.worker.proc.pid if checkworker._state.worker else None)
 
 
+# JAX, once an earlier test has loaded it into this process, warns at every
+# fork that its threads could deadlock the child; this child never uses JAX.
+@pytest.mark.filterwarnings("ignore:os.fork\\(\\) was called:RuntimeWarning")
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_a_child_process_checks_with_its_own_worker(saved: FunctionStore, method: str) -> None:
     parent_worker = _worker_pid()
