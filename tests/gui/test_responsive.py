@@ -122,8 +122,8 @@ def test_a_bench_run_keeps_the_window_live(qtbot, tmp_path):
     qtbot.addWidget(view)
     view.show()
     qtbot.waitUntil(lambda: view.run_button.isEnabled(), timeout=60000)
-    view.shape_edit.setText("8x512x512")
-    view.rounds.setValue(15)
+    view.shape_edit.setText("4x256x256")
+    view.rounds.setValue(10)
 
     def run(_attempt: int) -> float:
         gap = longest_gap(qtbot, view.run())
