@@ -227,6 +227,7 @@ def bench(
     if isinstance(devices, str):  # devices="gpu" means ["gpu"], not ["g", "p", "u"]
         devices = [devices]
     version = store.get(ref)
+    store.check_trusted(version)  # pulled code runs only as the trust policy allows
     info = function_info(version)
     backend = backend_for(str(info.input_memory_type))
     inputs = resolve_inputs(shapes, dtype)

@@ -209,6 +209,14 @@ def save(
         ),
     ] = None,
     author: Author = None,
+    sign: Annotated[
+        bool | None,
+        typer.Option(
+            "--sign/--no-sign",
+            help="Sign the commit with your SSH key (`fnstore trust --signing-key`); "
+            "default: the store's setting.",
+        ),
+    ] = None,
 ) -> None:
     """Save FILE as the next version of its module (one commit)."""
     code = _read_source(file)
@@ -218,7 +226,7 @@ def save(
     # Saving runs the code once to check it, which imports its backend:
     # seconds for torch or tensorflow, so show that something is happening.
     with progress(f"checking and saving {file.name}"):
-        result = store.save(code, message=message, author=author, module=module)
+        result = store.save(code, message=message, author=author, module=module, sign=sign)
     _report_save(result, "Saved")
 
 
@@ -266,6 +274,8 @@ def list_functions(
 
     store = open_cli_store()
     scan = store.scan(rev=rev)
+    # the trust policy: pulled code that may not run until reviewed (`fnstore pending`)
+    waiting = store.untrusted_modules() if rev is None else {}
     rows: list[dict[str, Any]] = []
     for manifest in scan.manifests:
         missing = missing_here(manifest)
@@ -282,6 +292,7 @@ def list_functions(
                     "date": manifest.created.isoformat(),
                     "available": not missing,
                     "missing": missing,
+                    "trusted": manifest.module not in waiting,
                 }
             )
     broken = {module: str(error) for module, error in sorted(scan.errors.items())}
@@ -307,7 +318,7 @@ def list_functions(
                     ", ".join(r["memory_types"]),
                     r["author"],
                     _local(r["date"]),
-                    "yes" if r["available"] else "no: needs " + ", ".join(r["missing"]),
+                    _runs_here(r),
                 ]
                 for r in rows
             ],
@@ -315,6 +326,12 @@ def list_functions(
     )
     for module, error in broken.items():
         console.print(f"unreadable module {module}: {error}", markup=False, style="yellow")
+
+
+def _runs_here(row: dict[str, Any]) -> str:
+    if not row["available"]:
+        return "no: needs " + ", ".join(row["missing"])
+    return "yes" if row["trusted"] else "not yet: awaits review (fnstore pending)"
 
 
 @app.command(rich_help_panel=HISTORY)

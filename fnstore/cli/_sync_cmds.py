@@ -208,6 +208,16 @@ def pull(
     name = _pick_remote(store, remote)
     with _transfer(f"pulling from {name}") as bar:
         result = store.pull(name, progress=bar, author=author)
+    if result.changed and not as_json:
+        waiting = store.untrusted_modules()  # the trust policy: pulled code awaits review
+        if waiting:
+            err().print(
+                f"note: {len(waiting)} module(s) will not run until you accept them "
+                f"({', '.join(sorted(waiting)[:5])}{', ...' if len(waiting) > 5 else ''}): "
+                "review with `fnstore pending`, then `fnstore accept NAME` or `--all`",
+                markup=False,
+                highlight=False,
+            )
     _report_pull(result, as_json=as_json)
 
 

@@ -40,10 +40,17 @@ def check_url(url: str) -> None:
     ------
     SyncError
         The URL uses a transport that is not allowed (``ext::``, ``fd::``, an
-        unknown ``scheme://``), begins with ``-``, names an ssh host or user
-        beginning with ``-``, or holds a password or token (shown redacted).
+        unknown ``scheme://``), holds a control character, begins with ``-``,
+        names an ssh host or user beginning with ``-``, or holds a password or
+        token (shown redacted).
     """
     text = url.strip()
+    if any(ord(c) < 32 or c == "\x7f" for c in text):
+        # a NUL ends the string for git; a newline would be written into the config as is
+        raise SyncError(
+            f"the remote URL {text!r} holds a control character (a NUL or line break?): "
+            "it is not allowed; copy the URL again"
+        )
     if text.startswith("-"):
         raise SyncError(
             f"the remote URL {_shown(text)!r} begins with '-', which git would read as an "

@@ -10,6 +10,7 @@ from __future__ import annotations
 from fnstore.manifest._introspect import MEMORY_TYPES, Introspection, introspect, parse
 from fnstore.manifest._lineage import function_for, name_in_parent
 from fnstore.manifest._models import (
+    MAX_MANIFEST_BYTES,
     SCHEMA_VERSION,
     Author,
     FunctionInfo,
@@ -21,6 +22,7 @@ from fnstore.manifest._models import (
 from fnstore.manifest._names import MAX_NAME_LENGTH, check_name, check_tag
 
 __all__ = [
+    "MAX_MANIFEST_BYTES",
     "MAX_NAME_LENGTH",
     "MEMORY_TYPES",
     "SCHEMA_VERSION",

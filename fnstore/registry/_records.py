@@ -30,6 +30,8 @@ __all__ = [
 #: fnstore.manifest.SCHEMA_VERSION (a test checks), which is not imported
 #: because that would import pydantic.
 SCHEMA_VERSION = 2
+#: Largest manifest read (fnstore.manifest.MAX_MANIFEST_BYTES; a test checks).
+MAX_MANIFEST_BYTES = 1 << 20
 
 #: (name, input memory type, output memory type, docstring, lineno,
 #:  special inputs, special outputs)
@@ -91,11 +93,17 @@ def module_record(text: bytes | str) -> ModuleRecord:
     ManifestError
         The manifest is not JSON, or lacks or mistypes a field the registry needs.
     """
+    if len(text) > MAX_MANIFEST_BYTES:
+        raise ManifestError(
+            f"manifest.json is {len(text):,} bytes, over the {MAX_MANIFEST_BYTES:,} fnstore reads"
+        )
     try:
         import json  # here: a second start-up never needs it
 
         data = json.loads(text)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError as exc:
+        raise ManifestError("manifest.json is nested too deep to be a manifest") from exc
+    except ValueError as exc:
         raise ManifestError(f"manifest.json is not valid JSON ({exc})") from exc
     if not isinstance(data, dict):
         raise ManifestError("manifest.json must hold a JSON object")

@@ -22,6 +22,8 @@ from fnstore.errors import FunctionNotFoundError, InvalidCodeError, StoreError
 from fnstore.store._core import MODULES_TRAILER, _Core
 from fnstore.store._index import HeadIndex, ModuleEntry
 
+_MAX_MANIFEST_BYTES = 1 << 20  # fnstore.manifest.MAX_MANIFEST_BYTES, without importing pydantic
+
 __all__: list[str] = []
 
 _INDEX_FILE = "head-index"
@@ -169,10 +171,12 @@ class _IndexMixin(_Core):
         """Return a module tree's function names: from its manifest, or its code if stale."""
         source_id, source, manifest = self._read_module(module_tree)
         try:
-            doc = json.loads(manifest) if manifest is not None else None
+            # bounded first: a pulled manifest may be huge or nested 10,000 deep
+            small = manifest is not None and len(manifest) <= _MAX_MANIFEST_BYTES
+            doc = json.loads(manifest) if small and manifest is not None else None
             if isinstance(doc, dict) and doc.get("content_id") == source_id:
                 return tuple(str(f["name"]) for f in doc["functions"])
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, RecursionError):
             pass
         if source is None:
             return ()

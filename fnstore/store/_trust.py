@@ -190,27 +190,39 @@ class TrustMixin(_ReadMixin):
 
     # -- review ---------------------------------------------------------------
 
+    def untrusted_modules(self) -> dict[str, str]:
+        """Map each module whose version at the branch head may not run yet to why.
+
+        The cheap half of :meth:`pending` (no diffs, no reports): one record
+        look-up per module, git read only for what the record does not hold.
+        """
+        state = self.trust_state()
+        if state.open or self.head is None:
+            return {}
+        head = self.head
+        out: dict[str, str] = {}
+        for module, entry in sorted(self._head_index().modules.items()):
+            tree = self._tree(entry.tree)
+            source_id = self._read_module(tree)[0] if tree is not None else None
+            if source_id is None:
+                continue  # no code: nothing can run; doctor and pull report it
+            if not state.strict and state.recorded(source_id) is not None:
+                continue  # the common case: one set look-up, no manifest read
+            verdict = self.trust_verdict(module, source_id, commit=head)
+            if not verdict.trusted:
+                out[module] = verdict.reason
+        return out
+
     def pending(self) -> list[PendingVersion]:
         """List the versions at the branch head that may not run yet, by module.
 
         Each comes with why, its diff against the module's last trusted
-        version, and what its import would run.  Empty under ``any``.
+        version, and what its import would run.  Empty under ``any`` (not strict).
         """
-        state = self.trust_state()
-        head = self.head
-        if state.policy == "any" or head is None:
-            return []
         out = []
-        for module, entry in sorted(self._head_index().modules.items()):
-            tree = self._tree(entry.tree)
-            source_id = self._read_module(tree)[0] if tree is not None else None
-            if source_id is None or state.recorded(source_id) is not None:
-                continue  # the common case: one set look-up, no manifest read
-            verdict = self.trust_verdict(module, source_id, commit=head)
-            if verdict.trusted:
-                continue
+        for module, reason in self.untrusted_modules().items():
             try:
-                out.append(self._pending_version(module, verdict))
+                out.append(self._pending_version(module, TrustVerdict(False, reason)))
             except FnStoreError:
                 continue  # unreadable: `fnstore doctor` and pull report it; it cannot load anyway
         return out
@@ -385,6 +397,11 @@ class TrustMixin(_ReadMixin):
                 config["fnstore.signingKey"] = str(path)
             if always is not None:
                 config["fnstore.sign"] = bool(always)
+
+    def signing(self) -> tuple[str | None, bool]:
+        """Return the SSH key saves sign with (None: none set) and whether every save is signed."""
+        always = (self._config_value("fnstore.sign") or "").lower() in ("true", "yes", "1", "on")
+        return self._config_value("fnstore.signingKey"), always
 
     def _signing_key(self) -> str | None:
         """Return the key to sign the commit being made with, or None (no signing asked)."""

@@ -186,7 +186,7 @@ class _WriteMixin(_ReadMixin):
         remove: str | None,
         force: bool = False,
     ) -> SaveResult:
-        from fnstore.manifest import Author, Manifest, content_id
+        from fnstore.manifest import MAX_MANIFEST_BYTES, Author, Manifest, content_id
 
         cid = content_id(data)
         head = index.head
@@ -211,7 +211,13 @@ class _WriteMixin(_ReadMixin):
             imports=found.imports,
             missing_imports=missing,
         )
-        tree = self._write_module(data, manifest.to_json().encode())
+        document = manifest.to_json().encode()
+        if len(document) > MAX_MANIFEST_BYTES:  # never write what no reader would read
+            raise CodeTooLargeError(
+                f"the manifest of this code would be {len(document):,} bytes, more than the "
+                f"{MAX_MANIFEST_BYTES:,} fnstore reads: split the module, or shorten its docstrings"
+            )
+        tree = self._write_module(data, document)
         changes: dict[str, str | None] = {module: tree}
         if remove is not None:
             changes[remove] = None

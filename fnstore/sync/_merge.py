@@ -362,7 +362,7 @@ def _record_key(record: object) -> str:
 def _merge_note(mine: bytes, theirs: bytes) -> bytes:
     try:
         a, b = json.loads(mine), json.loads(theirs)
-    except ValueError:
+    except (ValueError, RecursionError):  # pulled notes are input from others too
         a = b = None
     if isinstance(a, list) and isinstance(b, list):
         # Keep every record from both sides, in order, without duplicates; a

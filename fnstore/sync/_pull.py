@@ -362,12 +362,18 @@ class Pull:
         source, manifest = files.get(b"source.py"), files.get(b"manifest.json")
         if source is None or manifest is None:
             return False
+        from fnstore.manifest import MAX_MANIFEST_BYTES, SCHEMA_VERSION
+
+        data = odb.read(manifest)[1]
+        if len(data) > MAX_MANIFEST_BYTES:
+            return False
         try:
-            doc = pydantic_core.from_json(odb.read(manifest)[1])
+            doc = pydantic_core.from_json(data)  # its own depth limit: ValueError
         except ValueError:
             return False
         return (
             isinstance(doc, dict)
+            and doc.get("schema_version") == SCHEMA_VERSION  # D5: a newer one is named
             and doc.get("content_id") == source
             and doc.get("module") == module
             and isinstance(doc.get("functions"), list)

@@ -259,6 +259,9 @@ def _dotted(node: ast.AST) -> str:
     if isinstance(node, ast.Attribute):
         inner = _dotted(node.value)
         return f"{inner}.{node.attr}" if inner else f"?.{node.attr}"
+    if isinstance(node, ast.Call):
+        inner = _dotted(node.func)
+        return f"{inner}(...)" if inner else ""
     return ""
 
 

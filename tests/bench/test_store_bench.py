@@ -230,6 +230,7 @@ def test_notes_travel_with_push_and_pull(two_versions: FunctionStore, tmp_path: 
     laptop = open_store(tmp_path / "laptop.git")
     laptop.add_remote("origin", str(remote))
     laptop.pull("origin")
+    laptop.accept("brighten@1")  # a store with a remote runs pulled code once accepted
     laptop.bench("brighten@1", shapes=SMALL, rounds=2)
     laptop.push("origin")
     two_versions.bench("brighten@1", shapes=SMALL, rounds=2)

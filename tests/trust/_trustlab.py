@@ -9,18 +9,15 @@ only what the receiving store let run.
 from __future__ import annotations
 
 import subprocess
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from pathlib import Path
+from pathlib import Path
 
 
-def git(*args: str, cwd: Path | None = None, check: bool = True) -> str:
-    """Run the git CLI; return stdout (AssertionError with stderr on failure)."""
+def git(*args: str, cwd: Path | None = None, check: bool = True, both: bool = False) -> str:
+    """Run the git CLI; return stdout (and stderr with ``both``); AssertionError on failure."""
     done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
     if check and done.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed: {done.stderr}")
-    return done.stdout
+    return done.stdout + (done.stderr if both else "")
 
 
 def module_code(name: str, factor: int = 2, extra: str = "") -> str:
@@ -38,3 +35,21 @@ def touch_code(name: str, mark: Path) -> str:
     return module_code(
         name, 5, f"\nimport pathlib\n\npathlib.Path({str(mark)!r}).write_text('ran')\n"
     )
+
+
+def ssh_key(folder: Path, name: str) -> Path:
+    """Make an ed25519 key pair without a passphrase with the real ssh-keygen; the private key."""
+    import shutil
+
+    if shutil.which("ssh-keygen") is None:
+        import pytest
+
+        pytest.skip("ssh-keygen is not installed: apt-get install openssh-client")
+    key = folder / name
+    done = subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)],
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return key
