@@ -8,10 +8,15 @@ helpers, as ``test_store_bench.py`` does).
 
 Groups (each in one run, baseline beside fnstore):
 
-* ``start-1000`` / ``start-5000``: registry ready (``Registry.load`` returned)
+* ``start-1000`` / ``start-5000``: what a host application does at start-up,
+  ``import fnstore; registry = fnstore.Registry.load(path);
+  registry.functions()``, timed from ``import fnstore`` to the full listing
   in a fresh process, on a **second start** at the same pin (the cache is
-  warm; target at most 1/20 of exec-all) and on a **first start** at a new
-  pin (the cache is emptied before every round; target at most 1/3).
+  warm; target at most 1/20 of exec-all, and less than 2x growth from 1,000
+  to 5,000 functions), on a **new pin** after a save (target at most 1/3)
+  and on a **first start** with no cache at all (the cache is emptied before
+  every round).  ``import fnstore`` alone is reported too (target under
+  5 ms).
 * ``lazy-compile``: the first call of a function of a 50-line module in a
   process whose registry and store are open (target under 1 ms), beside the
   same module compiled and run with ``exec`` and the call served from the
@@ -34,10 +39,13 @@ How the fresh-process figures are made fair: every child process may use
 PYTHONDONTWRITEBYTECODE, which would make both sides compile fnstore's
 modules on every start), and each child runs
 ``import numpy`` (the host application has it loaded), then starts a clock,
-does its work and prints the elapsed time.  So the interpreter's start-up and
+does its work and prints the elapsed time, wall and CPU (its own and its
+children's: git's, on a first start).  So the interpreter's start-up and
 numpy's import are left out of *both* sides; the baseline still pays for the
-decorators' import, as the seed system does.  The ratios use these in-process
-times; pytest-benchmark's own table shows the wall time of the registry's
+decorators' import, as the seed system does.  The targets are checked on the
+CPU times (this machine is shared: a few-millisecond wall time is as much
+the other processes' scheduling as ours), and the wall ratios are reported
+beside them; pytest-benchmark's own table shows the wall time of the registry's
 child processes, interpreter start included, for reference (``wall_*`` in
 ``extra_info``, with the bare interpreter's wall time, so they can be compared
 after subtracting it).
@@ -65,10 +73,20 @@ from fnstore.store import FunctionStore, open_store
 AUTHOR = ("Bench Mark", "bench@example.org")
 ROUNDS = 7
 
-BASELINE = """
-import os, sys, time
+# Both scripts print: wall ms, functions found, CPU ms (the process's own and
+# its children's, such as git's), then anything else.
+CLOCK = """
+import os, resource, sys, time
 import numpy
-t0 = time.perf_counter()
+def _cpu():
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+t0, c0 = time.perf_counter(), _cpu()
+"""
+
+BASELINE = (
+    CLOCK
+    + """
 folder = sys.argv[1]
 registry = {}
 for name in sorted(os.listdir(folder)):
@@ -82,18 +100,20 @@ for name in sorted(os.listdir(folder)):
     for value in list(namespace.values()):
         if callable(value) and hasattr(value, "input_memory_type"):
             registry[value.__name__] = value
-print((time.perf_counter() - t0) * 1e3, len(registry))
+print((time.perf_counter() - t0) * 1e3, len(registry), (_cpu() - c0) * 1e3)
 """
+)
 
-REGISTRY = """
-import sys, time
-import numpy
-t0 = time.perf_counter()
-from fnstore.registry import Registry
-registry = Registry.load(sys.argv[1])
-n = len(registry)
-print((time.perf_counter() - t0) * 1e3, n)
+REGISTRY = (
+    CLOCK
+    + """
+import fnstore
+t1 = time.perf_counter()
+registry = fnstore.Registry.load(sys.argv[1])
+n = len(registry.functions())
+print((time.perf_counter() - t0) * 1e3, n, (_cpu() - c0) * 1e3, (t1 - t0) * 1e3)
 """
+)
 
 BARE = "import sys, time\nimport numpy\n"
 
@@ -173,8 +193,12 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def _child(script: str, arg: str) -> tuple[float, int, float]:
-    """(in-process ms, functions found, wall ms) of one fresh process."""
+def _child(script: str, arg: str) -> tuple[float, int, float, float]:
+    """(in-process ms, functions found, wall ms, in-process CPU ms) of one fresh process.
+
+    A fourth figure the script prints (the registry's ``import fnstore``) goes
+    to :data:`IMPORT_MS`.
+    """
     start = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", script, arg],
@@ -184,8 +208,9 @@ def _child(script: str, arg: str) -> tuple[float, int, float]:
         env=_child_env(),
     )
     wall = (time.perf_counter() - start) * 1e3
-    ms, count = out.stdout.split()
-    return float(ms), int(count), wall
+    ms, count, cpu, *more = out.stdout.split()
+    IMPORT_MS.extend(float(x) for x in more)
+    return float(ms), int(count), wall, float(cpu)
 
 
 def _bare_wall() -> float:
@@ -208,8 +233,10 @@ def _start(
     cache = Path(__import__("fnstore").paths.cache_dir()) / "registry"
     baseline: list[float] = []
     base_wall: list[float] = []
+    base_cpu: list[float] = []
     bare: list[float] = []
     ours: list[float] = []
+    ours_cpu: list[float] = []
     keep: dict[Path, bytes] = {}
     if scenario == "new-pin":
         store = open_store(store_path)
@@ -222,10 +249,11 @@ def _start(
     def setup() -> None:
         # The baseline and the bare interpreter run between our rounds, so
         # that a busy machine slows both sides alike.
-        ms, n, wall = _child(BASELINE, str(folder))
+        ms, n, wall, cpu = _child(BASELINE, str(folder))
         assert n == count
         baseline.append(ms)
         base_wall.append(wall)
+        base_cpu.append(cpu)
         bare.append(_bare_wall())
         if scenario != "second":
             shutil.rmtree(cache, ignore_errors=True)
@@ -234,16 +262,19 @@ def _start(
                 f.write_bytes(data)
 
     def run() -> None:
-        ms, n, _ = _child(REGISTRY, str(store_path))
+        ms, n, _, cpu = _child(REGISTRY, str(store_path))
         assert n == count
         ours.append(ms)
+        ours_cpu.append(cpu)
 
     if scenario == "second":
         run()  # the start that writes the cache for this pin
         ours.clear()
+        ours_cpu.clear()
     benchmark.pedantic(run, setup=setup, rounds=ROUNDS, iterations=1)
     med_base, med_ours = statistics.median(baseline), statistics.median(ours)
-    ratio = med_ours / med_base
+    wall_ratio = med_ours / med_base
+    ratio = statistics.median(ours_cpu) / statistics.median(base_cpu)
     best = min(ours) / min(baseline)
     benchmark.extra_info.update(
         {
@@ -252,6 +283,7 @@ def _start(
             "exec_all_ms": round(med_base, 2),
             "registry_ms": round(med_ours, 2),
             "ratio": round(ratio, 4),
+            "wall_ratio": round(wall_ratio, 4),
             "ratio_of_minima": round(best, 4),
             "wall_exec_all_ms": round(statistics.median(base_wall), 1),
             "wall_bare_interpreter_ms": round(statistics.median(bare), 1),
@@ -261,9 +293,12 @@ def _start(
     label = f"{scenario} start, {count} functions, {'packed' if packed else 'loose'} objects"
     FIGURES.append(
         f"{label}: registry {med_ours:.1f} ms, exec-all {med_base:.1f} ms (medians), "
-        f"ratio 1/{1 / ratio:.1f} (minima: 1/{1 / best:.1f}), target 1/{1 / limit:.0f}"
+        f"CPU ratio 1/{1 / ratio:.1f}, wall ratio 1/{1 / wall_ratio:.1f} "
+        f"(minima: 1/{1 / best:.1f}), target 1/{1 / limit:.0f}"
     )
     benchmark.extra_info["meets_target"] = ratio <= limit
+    if scenario == "second" and packed:
+        SECOND_START_MS[count] = statistics.median(ours_cpu)
     if scenario == "first" and not packed:
         # Not asserted: see "Loose objects" in the module docstring.
         return
@@ -271,6 +306,8 @@ def _start(
 
 
 FIGURES: list[str] = []
+IMPORT_MS: list[float] = []
+SECOND_START_MS: dict[int, float] = {}
 SCENARIOS = [
     pytest.param("second", True, id="second-packed"),
     pytest.param("second", False, id="second-loose"),
@@ -294,6 +331,18 @@ def test_start_5000(
     benchmark: Any, corpus_5000: tuple[Path, Path, Path], scenario: str, packed: bool
 ) -> None:
     _start(benchmark, corpus_5000, 5000, scenario=scenario, packed=packed)
+
+
+def test_start_grows_less_than_2x_and_import_is_light() -> None:
+    """After the start groups: second start 1,000 -> 5,000 under 2x; ``import fnstore`` < 5 ms."""
+    if len(SECOND_START_MS) < 2 or not IMPORT_MS:
+        pytest.skip("run with the start-1000 and start-5000 groups")
+    growth = SECOND_START_MS[5000] / SECOND_START_MS[1000]
+    import_ms = statistics.median(IMPORT_MS)
+    FIGURES.append(f"second start, 5,000 / 1,000 functions: {growth:.2f}x (target < 2x)")
+    FIGURES.append(f"import fnstore (median of every child): {import_ms:.2f} ms (target < 5)")
+    assert growth < 2
+    assert import_ms < 5
 
 
 # -- lazy compile ---------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fnstore._lazy import lazy_exports
+from fnstore._version import __version__
 
 # The error tree is part of the API (and cheap: fnstore.errors imports nothing).
 from fnstore.errors import (
@@ -18,6 +19,8 @@ from fnstore.errors import (
     AuthorRequiredError,
     BackendUnavailableError,
     BenchError,
+    CheckCrashedError,
+    CheckTimeoutError,
     CodeTooLargeError,
     ConflictError,
     ConversionError,
@@ -32,6 +35,7 @@ from fnstore.errors import (
     NameConflictError,
     NothingToDoError,
     PushRejectedError,
+    ReadOnlyStoreError,
     RegistryError,
     RemoteExistsError,
     RemoteNotFoundError,
@@ -42,9 +46,9 @@ from fnstore.errors import (
     StoreLockedError,
     StoreNotFoundError,
     SyncError,
+    TrustError,
+    UntrustedCodeError,
 )
-
-__version__ = "0.1.0"
 
 # public name -> module that defines it (imported on first attribute access)
 _LAZY: dict[str, str] = {
@@ -93,6 +97,8 @@ __all__ = [
     "BackendUnavailableError",
     "BenchError",
     "BenchRecord",
+    "CheckCrashedError",
+    "CheckTimeoutError",
     "CodeTooLargeError",
     "Comparison",
     "Conflict",
@@ -119,6 +125,7 @@ __all__ = [
     "PullResult",
     "PushRejectedError",
     "PushResult",
+    "ReadOnlyStoreError",
     "Registry",
     "RegistryChange",
     "RegistryError",
@@ -134,6 +141,8 @@ __all__ = [
     "StoreNotFoundError",
     "SyncError",
     "TransferProgress",
+    "TrustError",
+    "UntrustedCodeError",
     "__version__",
     "convert",
     "cupy",

@@ -20,11 +20,14 @@ say what happened *and* what to do about it.
     │   ├── InvalidNameError (ValueError)
     │   ├── NameConflictError (ValueError)
     │   ├── InvalidCodeError (ValueError)
-    │   │   └── CodeTooLargeError
+    │   │   ├── CodeTooLargeError
+    │   │   ├── CheckTimeoutError (TimeoutError)   the save check ran too long
+    │   │   └── CheckCrashedError                  the code ended the check's process
     │   ├── ManifestError (ValueError)
     │   │   └── SchemaVersionError
     │   ├── AuthorRequiredError
     │   ├── StoreLockedError (TimeoutError)
+    │   ├── ReadOnlyStoreError (PermissionError)
     │   └── NothingToDoError
     ├── RegistryError
     ├── SyncError
@@ -34,7 +37,9 @@ say what happened *and* what to do about it.
     │   ├── AuthenticationError (PermissionError)
     │   ├── PushRejectedError
     │   └── ConflictError
-    └── BenchError
+    ├── BenchError
+    └── TrustError                                the trust policy: signing, signers
+        └── UntrustedCodeError (PermissionError)  code the policy does not let run
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ __all__ = [
     "AuthorRequiredError",
     "BackendUnavailableError",
     "BenchError",
+    "CheckCrashedError",
+    "CheckTimeoutError",
     "CodeTooLargeError",
     "ConflictError",
     "ConversionError",
@@ -58,6 +65,7 @@ __all__ = [
     "NameConflictError",
     "NothingToDoError",
     "PushRejectedError",
+    "ReadOnlyStoreError",
     "RegistryError",
     "RemoteExistsError",
     "RemoteNotFoundError",
@@ -68,6 +76,8 @@ __all__ = [
     "StoreLockedError",
     "StoreNotFoundError",
     "SyncError",
+    "TrustError",
+    "UntrustedCodeError",
 ]
 
 
@@ -136,6 +146,14 @@ class CodeTooLargeError(InvalidCodeError):
     """Code larger than the store accepts."""
 
 
+class CheckTimeoutError(InvalidCodeError, TimeoutError):
+    """The code being saved ran past the save check's time limit (it was stopped)."""
+
+
+class CheckCrashedError(InvalidCodeError):
+    """The code being saved ended the process that checks it (exit, signal)."""
+
+
 class ManifestError(StoreError, ValueError):
     """A manifest that cannot be read (broken JSON, wrong fields...)."""
 
@@ -150,6 +168,10 @@ class AuthorRequiredError(StoreError):
 
 class StoreLockedError(StoreError, TimeoutError):
     """Another process held the store's lock for too long."""
+
+
+class ReadOnlyStoreError(StoreError, PermissionError):
+    """The store cannot be written here (read-only file system or permissions)."""
 
 
 class NothingToDoError(StoreError):
@@ -190,3 +212,11 @@ class ConflictError(SyncError):
 
 class BenchError(FnStoreError):
     """A benchmark could not be run or recorded."""
+
+
+class TrustError(FnStoreError):
+    """Something about the trust policy: signing, allowed signers, acceptance."""
+
+
+class UntrustedCodeError(TrustError, PermissionError):
+    """Code the trust policy does not allow to run yet: review and accept it first."""

@@ -15,6 +15,8 @@ and pyclesperanto is the maintained ``pyclesperanto`` package, not the old
 
 from __future__ import annotations
 
+import keyword
+
 __all__ = [
     "AVAILABLE_MEMORY_TYPES",
     "TEMPLATE_FUNCTION_NAMES",
@@ -225,13 +227,18 @@ TEMPLATE_FUNCTION_NAMES = {
 }
 
 
-def get_default_template() -> str:
+def get_default_template(*, name: str | None = None) -> str:
     """Return the numpy template (numpy is the memory type every installation has)."""
-    return get_template_for_memory_type("numpy")
+    return get_template_for_memory_type("numpy", name=name)
 
 
-def get_template_for_memory_type(memory_type: str) -> str:
-    """Return the starter module for ``memory_type``.
+def get_template_for_memory_type(memory_type: str, *, name: str | None = None) -> str:
+    """Return the starter module for ``memory_type``, its function called ``name`` if given.
+
+    ``fnstore new blur.py`` passes ``name="blur"``, so the module ``blur``
+    holds a function ``blur``.  A name the template already uses for
+    something else (``np``, ``image``, the decorator) keeps the template's
+    own function name, since renaming to it would change what the code means.
 
     Raises
     ------
@@ -247,4 +254,12 @@ def get_template_for_memory_type(memory_type: str) -> str:
             f"no template for memory type {memory_type!r}: use one of "
             f"{', '.join(AVAILABLE_MEMORY_TYPES)}"
         )
-    return template + _SPECIAL_OUTPUT_NOTE.format(mt=key)
+    code = template + _SPECIAL_OUTPUT_NOTE.format(mt=key)
+    own = TEMPLATE_FUNCTION_NAMES[key]
+    if name and name != own and name.isidentifier() and not keyword.iskeyword(name):
+        import re
+
+        if re.search(rf"\b{re.escape(name)}\b", code) is None:
+            # the template's function name occurs once, in its def statement
+            code = code.replace(f"def {own}(", f"def {name}(", 1)
+    return code

@@ -9,6 +9,8 @@ ignored.
 from __future__ import annotations
 
 import os
+import shutil
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +36,49 @@ def pytest_configure(config: pytest.Config) -> None:
     # machine without an OpenCL device (no pocl) still runs the suite, and the
     # tests that need a device skip, naming pocl-opencl-icd.
     prepare_imports(["tensorflow"])
+
+
+# Decided once, before any test hides git from PATH on purpose (git_hidden).
+GIT_INSTALLED = shutil.which("git") is not None
+NO_GIT = "needs the git command to check the store: apt-get install git"
+
+
+def _tests_ran_missing_git(exc: BaseException) -> bool:
+    """Whether ``exc`` is the test's own call of a git that is not installed.
+
+    fnstore itself must never run git without looking for it first, so a
+    missing git raised from the package's code stays a failure.
+    """
+    if GIT_INSTALLED or not isinstance(exc, FileNotFoundError) or exc.filename != "git":
+        return False
+    frames = [Path(f.f_code.co_filename) for f, _ in traceback.walk_tb(exc.__traceback__)]
+    ours = [f for f in frames if "subprocess" not in f.name]
+    return bool(ours) and _TESTS in ours[-1].parents
+
+
+_TESTS = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    """Skip, naming the package, a test whose set-up needs git where there is none."""
+    try:
+        return (yield)
+    except FileNotFoundError as exc:
+        if _tests_ran_missing_git(exc):
+            pytest.skip(NO_GIT)
+        raise
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Skip, naming the package, a test that checks with git where there is none."""
+    try:
+        return (yield)
+    except FileNotFoundError as exc:
+        if _tests_ran_missing_git(exc):
+            pytest.skip(NO_GIT)
+        raise
 
 
 AUTHOR_NAME = "Test Scientist"

@@ -13,6 +13,7 @@ from fnstore.errors import MemoryTypeError
 from fnstore.manifest import introspect
 from fnstore.registry import Registry
 from fnstore.store import open_store
+from tests._system import needs_opencl
 
 
 def _has(package: str) -> bool:
@@ -35,11 +36,13 @@ CPU_TYPES = [
     _cpu("tensorflow"),
     pytest.param(
         "pyclesperanto",
-        marks=pytest.mark.skipif(
-            not _has("pyclesperanto"),
-            reason='pyclesperanto is not installed: pip install "fnstore[cle]" (and an '
-            "OpenCL driver, e.g. pocl-opencl-icd)",
-        ),
+        marks=[
+            pytest.mark.skipif(
+                not _has("pyclesperanto"),
+                reason='pyclesperanto is not installed: pip install "fnstore[cle]"',
+            ),
+            needs_opencl,
+        ],
     ),
 ]
 

@@ -1,11 +1,10 @@
 """The benchmark operations of a store: bench, history, compare, plot, export.
 
 These are the functions behind ``FunctionStore.bench``, ``bench_history``,
-``bench_compare`` and ``bench_plot`` (thin methods of the store's
-``NotesMixin`` that import this package only when called, so that opening a
-store never imports the bench layer).  Records are read from and written to
-the store's git notes through the mixin's ``bench_records`` and
-``add_bench_records``.
+``bench_compare`` and ``bench_plot`` (thin delegates of the store that import
+this package only when called, so that opening a store never imports the
+bench layer).  Records are read from and written to the store's git notes
+by :mod:`fnstore.bench._stored`.
 """
 
 from __future__ import annotations
@@ -28,7 +27,8 @@ __all__ = ["bench", "bench_compare", "bench_export", "bench_history", "bench_plo
 
 
 def _records_of(store: FunctionStore, version: FunctionVersion) -> list[BenchRecord]:
-    return [r for r in store.bench_records(version.content_id) if r.function == version.name]
+    # records name the function as it was called in that version (before a rename)
+    return [r for r in store.bench_records(version.content_id) if r.function == version.function]
 
 
 def bench_history(store: FunctionStore, name: str) -> list[BenchRecord]:
@@ -55,10 +55,13 @@ def bench_compare(
 ) -> list[Comparison]:
     """Compare the stored records of two versions, per device and input.
 
-    ``ratio`` is ``median(b) / median(a)``, with a 95% bootstrap confidence
-    interval; ``verdict`` says whether ``b`` is faster, slower, or not clearly
-    different from ``a``.  Records from different machines are compared only
-    with ``across_machines=True``, and are then labelled as such.
+    Each record is one run.  ``ratio`` is ``b / a`` over all runs of each on
+    one machine, with a 95% confidence interval from the spread between runs;
+    ``verdict`` says whether ``b`` is faster, slower, or not clearly different
+    from ``a`` (always the last with one run of each: bench both several
+    times, in turn).  Records from different machines are compared only with
+    ``across_machines=True``, and are then labelled as such.  ``seed`` is
+    kept for compatibility: the interval no longer resamples.
     """
     a = store.get(ref_a)
     b = store.get(ref_b)

@@ -2,11 +2,15 @@
 
 Records are paired when they describe the same benchmark: same backend, same
 device, same input (shape, dtype and source) and, unless asked otherwise, the
-same machine.  When a version was benchmarked several times on one machine,
-its latest record is used: an older run may predate a driver update.  With
-``across_machines=True`` records from different machines are paired too (by
-backend, device kind and input) and every such comparison is labelled, since
-a different CPU or GPU alone can explain the difference.
+same machine.  Each record is one run; every run of each version on that
+machine counts, and the interval comes from how much the runs differ
+(:func:`~fnstore.bench._stats.ratio_over_runs`): one run of each says nothing
+about that, so it gives "no clear difference" whatever the two medians are.
+``fnstore bench compare A B --runs 5`` measures A and B in turn, five times
+each, as asv and pyperf interleave their runs.  With ``across_machines=True``
+records from different machines are paired too (by backend, device kind and
+input) and every such comparison is labelled, since a different CPU or GPU
+alone can explain the difference.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from fnstore.bench._stats import (
     DEFAULT_MIN_EFFECT,
     RatioInterval,
     Verdict,
-    ratio_of_medians,
+    ratio_over_runs,
     verdict,
 )
 from fnstore.errors import BenchError
@@ -35,8 +39,12 @@ __all__ = ["Comparison", "compare_records"]
 class Comparison:
     """How version ``b`` compares with version ``a`` on one device and input.
 
-    ``ratio`` is ``median(b) / median(a)`` (below 1: ``b`` is faster), with its
-    confidence interval ``[low, high]``; ``verdict`` says what ``b`` is.
+    ``ratio`` is ``b / a`` over their runs (below 1: ``b`` is faster), with its
+    confidence interval ``[low, high]`` from the spread between runs
+    (``interval.runs_a`` and ``runs_b`` say how many); ``verdict`` says what
+    ``b`` is.  ``median_a`` and ``median_b`` are the geometric means of the
+    runs' medians (so that ``ratio == median_b / median_a``);
+    ``record_a`` and ``record_b`` are the latest runs.
     """
 
     function: str
@@ -81,32 +89,46 @@ def _key(record: BenchRecord, *, same_machine: bool) -> tuple[object, ...]:
     return (machine, record.backend, device, tuple(record.shape), record.dtype, record.input)
 
 
-def _latest(
+Runs = list["BenchRecord"]  # one machine's records of one benchmark, latest last
+
+
+def _runs(
     records: Iterable[BenchRecord], *, same_machine: bool
-) -> dict[tuple[object, ...], list[BenchRecord]]:
-    """Group ok records by key; each group's latest record per machine comes first."""
-    groups: dict[tuple[object, ...], dict[str, BenchRecord]] = {}
+) -> dict[tuple[object, ...], list[Runs]]:
+    """Group ok records by key, then by machine (by host name), each machine's oldest first."""
+    groups: dict[tuple[object, ...], dict[str, Runs]] = {}
     for r in records:
-        if not r.ok:
-            continue
-        per_machine = groups.setdefault(_key(r, same_machine=same_machine), {})
-        known = per_machine.get(r.machine.machine_id)
-        if known is None or r.created > known.created:
-            per_machine[r.machine.machine_id] = r
-    return {k: sorted(v.values(), key=lambda r: r.machine.hostname) for k, v in groups.items()}
+        if r.ok:
+            key = _key(r, same_machine=same_machine)
+            groups.setdefault(key, {}).setdefault(r.machine.machine_id, []).append(r)
+    return {
+        k: sorted(
+            (sorted(runs, key=lambda r: r.created) for runs in v.values()),
+            key=lambda runs: runs[0].machine.hostname,
+        )
+        for k, v in groups.items()
+    }
 
 
 def _machine(record: BenchRecord) -> str:
     return f"{record.machine.hostname} ({record.machine.machine_id[:6]})"
 
 
-def _compare(
-    a: BenchRecord, b: BenchRecord, *, across: bool, seed: int, min_effect: float
-) -> Comparison:
-    assert a.time is not None and b.time is not None  # only ok records are paired
-    interval = ratio_of_medians(
-        a.time.samples or [a.time.median], b.time.samples or [b.time.median], seed=seed
-    )
+def _samples(run: BenchRecord) -> list[float]:
+    assert run.time is not None  # only ok records are paired
+    return run.time.samples or [run.time.median]
+
+
+def _centre(runs: Runs) -> float:
+    """Return the geometric mean of the runs' medians (the ratio is taken between these)."""
+    import statistics
+
+    return statistics.geometric_mean(r.time.median for r in runs if r.time)
+
+
+def _compare(runs_a: Runs, runs_b: Runs, *, across: bool, min_effect: float) -> Comparison:
+    a, b = runs_a[-1], runs_b[-1]
+    interval = ratio_over_runs([_samples(r) for r in runs_a], [_samples(r) for r in runs_b])
     return Comparison(
         function=b.function,
         version_a=a.version,
@@ -118,8 +140,8 @@ def _compare(
         input=b.input,
         machine_a=_machine(a),
         machine_b=_machine(b),
-        median_a=a.time.median,
-        median_b=b.time.median,
+        median_a=_centre(runs_a),
+        median_b=_centre(runs_b),
         interval=interval,
         verdict=verdict(interval, min_effect=min_effect),
         across_machines=across,
@@ -139,6 +161,9 @@ def compare_records(
 ) -> list[Comparison]:
     """Compare the records of two versions; see ``FunctionStore.bench_compare``.
 
+    ``seed`` is accepted for compatibility; the run-level interval is computed,
+    not resampled.
+
     Raises
     ------
     BenchError
@@ -152,20 +177,18 @@ def compare_records(
             raise BenchError(f"no benchmark records for {name}: run `fnstore bench {name}` first")
     out: list[Comparison] = []
     # Same-machine pairs always; cross-machine ones only when asked for.
-    same_a = _latest(list_a, same_machine=True)
-    same_b = _latest(list_b, same_machine=True)
+    same_a = _runs(list_a, same_machine=True)
+    same_b = _runs(list_b, same_machine=True)
     for key in sorted(same_a.keys() & same_b.keys()):
-        out.append(
-            _compare(same_a[key][0], same_b[key][0], across=False, seed=seed, min_effect=min_effect)
-        )
+        out.append(_compare(same_a[key][0], same_b[key][0], across=False, min_effect=min_effect))
     if across_machines:
-        loose_a = _latest(list_a, same_machine=False)
-        loose_b = _latest(list_b, same_machine=False)
+        loose_a = _runs(list_a, same_machine=False)
+        loose_b = _runs(list_b, same_machine=False)
         for key in sorted(loose_a.keys() & loose_b.keys()):
             for a in loose_a[key]:
                 for b in loose_b[key]:
-                    if a.machine.machine_id != b.machine.machine_id:
-                        out.append(_compare(a, b, across=True, seed=seed, min_effect=min_effect))
+                    if a[0].machine.machine_id != b[0].machine.machine_id:
+                        out.append(_compare(a, b, across=True, min_effect=min_effect))
     if not out:
         machines_a = sorted({r.machine.hostname for r in list_a})
         machines_b = sorted({r.machine.hostname for r in list_b})

@@ -7,9 +7,15 @@ its own.  Each record becomes one benchmark named
 ``function@version[backend-device-shape]`` in the group of its function, with
 the fnstore fields (content id, machine, timer) in ``extra_info``.
 
-The statistics are recomputed from the stored samples with pytest-benchmark's
-own definitions (quartiles by its method, Tukey fences for outliers) so that
-its columns mean what they mean in its other files.
+When a record kept every round, the statistics are computed from the rounds
+with pytest-benchmark's own definitions (quartiles by its method, Tukey fences
+for outliers).  A record keeps at most 250 rounds as samples, though, and
+recomputing from those would report fewer rounds and another max than
+``fnstore bench`` showed: then the recorded figures are exported (rounds,
+min, max, mean, standard deviation, median, quartiles, all computed from
+every round when measured), and only what the record lacks (outlier counts,
+the fences' nearest rounds) comes from the kept samples, the counts scaled to
+all rounds; ``data`` holds the kept samples.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from fnstore.errors import BenchError
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from fnstore.bench._records import BenchRecord
+    from fnstore.bench._records import BenchRecord, Timing
 
 __all__ = ["export_pytest_benchmark", "pytest_benchmark_json"]
 
@@ -52,7 +58,8 @@ def _quartiles(data: list[float]) -> tuple[float, float]:
     return q1, q3
 
 
-def _stats(samples: list[float]) -> dict[str, Any]:
+def _stats_of_rounds(samples: list[float]) -> dict[str, Any]:
+    """pytest-benchmark's ``stats`` from every round, by its own definitions."""
     data = sorted(samples)
     n = len(data)
     mean = statistics.fmean(data)
@@ -85,11 +92,46 @@ def _stats(samples: list[float]) -> dict[str, Any]:
     }
 
 
+def _stats(time: Timing) -> dict[str, Any]:
+    """pytest-benchmark's ``stats`` for a recorded timing (see the module docstring)."""
+    samples = time.samples or [time.median]
+    if len(samples) == time.rounds:
+        return _stats_of_rounds(samples)  # every round is there: its own definitions
+    data = sorted(samples)
+    low_fence, high_fence = time.q1 - 1.5 * time.iqr, time.q3 + 1.5 * time.iqr
+    scale = time.rounds / len(data)  # the samples are evenly spaced over the run
+    iqr_outliers = round(scale * sum(1 for x in data if x < low_fence or x > high_fence))
+    std_outliers = round(
+        scale * sum(1 for x in data if x < time.mean - time.std or x > time.mean + time.std)
+    )
+    inside = [x for x in data if low_fence <= x <= high_fence] or data
+    total = time.mean * time.rounds
+    return {
+        "min": time.min,
+        "max": time.max,
+        "mean": time.mean,
+        "stddev": time.std,
+        "rounds": time.rounds,
+        "median": time.median,
+        "iqr": time.iqr,
+        "q1": time.q1,
+        "q3": time.q3,
+        "iqr_outliers": iqr_outliers,
+        "stddev_outliers": std_outliers,
+        "outliers": f"{std_outliers};{iqr_outliers}",
+        "ld15iqr": max(inside[0], time.min),
+        "hd15iqr": min(inside[-1], time.max),
+        "ops": 1 / time.mean if time.mean else 0.0,
+        "total": total,
+        "data": samples,
+        "iterations": 1,
+    }
+
+
 def _entry(record: BenchRecord) -> dict[str, Any]:
     assert record.time is not None  # only ok records are exported
     param = f"{record.backend}-{record.device}-{record.shape_label}-{record.dtype}"
     name = f"{record.function}@{record.version}"
-    samples = record.time.samples or [record.time.median]
     return {
         "group": record.function,
         "name": f"{name}[{param}]",
@@ -105,6 +147,7 @@ def _entry(record: BenchRecord) -> dict[str, Any]:
             "timer": record.timer,
             "input": record.input,
             "created": record.created.isoformat(),
+            "samples_kept": len(record.time.samples),
         },
         "options": {
             "disable_gc": False,
@@ -114,7 +157,7 @@ def _entry(record: BenchRecord) -> dict[str, Any]:
             "min_time": None,
             "warmup": record.warmup,
         },
-        "stats": _stats(samples),
+        "stats": _stats(record.time),
     }
 
 

@@ -128,7 +128,7 @@ def machine_id(hostname: str, cpu: str, cpu_count: int, gpus: list[GPUInfo]) -> 
 
 def fingerprint(backend: str) -> Fingerprint:
     """Describe this machine and the software that runs ``backend`` on it."""
-    from fnstore import __version__
+    from fnstore._version import __version__
 
     gpus, driver = _nvidia_smi()
     hostname = socket.gethostname()

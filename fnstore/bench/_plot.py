@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fnstore.bench._svg import time_unit
 from fnstore.errors import BenchError, MissingDependencyError
 
 if TYPE_CHECKING:
@@ -97,17 +98,21 @@ def plot_records(
     all_versions: set[int] = set()
     for ax, name in zip(axes, names, strict=True):
         spans: list[float] = []
+        # the unit follows the data: a 12 µs function reads 12 µs, not 0.012 ms
+        scale, unit = time_unit(
+            r.time.median for line in panels[name].values() for r in line.values() if r.time
+        )
         for line, by_version in sorted(panels[name].items()):
             versions = sorted(by_version)
             all_versions.update(versions)
             timings = [by_version[v].time for v in versions]
-            medians = [t.median * 1e3 for t in timings if t is not None]
-            below = [(t.median - t.q1) * 1e3 for t in timings if t is not None]
-            above = [(t.q3 - t.median) * 1e3 for t in timings if t is not None]
+            medians = [t.median * scale for t in timings if t is not None]
+            below = [(t.median - t.q1) * scale for t in timings if t is not None]
+            above = [(t.q3 - t.median) * scale for t in timings if t is not None]
             ax.errorbar(versions, medians, yerr=[below, above], marker="o", capsize=3, label=line)
             spans.extend(medians)
         ax.set_title(name, fontsize="medium")
-        ax.set_ylabel("median time (ms)")
+        ax.set_ylabel(f"median time ({unit})")
         # A GPU line 100x below the CPU line needs a log axis; within one
         # decade a linear axis from 0 shows the size of a change honestly.
         if spans and max(spans) > 10 * min(spans) > 0:

@@ -61,11 +61,19 @@ _SCALAR_ANNOTATIONS = {"int", "float", "str", "bool", "bytes", "complex", "dict"
 
 
 def function_info(version: FunctionVersion) -> FunctionInfo:
-    """Return the manifest entry of the benchmarked function."""
+    """Return the manifest entry of the benchmarked function.
+
+    ``version.function`` is its name in that version (the store follows
+    renames), so ``smooth@1`` finds ``rescale_numpy`` if that was its name then.
+    """
+    names = [info.name for info in version.manifest.functions]
     for info in version.manifest.functions:
-        if info.name == version.name:
+        if info.name == version.function:
             return info
-    raise BenchError(f"{version.name} is not in its module's manifest: save it again")
+    raise BenchError(
+        f"{version.name}@{version.version} is module {version.module}, which has several "
+        f"functions ({', '.join(names)}): bench one of them by its name"
+    )
 
 
 def skip_reason(info: FunctionInfo) -> str | None:
@@ -90,37 +98,31 @@ def skip_reason(info: FunctionInfo) -> str | None:
 def load_function(version: FunctionVersion) -> Callable[..., Any]:
     """Load a version's module and return the benchmarked function.
 
-    The registry's loader runs it (:func:`fnstore.registry._resolve.run_module`):
-    the version becomes a real module named after its content id (tracebacks
-    show its lines, and two versions never share globals), imported once per
-    process, with fnstore's stand-in for OpenHCS/arraybridge where they are absent.
+    The registry's loader runs it (:func:`fnstore.registry.load_version`), so
+    the version is imported exactly as the registry imports it.
 
     Raises
     ------
     BenchError
         The code fails to run (a missing import, an error at module level).
     """
-    from fnstore.registry._metadata import missing_packages, unavailable_reason
-    from fnstore.registry._records import module_record_from_manifest
-    from fnstore.registry._resolve import run_module
+    from fnstore.errors import BackendUnavailableError
+    from fnstore.registry import load_version
 
-    # Exactly as the registry loads it: what `fnstore ls` says runs here, runs here.
-    record = module_record_from_manifest(version.manifest)
-    missing = missing_packages(record)
-    if missing:
-        raise BenchError(f"{version.module} {unavailable_reason(missing)}")
-    source = version.source
     try:
-        module = run_module(record, lambda: source)
+        module = load_version(version)
+    except BackendUnavailableError as exc:
+        raise BenchError(str(exc)) from exc
     except ImportError as exc:
         raise BenchError(
             f"{version.module} needs {exc.name or exc}, which is not installed here"
         ) from exc
     except Exception as exc:  # a scientist's module may raise anything at import
         raise BenchError(f"{version.module}@{version.version} fails to load: {exc!r}") from exc
-    fn = getattr(module, version.name, None)
+    name = function_info(version).name
+    fn = getattr(module, name, None)
     if not callable(fn):
-        raise BenchError(f"{version.module} defines no function {version.name}: save it again")
+        raise BenchError(f"{version.module} defines no function {name}: save it again")
     return fn  # type: ignore[no-any-return]
 
 
@@ -225,6 +227,7 @@ def bench(
     if isinstance(devices, str):  # devices="gpu" means ["gpu"], not ["g", "p", "u"]
         devices = [devices]
     version = store.get(ref)
+    store.check_trusted(version)  # pulled code runs only as the trust policy allows
     info = function_info(version)
     backend = backend_for(str(info.input_memory_type))
     inputs = resolve_inputs(shapes, dtype)
@@ -234,7 +237,7 @@ def bench(
         if p.has_default
     }
     base: dict[str, Any] = {
-        "function": version.name,
+        "function": info.name,
         "module": version.module,
         "version": version.version,
         "content_id": version.content_id,

@@ -15,11 +15,27 @@ from html import escape
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from pathlib import Path
 
     from fnstore.bench._records import BenchRecord
 
-__all__ = ["write_svg"]
+__all__ = ["time_unit", "write_svg"]
+
+_UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))
+
+
+def time_unit(seconds: Iterable[float]) -> tuple[float, str]:
+    """Return ``(factor, unit)`` for an axis of these times: the largest reads 1 to 999.
+
+    A 12 µs function plotted in ms reads "0.012"; both plot writers use this.
+    """
+    top = max(seconds, default=0.0)
+    for size, unit in _UNITS:
+        if top >= size:
+            return 1 / size, unit
+    return 1e9, "ns"
+
 
 _COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
 _W, _PANEL_H, _LEFT, _RIGHT, _TOP, _BOTTOM = 640, 240, 70, 20, 50, 45
@@ -36,8 +52,11 @@ def _panel(
     y0: float, name: str, lines: dict[str, dict[int, BenchRecord]], versions: list[int]
 ) -> list[str]:
     out = [f'<text x="{_W / 2}" y="{y0 + 16}" text-anchor="middle">{escape(name)}</text>']
+    scale, unit = time_unit(
+        r.time.median for by_version in lines.values() for r in by_version.values() if r.time
+    )
     times = [
-        (r.time.q3 if r.time else 0.0) * 1e3
+        (r.time.q3 if r.time else 0.0) * scale
         for by_version in lines.values()
         for r in by_version.values()
     ]
@@ -52,8 +71,8 @@ def _panel(
         span = versions[-1] - versions[0]
         return x_left + (version - versions[0]) / span * (x_right - x_left - 20) + 10
 
-    def y_of(ms: float) -> float:
-        return y_bottom - ms / top * (y_bottom - y_top)
+    def y_of(value: float) -> float:
+        return y_bottom - value / top * (y_bottom - y_top)
 
     out.append(
         f'<rect x="{x_left}" y="{y_top}" width="{x_right - x_left}" '
@@ -69,7 +88,7 @@ def _panel(
         out.append(f'<text x="{x_of(v):.1f}" y="{y_bottom + 16}" text-anchor="middle">{v}</text>')
     out.append(
         f'<text x="16" y="{(y_top + y_bottom) / 2}" text-anchor="middle" '
-        f'transform="rotate(-90 16 {(y_top + y_bottom) / 2})">median time (ms)</text>'
+        f'transform="rotate(-90 16 {(y_top + y_bottom) / 2})">median time ({unit})</text>'
     )
     for i, (label, by_version) in enumerate(sorted(lines.items())):
         colour = _COLOURS[i % len(_COLOURS)]
@@ -79,13 +98,13 @@ def _panel(
             if t is None:
                 continue
             x = x_of(v)
-            points.append(f"{x:.1f},{y_of(t.median * 1e3):.1f}")
+            points.append(f"{x:.1f},{y_of(t.median * scale):.1f}")
             out.append(
-                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y_of(t.q1 * 1e3):.1f}" '
-                f'y2="{y_of(t.q3 * 1e3):.1f}" stroke="{colour}"/>'
+                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y_of(t.q1 * scale):.1f}" '
+                f'y2="{y_of(t.q3 * scale):.1f}" stroke="{colour}"/>'
             )
             out.append(
-                f'<circle cx="{x:.1f}" cy="{y_of(t.median * 1e3):.1f}" r="3" fill="{colour}"/>'
+                f'<circle cx="{x:.1f}" cy="{y_of(t.median * scale):.1f}" r="3" fill="{colour}"/>'
             )
         out.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}"/>')
         y_label = y_top + 14 + 14 * i

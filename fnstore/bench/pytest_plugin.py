@@ -179,12 +179,14 @@ def fnstore_version(request: pytest.FixtureRequest) -> VersionUnderTest:
     from fnstore.bench._run import function_info, load_function, skip_reason
     from fnstore.errors import FnStoreError
 
-    version = _open(case.store_path).get(f"{case.name}@{case.version}")
+    store = _open(case.store_path)
+    version = store.get(f"{case.name}@{case.version}")
     info = function_info(version)
     reason = skip_reason(info)
     if reason is not None:
         pytest.skip(reason)
     try:
+        store.check_trusted(version)  # the trust policy decides, as for `fnstore bench`
         fn = load_function(version)
     except FnStoreError as exc:
         pytest.skip(str(exc))

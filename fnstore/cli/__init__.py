@@ -16,6 +16,7 @@ from fnstore.cli import (  # noqa: F401
     _registry_cmds,
     _store_cmds,
     _sync_cmds,
+    _trust_cmds,
 )
 from fnstore.cli._app import app, main
 

@@ -236,7 +236,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from fnstore import __version__
+        from fnstore._version import __version__
 
         typer.echo(f"fnstore {__version__}")
         raise typer.Exit()

@@ -184,6 +184,7 @@ def _comparison_row(c: Comparison) -> list[object]:
         "x".join(map(str, c.shape)),
         _ms(c.median_a),
         _ms(c.median_b),
+        f"{iv.runs_a} / {iv.runs_b}",
         f"{iv.ratio:.3f} [{iv.low:.3f}, {iv.high:.3f}]",
         c.verdict,
     ]
@@ -208,6 +209,8 @@ def _comparison_json(c: Comparison) -> dict[str, Any]:
         "ci_low": c.interval.low,
         "ci_high": c.interval.high,
         "confidence": c.interval.confidence,
+        "runs_a": c.interval.runs_a,
+        "runs_b": c.interval.runs_b,
         "verdict": c.verdict,
     }
 
@@ -216,6 +219,26 @@ def _comparison_json(c: Comparison) -> dict[str, Any]:
 def compare(
     ref_a: Annotated[str, typer.Argument(metavar="A", help="The baseline, e.g. blur@6.")],
     ref_b: Annotated[str, typer.Argument(metavar="B", help="The candidate, e.g. blur@7.")],
+    runs: Annotated[
+        int,
+        typer.Option(
+            "--runs",
+            min=0,
+            help="First run A and B in turn, this many times each (stored), then compare.",
+        ),
+    ] = 0,
+    device: Annotated[
+        list[str] | None,
+        typer.Option("--device", "-d", help="With --runs: only this device or kind."),
+    ] = None,
+    shape: Annotated[
+        list[str] | None,
+        typer.Option("--shape", "-s", metavar="ZxYxX", help="With --runs: the stack shape."),
+    ] = None,
+    min_time: Annotated[
+        float | None,
+        typer.Option("--min-time", min=0.0, help="With --runs: seconds per device and shape."),
+    ] = None,
     across_machines: Annotated[
         bool,
         typer.Option(
@@ -224,8 +247,25 @@ def compare(
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Say whether B is faster than A, per machine, device and shape (ratio = B / A)."""
+    """Say whether B is faster than A, per machine, device and shape (ratio = B / A).
+
+    Every stored run of A and of B counts, and the interval comes from how much
+    runs differ: one run of each gives "no clear difference". --runs N runs A
+    and B in turn N times each first (interleaved, as asv and pyperf do).
+    """
     store = open_cli_store()
+    shapes: list[Any] = [_shape(s) for s in shape or []]
+    if runs:
+        with progress(f"running {ref_a} and {ref_b} in turn, {runs} times each") as advance:
+            for _ in range(runs):
+                for ref in (ref_a, ref_b):
+                    store.bench(
+                        ref,
+                        devices=device or None,
+                        shapes=shapes or None,
+                        min_time=min_time,
+                        progress=advance,
+                    )
     results = store.bench_compare(ref_a, ref_b, across_machines=across_machines)
     if as_json:
         print_json([_comparison_json(c) for c in results])
@@ -237,12 +277,19 @@ def compare(
         "shape",
         f"@{first.version_a}",
         f"@{first.version_b}",
-        "ratio [95% CI]",
+        "runs",
+        f"ratio [{first.interval.confidence:.0%} CI]",
         "verdict",
     ]
     ui().print(
         table(columns, [_comparison_row(c) for c in results], title=f"{ref_b} against {ref_a}")
     )
+    if any(c.interval.runs_a < 2 and c.interval.runs_b < 2 for c in results):
+        ui().print(
+            "One run of each cannot tell a change from run-to-run noise: run "
+            f"`fnstore bench compare {ref_a} {ref_b} --runs 5` to measure both in turn.",
+            markup=False,
+        )
 
 
 @bench_app.command("plot")

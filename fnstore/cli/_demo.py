@@ -103,7 +103,8 @@ def demo(
     console = ui()
     console.print(
         f"fnstore demo in [bold]{escape(str(root))}[/bold]; your own store is not touched.\n"
-        f"Each command below stands for [cyan]fnstore --home {escape(str(root))} ...[/cyan]; "
+        f"Each command below stands for [cyan]{escape(fnstore_command())} --home "
+        f"{escape(str(root))} ...[/cyan]; "
         f"commits are made as {escape(DEMO_AUTHOR)}."
     )
 
@@ -160,9 +161,28 @@ def demo(
     console.print(f"your files:  {work}", markup=False)
     if plot is not None:
         console.print(f"bench plot:  {plot}", markup=False)
-    console.print(f"Explore it:  fnstore --home {root} ls", markup=False)
+    console.print(f"Explore it:  {fnstore_command()} --home {root} ls", markup=False)
     console.print(f"             git --git-dir {store_path} log --stat", markup=False)
     console.print(f"Done in {elapsed:.1f} s.", markup=False)
+
+
+def fnstore_command() -> str:
+    """How to run fnstore from a plain shell: ``fnstore`` only when it is on PATH.
+
+    ``scripts/demo`` installs into ``.venv``, whose ``bin`` is not on PATH
+    until activated, so a bare ``fnstore`` there would not be found.
+    """
+    import shlex
+    import shutil
+    import sys
+
+    beside = Path(sys.executable).parent / "fnstore"
+    found = shutil.which("fnstore")
+    if found is not None and (not beside.exists() or Path(found).samefile(beside)):
+        return "fnstore"
+    if beside.exists():
+        return shlex.quote(str(beside))
+    return f"{shlex.quote(sys.executable)} -m fnstore"
 
 
 # Small stacks keep the demo to seconds on a 2-core laptop; the defaults of
@@ -191,8 +211,21 @@ def _bench(name: str, plot_dir: Path) -> Path | None:
             save=True,
             as_json=False,
         )
-    _command(f"fnstore bench compare {refs[0]} {refs[1]}")
-    bench.compare(*refs, across_machines=False, as_json=False)
+    # One run of each cannot tell a change from run-to-run noise: four more
+    # of each, in turn, give the verdict an interval over runs.
+    _command(
+        f"fnstore bench compare {refs[0]} {refs[1]} --runs 4 --device cpu {shapes} "
+        f"--min-time {DEMO_MIN_TIME}"
+    )
+    bench.compare(
+        *refs,
+        runs=4,
+        device=["cpu"],
+        shape=DEMO_SHAPES,
+        min_time=DEMO_MIN_TIME,
+        across_machines=False,
+        as_json=False,
+    )
 
     # PNG needs matplotlib (the `bench` extra).  Without it ask for SVG, which
     # the bench layer may draw on its own; if it cannot, say how to get the

@@ -208,7 +208,7 @@ def doctor(
     Exits 1 when the store exists but cannot be opened or holds manifests that
     cannot be read; missing optional backends are reported, not failures.
     """
-    from fnstore import __version__
+    from fnstore._version import __version__
 
     unknown = sorted(set(memory_types or ()) - set(_EXTRAS))
     if unknown:

@@ -101,9 +101,14 @@ def _name(version: FunctionVersion) -> str:
     return version.author.split(" <", 1)[0]
 
 
+def _all_functions(manifest: Manifest) -> str:
+    return ", ".join(f.name for f in manifest.functions)
+
+
 def _version_json(v: FunctionVersion) -> dict[str, Any]:
     return {
         "name": v.name,
+        "function": v.function,
         "module": v.module,
         "version": v.version,
         "content_id": v.content_id,
@@ -168,15 +173,17 @@ def new(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
-    """Write a starter function module to FILE, ready to edit and `fnstore save`."""
+    """Write a starter function module to FILE, ready to edit and `fnstore save`.
+
+    The starter function is named after the file (blur.py: function blur in
+    module blur), so that one name finds it.
+    """
     from fnstore import templates
 
     if file.exists() and not force:
         raise CommandError(f"{file} already exists: choose another name or pass --force")
-    code = (
-        templates.get_template_for_memory_type(memory_type.value)
-        if memory_type
-        else templates.get_default_template()
+    code = templates.get_template_for_memory_type(
+        memory_type.value if memory_type else "numpy", name=_module_from_file(file)
     )
     try:
         file.write_text(code, encoding="utf-8")
@@ -202,6 +209,14 @@ def save(
         ),
     ] = None,
     author: Author = None,
+    sign: Annotated[
+        bool | None,
+        typer.Option(
+            "--sign/--no-sign",
+            help="Sign the commit with your SSH key (`fnstore trust --signing-key`); "
+            "default: the store's setting.",
+        ),
+    ] = None,
 ) -> None:
     """Save FILE as the next version of its module (one commit)."""
     code = _read_source(file)
@@ -211,7 +226,7 @@ def save(
     # Saving runs the code once to check it, which imports its backend:
     # seconds for torch or tensorflow, so show that something is happening.
     with progress(f"checking and saving {file.name}"):
-        result = store.save(code, message=message, author=author, module=module)
+        result = store.save(code, message=message, author=author, module=module, sign=sign)
     _report_save(result, "Saved")
 
 
@@ -259,6 +274,8 @@ def list_functions(
 
     store = open_cli_store()
     scan = store.scan(rev=rev)
+    # the trust policy: pulled code that may not run until reviewed (`fnstore pending`)
+    waiting = store.untrusted_modules() if rev is None else {}
     rows: list[dict[str, Any]] = []
     for manifest in scan.manifests:
         missing = missing_here(manifest)
@@ -275,6 +292,7 @@ def list_functions(
                     "date": manifest.created.isoformat(),
                     "available": not missing,
                     "missing": missing,
+                    "trusted": manifest.module not in waiting,
                 }
             )
     broken = {module: str(error) for module, error in sorted(scan.errors.items())}
@@ -300,7 +318,7 @@ def list_functions(
                     ", ".join(r["memory_types"]),
                     r["author"],
                     _local(r["date"]),
-                    "yes" if r["available"] else "no: needs " + ", ".join(r["missing"]),
+                    _runs_here(r),
                 ]
                 for r in rows
             ],
@@ -308,6 +326,12 @@ def list_functions(
     )
     for module, error in broken.items():
         console.print(f"unreadable module {module}: {error}", markup=False, style="yellow")
+
+
+def _runs_here(row: dict[str, Any]) -> str:
+    if not row["available"]:
+        return "no: needs " + ", ".join(row["missing"])
+    return "yes" if row["trusted"] else "not yet: awaits review (fnstore pending)"
 
 
 @app.command(rich_help_panel=HISTORY)
@@ -331,9 +355,13 @@ def show(
 
     console = ui()
     m = v.manifest
-    info = next((f for f in m.functions if f.name == v.name), None)
+    # v.function: the function's name in this version (None: a module of several)
+    info = next((f for f in m.functions if f.name == v.function), None)
+    functions: list[object] = (
+        ["function", v.function] if v.function else ["functions", _all_functions(m)]
+    )
     rows: list[list[object]] = [
-        ["function", v.name],
+        functions,
         ["module", v.module],
         ["version", v.version],
         ["content id", v.content_id],
@@ -341,15 +369,15 @@ def show(
         ["author", v.author],
         ["date", _when(v)],
         ["message", v.message],
-        ["memory types", ", ".join(_memory_types(m, v.name))],
+        ["memory types", ", ".join(_memory_types(m, v.function))],
     ]
     if info is not None:
         params = ", ".join(p.name for p in info.parameters)
         rows.append(["parameters", params])
         if info.docstring:
             rows.append(["docstring", info.docstring.strip().splitlines()[0]])
-    others = [f.name for f in m.functions if f.name != v.name]
-    if others:
+    others = [f.name for f in m.functions if f.name != v.function]
+    if others and v.function:
         rows.append(["same module", ", ".join(others)])
     if m.imports:
         rows.append(["imports", ", ".join(m.imports)])
@@ -445,12 +473,18 @@ def restore(
 
 @app.command(rich_help_panel=HISTORY)
 def rename(
-    old: Annotated[str, typer.Argument(help="Current function name.")],
-    new_name: Annotated[str, typer.Argument(metavar="NEW", help="New function name.")],
+    old: Annotated[
+        str, typer.Argument(metavar="OLD", help="Current name of a function or of a module.")
+    ],
+    new_name: Annotated[str, typer.Argument(metavar="NEW", help="The new name.")],
     message: Message = None,
     author: Author = None,
 ) -> None:
-    """Rename a function (a commit; its history stays reachable)."""
+    """Rename a function or a module (a commit; its history and pins follow it).
+
+    A function is renamed in its code (and its module too when named after
+    it); a module's name is its folder, its functions keep their names.
+    """
     store = open_cli_store(empty_ok=False)
     result = store.rename(old, new_name, message=message, author=author)
     _report_save(result, f"Renamed {old} to {new_name}")
@@ -549,8 +583,10 @@ def _discard(workdir: Path) -> None:
 
 @app.command(rich_help_panel=WORK)
 def gui() -> None:
-    """Open the function editor GUI (not part of this release yet)."""
-    raise CommandError(
-        "the GUI is not part of this release: use `fnstore edit NAME` "
-        "or your own editor with `fnstore save FILE`"
-    )
+    """Open the fnstore window: functions, editor, history, benchmarks, lab sync."""
+    store = open_cli_store(create=True)
+    from fnstore.gui._app import run  # MissingDependencyError names fnstore[gui]
+
+    status = run(store)
+    if status:
+        raise typer.Exit(status)

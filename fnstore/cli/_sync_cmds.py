@@ -208,6 +208,16 @@ def pull(
     name = _pick_remote(store, remote)
     with _transfer(f"pulling from {name}") as bar:
         result = store.pull(name, progress=bar, author=author)
+    if result.changed and not as_json:
+        waiting = store.untrusted_modules()  # the trust policy: pulled code awaits review
+        if waiting:
+            err().print(
+                f"note: {len(waiting)} module(s) will not run until you accept them "
+                f"({', '.join(sorted(waiting)[:5])}{', ...' if len(waiting) > 5 else ''}): "
+                "review with `fnstore pending`, then `fnstore accept NAME` or `--all`",
+                markup=False,
+                highlight=False,
+            )
     _report_pull(result, as_json=as_json)
 
 
@@ -237,7 +247,31 @@ def resolve(
             ui().print("No conflicts are waiting.")
         return
     result = store.resolve_conflict(name, choice.value, author=author)
+    if result.status == "conflicts":
+        _report_choice(name, choice.value, result, as_json=as_json)
+        return
     _report_pull(result, as_json=as_json)
+
+
+def _report_choice(name: str, choice: str, result: PullResult, *, as_json: bool) -> None:
+    """Confirm a choice that left other conflicts open (a success: exit 0)."""
+    left = sorted({c.name for c in result.conflicts})
+    if as_json:
+        print_json(
+            {
+                "chosen": {"name": name, "choice": choice},
+                "status": result.status,
+                "conflicts": [_conflict_json(c) for c in result.conflicts],
+            }
+        )
+        return
+    count = f"{len(left)} conflict{'s' if len(left) != 1 else ''}"
+    ui().print(
+        f"Chose {choice} for {name}. {count} left: {', '.join(left)}; settle "
+        f"{'it' if len(left) == 1 else 'each'} with `fnstore resolve NAME mine|theirs|both` "
+        "(the merge commit is made when the last one is settled).",
+        markup=False,
+    )
 
 
 # -- output ----------------------------------------------------------------------
@@ -270,6 +304,7 @@ def _report_pull(result: PullResult, *, as_json: bool) -> None:
                 "broken": result.broken,
                 "renamed": result.renamed,
                 "notes": result.notes,
+                "ignored": result.ignored,
             }
         )
     else:
@@ -288,6 +323,13 @@ def _report_pull(result: PullResult, *, as_json: bool) -> None:
                 console.print(f"Kept the remote's {old} as {new}.")
         if result.notes:
             console.print("Benchmark notes are up to date with the remote.")
+    if result.ignored:
+        err().print(
+            f"warning: ignored what fnstore does not read (never followed): "
+            f"{', '.join(result.ignored)}",
+            markup=False,
+            highlight=False,
+        )
     if result.status == "conflicts":
         first = result.conflicts[0].name
         raise ConflictError(

@@ -19,7 +19,7 @@ Everything else (ssh, http(s) without a proxy, no git) uses libgit2.
 
 What stays the same as libgit2: the same refspecs, never forced; the
 remote-tracking references move on success; progress arrives as
-:class:`~fnstore.git._transport.TransferProgress`; a silent server is given
+:class:`~fnstore.git._progress.TransferProgress`; a silent server is given
 up on after fnstore's time limits; failures become the same ``SyncError``
 subclasses.  git runs in its own process group with no hooks, no prompts and
 a fixed language, so its messages can be read and it can be stopped whole.
@@ -52,7 +52,7 @@ from fnstore.git._transport import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from fnstore.git._transport import ProgressCallback
+    from fnstore.git._progress import ProgressCallback
 
 __all__ = ["git_fetch", "git_push", "uses_git"]
 

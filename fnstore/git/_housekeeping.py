@@ -1,16 +1,32 @@
-"""Keep a store packed: run ``git gc --auto`` now and then, in the background.
+"""Keep a store packed, beside the saves that keep writing to it.
 
 Every save writes a handful of loose objects, one file each.  Thousands of
 them make cold reads slow (the registry's first start reads every manifest)
-and take disk space; libgit2 has no garbage collector.  After a commit, a
-cheap estimate (git's own: the files in one of the 256 fan-out directories of
-``objects/``) says whether the store holds more than :data:`LOOSE_LIMIT` loose
-objects (or the store's own ``gc.auto``; ``git config gc.auto 0`` turns it
-off); only then is ``git gc --auto`` run.  git checks again, detaches
-itself and packs in the background, so the save waits only for git's start.
-git's gc is safe beside concurrent writers (it never drops new objects) and
-takes its own lock; without the git command the objects stay loose, which is
-slower but still correct.
+and take disk space (before packing, each save's trees are whole copies);
+libgit2 has no garbage collector.  After a commit, a cheap estimate (git's
+own: the files in one of the 256 fan-out directories of ``objects/``) says
+whether the store holds more than :data:`LOOSE_LIMIT` loose objects (or the
+store's own ``gc.auto``; ``git config gc.auto 0`` turns it off); only then is
+a packer started, in its own process, so the save does not wait for it.
+
+Why not ``git gc --auto``, as before: a gc packs only what is reachable when
+it starts, so the objects that saves write meanwhile stay loose; gc then
+writes ``gc.log`` ("too many unreachable loose objects") and refuses to run
+again for a day, and a burst of saves (``fnstore migrate``) left tens of
+thousands of loose objects behind.  The packer (:func:`pack`) instead:
+
+- runs ``git repack -d --geometric=2``: the loose objects (all of them,
+  reachable or not) go into a new pack, and small packs are merged so that
+  their sizes grow geometrically (the work stays proportional to what is
+  new); ``-d`` then deletes only the packs just merged and the loose copies
+  of packed objects (``git prune-packed``).  Nothing that is not already in
+  a pack is ever removed, so an object a save is writing right now is safe
+  whatever the timing; nothing is pruned at all;
+- never reads ``gc.log``, so no earlier warning stops it;
+- runs alone (a lock, ``fnstore/packing.lock``, dropped with its process)
+  and packs again until the store is under its limit, checking once more
+  after letting the lock go, so the objects of saves that ended while it
+  worked are not left loose after a burst.
 """
 
 from __future__ import annotations
@@ -18,12 +34,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
 _T = TypeVar("_T")
 
@@ -34,6 +51,7 @@ __all__ = [
     "LOOSE_LIMIT",
     "beside_gc",
     "loose_estimate",
+    "pack",
     "pack_if_needed",
     "pack_limit",
     "wait_for_gc",
@@ -68,55 +86,134 @@ def pack_limit(config: Any) -> int:
 
 
 def pack_if_needed(repo_dir: Path, limit: int = LOOSE_LIMIT, *, background: bool = True) -> bool:
-    """Run ``git gc --auto`` if the store holds more than ``limit`` loose objects (0: never).
+    """Pack the store if it holds more than ``limit`` loose objects (0: never).
 
-    Returns whether git was run.  With ``background=False`` git packs before
-    returning (used by tests).
+    Returns whether packing was started.  With ``background=False`` it packs
+    before returning (used by tests); else a packer process is started and
+    left to run on its own.
     """
-    if limit <= 0 or loose_estimate(repo_dir) <= limit:
+    if limit <= 0 or loose_estimate(repo_dir) <= limit or shutil.which("git") is None:
         return False
-    git = shutil.which("git")
-    if git is None:
-        return False
-    command = [
-        git,
-        "-c",
-        f"gc.auto={limit}",
-        "-c",
-        f"gc.autoDetach={'true' if background else 'false'}",
-        "--git-dir",
-        str(repo_dir),
-        "gc",
-        "--auto",
-        "--quiet",
-    ]
+    if not background:
+        return pack(repo_dir, limit)
+    lock = _try_lock(repo_dir)
+    if lock is None:
+        return False  # a packer is at work; it checks again before it ends
+    # The packer inherits the lock already taken, so that it is held from now:
+    # no second packer starts meanwhile, and wait_for_gc sees this one.
+    packer = [sys.executable, "-m", __name__, str(repo_dir), str(limit), str(lock)]
     try:
-        # With autoDetach git forks the packing off and returns at once.
+        # sh starts the packer in the background and exits at once: the packer
+        # is nobody's child to wait for (no zombie in a long-running GUI), and
+        # in its own session a Ctrl-C in a terminal does not stop it half-way.
         subprocess.run(
-            command,
+            ["sh", "-c", '"$@" &', "fnstore-packer", *packer],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            check=False,
-            timeout=None if not background else 30,
+            start_new_session=True,
+            pass_fds=(lock,),
+            check=True,
+            timeout=30,
         )
     except (OSError, subprocess.SubprocessError):
         return False  # packing is an optimisation: never fail a save for it
+    finally:
+        os.close(lock)  # the packer keeps its own copy, and with it the lock
     return True
 
 
+def _lock_path(repo_dir: Path) -> Path:
+    return Path(repo_dir) / "fnstore" / "packing.lock"
+
+
+def _try_lock(repo_dir: Path) -> int | None:
+    """Take the packing lock without waiting; None if another packer holds it."""
+    import fcntl
+
+    path = _lock_path(repo_dir)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _repack(repo_dir: Path) -> bool:
+    command = [
+        "git",
+        "-c",
+        "repack.writeBitmaps=false",  # bitmaps need a full repack (-a); geometric is not one
+        "--git-dir",
+        str(repo_dir),
+        "repack",
+        "-d",
+        "-q",
+        "--geometric=2",
+    ]
+    try:
+        done = subprocess.run(
+            command, stdin=subprocess.DEVNULL, capture_output=True, check=False, timeout=3600
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def pack(repo_dir: Path, limit: int = LOOSE_LIMIT, lock: int | None = None) -> bool:
+    """Pack until at most ``limit`` loose objects are left; False if another packer runs.
+
+    Each round packs what the saves wrote during the previous one; a round
+    that leaves as many loose objects as before (git failing, say) ends it.
+    ``lock``: the packing lock's descriptor, when the caller took it already.
+    """
+    ran = False
+    while True:
+        if lock is None:
+            lock = _try_lock(repo_dir)
+        if lock is None:
+            return ran  # that packer checks again after letting the lock go
+        try:
+            before = loose_estimate(repo_dir)
+            while before > limit:
+                ran = True
+                if not _repack(repo_dir):
+                    return ran
+                after = loose_estimate(repo_dir)
+                if after >= before:
+                    return ran
+                before = after
+        finally:
+            os.close(lock)
+            lock = None
+        # Saves that found the lock taken left it to this packer: look once more.
+        if loose_estimate(repo_dir) <= limit:
+            return ran
+
+
 def wait_for_gc(repo_dir: Path, *, timeout: float = 120.0) -> bool:
-    """Wait until no ``git gc`` holds the repository's ``gc.pid``; return whether it is free.
+    """Wait until neither a packer nor ``git gc`` works on the store; return whether it is free.
 
     For tools that copy or repack a store (benchmarks, backups): a copy taken
     while gc runs would carry its lock file.
     """
     deadline = time.monotonic() + timeout
-    while (repo_dir / "gc.pid").exists():
+    while True:
+        lock = _try_lock(repo_dir) if _lock_path(repo_dir).exists() else None
+        if lock is not None:
+            os.close(lock)
+        packing = lock is None and _lock_path(repo_dir).exists()
+        if not packing and not (repo_dir / "gc.pid").exists():
+            return True
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
-    return True
 
 
 def beside_gc(write: Callable[[], _T]) -> _T:
@@ -146,3 +243,7 @@ def beside_gc(write: Callable[[], _T]) -> _T:
             elif "No such file or directory" not in text:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+if __name__ == "__main__":  # the packer process started by pack_if_needed
+    pack(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))

@@ -32,7 +32,7 @@ from urllib.parse import unquote, urlsplit
 import pygit2
 
 if TYPE_CHECKING:
-    from fnstore.git._transport import ProgressCallback
+    from fnstore.git._progress import ProgressCallback
 
 __all__ = ["BULK_COMMITS", "copy_fetch", "local_path"]
 
@@ -131,7 +131,7 @@ def _copy_fetch(
     mapping: dict[str, str],
     progress: ProgressCallback | None,
 ) -> tuple[int, int] | None:
-    from fnstore.git._transport import TransferProgress
+    from fnstore.git._progress import TransferProgress
 
     remote = pygit2.Repository(str(source))
     objects = Path(remote.path) / "objects"

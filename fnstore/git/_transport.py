@@ -23,17 +23,19 @@ from __future__ import annotations
 import getpass
 import os
 import subprocess
-from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pygit2
 from pygit2.enums import CredentialType
 
 from fnstore.errors import AuthenticationError, RemoteUnreachableError, SyncError
+from fnstore.git._progress import ProgressCallback, TransferProgress
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = [
     "ProgressCallback",
@@ -56,41 +58,21 @@ _DEFAULT_IO_S = 60.0
 _DEFAULT_KEYS = ("id_ed25519", "id_ecdsa", "id_rsa")
 
 
-@dataclass(frozen=True)
-class TransferProgress:
-    """How far a fetch or push has got.
-
-    Attributes
-    ----------
-    phase
-        ``"receiving"`` (fetch: objects arriving), ``"resolving"`` (fetch:
-        deltas being indexed) or ``"sending"`` (push).
-    objects
-        Objects (or deltas, while resolving) done so far.
-    total
-        Objects (or deltas) in all; 0 while unknown.
-    bytes
-        Bytes transferred so far.
-    """
-
-    phase: Literal["receiving", "resolving", "sending"]
-    objects: int
-    total: int
-    bytes: int
-
-
-ProgressCallback = Callable[[TransferProgress], None]
-
-
 def redact(url: str) -> str:
-    """``url`` without any password or token in it, fit for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    user = f"{parts.username}@" if parts.username else ""
+    """``url`` without any password or token in it, fit for messages and logs.
+
+    Over http(s) a user name alone is redacted too: that is where a pasted
+    token ends up (``https://TOKEN@host``).
+    """
+    try:
+        parts = urlsplit(url)
+        token_user = bool(parts.username) and parts.scheme.lower() in ("http", "https")
+        if parts.password is None and not token_user:
+            return url
+        host = parts.netloc.rpartition("@")[2]
+    except ValueError:  # not a URL urllib can split: show no part of what may hold a secret
+        return "<a URL that cannot be shown>" if "@" in url else url
+    user = "***@" if token_user else f"{parts.username}@" if parts.username else ""
     return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
 
 

@@ -32,13 +32,25 @@ except ImportError as _exc:  # pragma: no cover - the test environment has PyQt6
         why="for the fnstore GUI",
     ) from _exc
 
+from fnstore.gui._bench import BenchView
 from fnstore.gui._commit import SaveCommitDialog
+from fnstore.gui._conflict import ConflictDialog
 from fnstore.gui._editor import FunctionEditor
+from fnstore.gui._history import HistoryView
+from fnstore.gui._main import MainWindow
+from fnstore.gui._remote import AddRemoteDialog
 from fnstore.gui._selector import FunctionBrowser, FunctionSelectorDialog
+from fnstore.gui._sync import SyncView
 
 __all__ = [
+    "AddRemoteDialog",
+    "BenchView",
+    "ConflictDialog",
     "FunctionBrowser",
     "FunctionEditor",
     "FunctionSelectorDialog",
+    "HistoryView",
+    "MainWindow",
     "SaveCommitDialog",
+    "SyncView",
 ]

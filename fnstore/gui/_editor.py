@@ -173,10 +173,11 @@ class FunctionEditor(QWidget):
             lambda job: store.save(code, message=message, author=author, module=module),
             done=lambda result: self._saved(result, code),
             failed=lambda exc: self.show_failure(exc, code),
+            owner=self,
         )
         self.busy.track(job, cancellable=False)
         self.save_action.setEnabled(False)
-        job.finished.connect(lambda: self.save_action.setEnabled(True))
+        job.when_finished(lambda: self.save_action.setEnabled(True))
         return job
 
     def _saved(self, result: SaveResult, code: str) -> None:

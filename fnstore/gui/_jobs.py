@@ -16,7 +16,8 @@ import threading
 import traceback
 from typing import TYPE_CHECKING, Any
 
-from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
+from PyQt6 import sip
+from PyQt6.QtCore import QObject, QRunnable, QThreadPool, QTimer, pyqtSignal
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -41,11 +42,25 @@ class Job(QObject):
     cancelled = pyqtSignal()
     finished = pyqtSignal()
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, owner: QObject) -> None:
         super().__init__()
-        self.label = label
+        self.label, self.owner = label, owner
         self._cancel = threading.Event()
         self.running = True
+
+    def guarded(self, callback: Callable[..., None]) -> Callable[..., None]:
+        """Wrap ``callback`` so that it is skipped once the owner widget is deleted."""
+        owner = self.owner
+
+        def call_back(*args: Any) -> None:
+            if not sip.isdeleted(owner):
+                callback(*args)
+
+        return call_back
+
+    def when_finished(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` on the UI thread when the job ends (if its owner still exists)."""
+        self.finished.connect(self.guarded(callback))
 
     def cancel(self) -> None:
         """Ask the call to stop at its next progress report."""
@@ -104,21 +119,28 @@ def start(
     label: str,
     call: Callable[[Job], Any],
     *,
+    owner: QObject,
     done: Callable[[Any], None] | None = None,
     failed: Callable[[BaseException], None] | None = None,
     progress: Callable[[Any], None] | None = None,
     finished: Callable[[], None] | None = None,
 ) -> Job:
-    """Run ``call(job)`` on the thread pool; the callbacks run on the UI thread."""
-    job = Job(label)
+    """Run ``call(job)`` on the thread pool; the callbacks run on the UI thread.
+
+    The callbacks are dropped once ``owner`` (the widget that asked) is
+    deleted: a dialog closed while its job runs must not be called back.
+    """
+    job = Job(label, owner)
+    guarded = job.guarded
+
     if done is not None:
-        job.done.connect(done)
+        job.done.connect(guarded(done))
     if failed is not None:
-        job.failed.connect(failed)
+        job.failed.connect(guarded(failed))
     if progress is not None:
-        job.progress.connect(progress)
+        job.progress.connect(guarded(progress))
     if finished is not None:
-        job.finished.connect(finished)
+        job.finished.connect(guarded(finished))
     _LIVE.add(job)
 
     def forget() -> None:
@@ -126,5 +148,21 @@ def start(
         _LIVE.discard(job)
 
     job.finished.connect(forget)
-    QThreadPool.globalInstance().start(_Runner(job, call))  # type: ignore[union-attr]
+    # Started from the event loop, not here: whatever the caller connects to the
+    # job after this returns (a busy bar, a button) is connected before any
+    # signal can be emitted.
+    runner = _Runner(job, call)
+    QTimer.singleShot(0, lambda: _pool().start(runner))
     return job
+
+
+_POOL: list[QThreadPool] = []
+
+
+def _pool() -> QThreadPool:
+    """Return the GUI's own pool: a long benchmark must not wait for (or starve) the host app's."""
+    if not _POOL:
+        pool = QThreadPool()
+        pool.setMaxThreadCount(8)  # a save check that never returns holds one thread only
+        _POOL.append(pool)
+    return _POOL[0]

@@ -141,7 +141,9 @@ class FunctionBrowser(QWidget):
             if select is not None:
                 self.select(select)
 
-        job = _jobs.start("Loading functions", load, done=loaded, failed=self.error.show_error)
+        job = _jobs.start(
+            "Loading functions", load, done=loaded, failed=self.error.show_error, owner=self
+        )
         self.busy.track(job, cancellable=False)
 
     def _show(self, registry: Registry) -> None:
@@ -162,7 +164,7 @@ class FunctionBrowser(QWidget):
             manifests = registry.store.functions(rev=commit)
             return {m.module: (m.author.name, m.created) for m in manifests}
 
-        _jobs.start("Reading authors", read, done=self.model.set_authors)
+        _jobs.start("Reading authors", read, done=self.model.set_authors, owner=self)
 
     def _fill_tree(self, functions: list[FunctionMetadata]) -> None:
         by_type: dict[str, set[str]] = {}

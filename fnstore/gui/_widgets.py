@@ -109,7 +109,7 @@ class BusyBar(QWidget):
         self.bar.setRange(0, 0)  # busy until the first figures arrive
         self.cancel_button.setEnabled(cancellable)
         self.cancel_button.setVisible(cancellable)
-        job.finished.connect(self._done)
+        job.when_finished(lambda: self._done(job))
         self.show()
 
     def set_progress(self, done: int, total: int, text: str | None = None) -> None:
@@ -127,6 +127,7 @@ class BusyBar(QWidget):
             self.label.setText(self.job.label + ": cancelling…")
             self.cancel_button.setEnabled(False)
 
-    def _done(self) -> None:
-        self.job = None
-        self.hide()
+    def _done(self, job: Job) -> None:
+        if self.job is job:  # a job started by this one's callback may be running now
+            self.job = None
+            self.hide()

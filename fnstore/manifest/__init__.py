@@ -8,7 +8,9 @@ reads/writes ``manifest.json`` documents (:class:`Manifest`).
 from __future__ import annotations
 
 from fnstore.manifest._introspect import MEMORY_TYPES, Introspection, introspect, parse
+from fnstore.manifest._lineage import function_for, name_in_parent
 from fnstore.manifest._models import (
+    MAX_MANIFEST_BYTES,
     SCHEMA_VERSION,
     Author,
     FunctionInfo,
@@ -20,6 +22,7 @@ from fnstore.manifest._models import (
 from fnstore.manifest._names import MAX_NAME_LENGTH, check_name, check_tag
 
 __all__ = [
+    "MAX_MANIFEST_BYTES",
     "MAX_NAME_LENGTH",
     "MEMORY_TYPES",
     "SCHEMA_VERSION",
@@ -32,6 +35,8 @@ __all__ = [
     "check_name",
     "check_tag",
     "content_id",
+    "function_for",
     "introspect",
+    "name_in_parent",
     "parse",
 ]

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = [
+    "MAX_MANIFEST_BYTES",
     "SCHEMA_VERSION",
     "Author",
     "DecoratorPackage",
@@ -36,6 +37,9 @@ __all__ = [
 
 #: The manifest schema this fnstore writes (and the newest it reads).
 SCHEMA_VERSION = 2
+#: Largest manifest read or written (a 16-function module's is about 20 KB): a
+#: bound checked before parsing, so a hostile one costs nothing to refuse.
+MAX_MANIFEST_BYTES = 1 << 20
 
 #: Where a memory-type decorator comes from (see fnstore.manifest._introspect).
 DecoratorPackage = Literal["fnstore", "openhcs", "arraybridge"]
@@ -192,11 +196,19 @@ class Manifest(_Model):
         SchemaVersionError
             The document was written by a newer fnstore.
         ManifestError
-            The document is not JSON or does not fit the schema.
+            The document is over :data:`MAX_MANIFEST_BYTES`, not JSON, nested too
+            deep, or does not fit the schema.
         """
+        if len(text) > MAX_MANIFEST_BYTES:  # characters or bytes: either bounds the parse
+            raise ManifestError(
+                f"manifest.json is {len(text):,} bytes, over the {MAX_MANIFEST_BYTES:,} fnstore "
+                "reads: delete it (git rm) and fnstore will re-derive it from the code"
+            )
         try:
             data = json.loads(text)
-        except (ValueError, RecursionError) as exc:
+        except RecursionError as exc:
+            raise ManifestError("manifest.json is nested too deep to be a manifest") from exc
+        except ValueError as exc:
             raise ManifestError(f"manifest.json is not valid JSON ({exc})") from exc
         return cls.from_data(data)
 

@@ -44,6 +44,7 @@ _LAZY = {
     "RegistryChange": "fnstore.registry._registry",
     "get_function_by_name": "fnstore.registry._compat",
     "get_functions_by_memory_type": "fnstore.registry._compat",
+    "load_version": "fnstore.registry._version",
     "register_function": "fnstore.registry._compat",
 }
 
@@ -65,3 +66,4 @@ if TYPE_CHECKING:  # let type checkers see the lazy names (redundant aliases re-
     from fnstore.registry._metadata import FunctionMetadata as FunctionMetadata
     from fnstore.registry._registry import Registry as Registry
     from fnstore.registry._registry import RegistryChange as RegistryChange
+    from fnstore.registry._version import load_version as load_version

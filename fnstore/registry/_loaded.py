@@ -60,8 +60,8 @@ ID_DIGITS = 12
 # open registries so that this process never goes to disk for what it knows.
 _ANNOUNCED: dict[str, tuple[str, str, Callable[[], str]]] = {}
 
-# Set by fnstore.registry._store_source: finds a source in a store by content id
-# prefix (kept as a hook so that importing this package never imports pygit2).
+# Finds a source in a store by content id prefix: fnstore.registry._store_source,
+# imported on first need so that importing this package never imports pygit2.
 _store_lookup: Callable[[str, str], tuple[str, str] | None] | None = None
 
 
@@ -103,13 +103,13 @@ def _find_source(short: str) -> tuple[str, str, Callable[[], str]] | None:
     if cached is not None:
         cid, text = cached
         return module, cid, lambda: text
-    lookup = _store_lookup
-    if lookup is None:
+    global _store_lookup
+    if _store_lookup is None:
         # A worker process: nothing announced, nothing cached; ask the stores.
-        from fnstore.registry import _store_source  # noqa: F401  (sets the hook)
+        from fnstore.registry._store_source import find_in_stores
 
-        lookup = _store_lookup
-    found = lookup(module, prefix) if lookup is not None else None
+        _store_lookup = find_in_stores
+    found = _store_lookup(module, prefix)
     if found is None:
         return None
     cid, text = found

@@ -12,27 +12,28 @@ listed, with the reason; calling it raises
 from __future__ import annotations
 
 import functools
-import importlib.util
 import sys
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fnstore._standin import ALWAYS_IMPORTABLE
 from fnstore.errors import BackendUnavailableError
+from fnstore.registry._where import REGISTRY_NAME  # defined on the start-up path
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from fnstore.registry._records import FunctionRecord, ModuleRecord
 
-__all__ = ["REGISTRY_NAME", "FunctionMetadata", "missing_packages", "unavailable_stub"]
+__all__ = [
+    "REGISTRY_NAME",
+    "FunctionMetadata",
+    "MetadataSource",
+    "Row",
+    "missing_packages",
+    "needed_packages",
+    "row_of",
+    "unavailable_stub",
+]
 
-#: The registry name in ``"<registry>:<name>"`` keys, as OpenHCS's RegistryService keys them.
-REGISTRY_NAME = "fnstore"
-
-# Always importable here: fnstore itself, and OpenHCS's and arraybridge's
-# decorator modules, for which fnstore provides a stand-in when not installed.
-_PROVIDED = ALWAYS_IMPORTABLE
 
 # The fnstore extra that installs each backend package, for the message.
 _EXTRAS = {
@@ -46,8 +47,16 @@ _EXTRAS = {
 
 @functools.cache
 def _importable(package: str) -> bool:
-    if package in _PROVIDED or package in sys.modules or package in sys.stdlib_module_names:
+    if package in sys.modules or package in sys.stdlib_module_names:
         return True
+    # Imported here, past the common case: both cost more than a whole cached listing.
+    import importlib.util
+
+    from fnstore._standin import ALWAYS_IMPORTABLE  # fnstore, and what it stands in for
+
+    if package in ALWAYS_IMPORTABLE:
+        return True
+
     try:
         return importlib.util.find_spec(package) is not None
     except (ImportError, ValueError):
@@ -56,10 +65,7 @@ def _importable(package: str) -> bool:
 
 def missing_packages(record: ModuleRecord) -> list[str]:
     """List the packages a module version needs that cannot be imported here."""
-    needed = set(record[4])
-    for fn in record[3]:
-        needed.update((fn[1], fn[2]))
-    return sorted(p for p in needed if not _importable(p))
+    return [p for p in needed_packages(record) if not _importable(p)]
 
 
 def _install_hint(packages: list[str]) -> str:
@@ -94,54 +100,134 @@ def unavailable_stub(name: str, fn: FunctionRecord, reason: str) -> Callable[...
     return unavailable
 
 
-@dataclass(eq=False)
 class FunctionMetadata:
     """A function of the registry, described from its manifest (its code not yet run).
 
     ``func`` (also ``function``) compiles the function's module on first access;
-    the other fields never run anything.
+    the other fields never run anything.  The fields a listing shows (name,
+    module, version, memory types, availability) come from one small row
+    that the registry's cache keeps ready; the rest (content id, docstring,
+    special inputs and outputs) is read from the module's record when first
+    asked for.  A plain class with two slots, not a dataclass: a listing
+    builds one per function, tens of thousands at a start-up.
     """
 
-    name: str
-    module: str
-    version: int
-    content_id: str
-    input_memory_type: str
-    output_memory_type: str
-    doc: str
-    special_inputs: tuple[str, ...]
-    special_outputs: tuple[str, ...]
-    missing: list[str]
-    registry: str = REGISTRY_NAME
-    tags: list[str] = field(default_factory=list)
-    _resolve: Callable[[], Callable[..., Any]] | None = field(default=None, repr=False)
+    __slots__ = ("_row", "_source")
+
+    def __init__(self, row: Row, source: MetadataSource) -> None:
+        self._row = row
+        self._source = source
+
+    def __repr__(self) -> str:
+        return (
+            f"FunctionMetadata(name={self.name!r}, module={self.module!r}, "
+            f"version={self.version}, memory_type={self.input_memory_type!r}, "
+            f"available={self.available})"
+        )
 
     @property
-    def key(self) -> str:
-        """``"<registry>:<name>"``, the key OpenHCS's RegistryService uses."""
-        return f"{self.registry}:{self.name}"
+    def name(self) -> str:
+        """The function's name."""
+        return self._row[0]
+
+    @property
+    def module(self) -> str:
+        """The module (folder) that defines it."""
+        return self._row[1]
+
+    @property
+    def version(self) -> int:
+        """The module's version number."""
+        return self._row[2]
+
+    @property
+    def input_memory_type(self) -> str:
+        """The memory type of the input stack."""
+        return self._row[3]
+
+    @property
+    def output_memory_type(self) -> str:
+        """The memory type of the output stack."""
+        return self._row[4]
 
     @property
     def memory_type(self) -> str:
         """The input memory type (the backend the function runs on)."""
-        return self.input_memory_type
+        return self._row[3]
+
+    @property
+    def registry(self) -> str:
+        """The registry name of :attr:`key`."""
+        return REGISTRY_NAME
+
+    @property
+    def key(self) -> str:
+        """``"<registry>:<name>"``, the key OpenHCS's RegistryService uses."""
+        return f"{REGISTRY_NAME}:{self._row[0]}"
+
+    @property
+    def tags(self) -> list[str]:
+        """``[registry, memory type]``, as OpenHCS tags a function."""
+        return [REGISTRY_NAME, self._row[3]]
+
+    @property
+    def missing(self) -> list[str]:
+        """The packages it needs that cannot be imported here (empty: it can run)."""
+        return self._source.missing(self._row[5])
 
     @property
     def available(self) -> bool:
         """Whether every package the function needs can be imported here."""
-        return not self.missing
+        return not self._source._missing[self._row[5]]
 
     @property
     def unavailable_reason(self) -> str | None:
         """Why the function cannot run here, or None when it can."""
-        return unavailable_reason(self.missing) if self.missing else None
+        missing = self.missing
+        return unavailable_reason(missing) if missing else None
+
+    def _function(self) -> tuple[ModuleRecord, FunctionRecord]:
+        return self._source.function(self._row[0], self._row[1])
+
+    @property
+    def content_id(self) -> str:
+        """The content id of the module version's code (its ``source.py`` blob id)."""
+        return self._function()[0][2]
+
+    @property
+    def doc(self) -> str:
+        """The function's docstring ("" if none)."""
+        return self._function()[1][3] or ""
+
+    @property
+    def special_inputs(self) -> tuple[str, ...]:
+        """Names declared with ``@special_inputs`` (OpenHCS)."""
+        return self._function()[1][5]
+
+    @property
+    def special_outputs(self) -> tuple[str, ...]:
+        """Names declared with ``@special_outputs`` (OpenHCS)."""
+        return self._function()[1][6]
+
+    @property
+    def trusted(self) -> bool:
+        """Whether the trust policy lets this version run (False: see :attr:`trust_note`).
+
+        When it does not, :attr:`func` runs the module's last trusted version,
+        or raises :class:`~fnstore.errors.UntrustedCodeError` saying how to
+        review it when there is none.
+        """
+        return self._source.trust(self._row[0], self._row[1])[0]
+
+    @property
+    def trust_note(self) -> str | None:
+        """Why this version may not run, and what runs meanwhile (None: it may run)."""
+        return self._source.trust(self._row[0], self._row[1])[1]
 
     @property
     def func(self) -> Callable[..., Any]:
         """The callable (its module is compiled and run on first access)."""
-        if self._resolve is None:  # pragma: no cover - always set by the registry
-            raise BackendUnavailableError(f"function {self.name!r} has no loader")
-        return self._resolve()
+        return self._source.load(self._row[0], self._row[1])
 
     function = func
 
@@ -151,19 +237,82 @@ class FunctionMetadata:
         record: ModuleRecord,
         fn: FunctionRecord,
         resolve: Callable[[], Callable[..., Any]],
+        *,
+        name: str | None = None,
+        trust: Callable[[], tuple[bool, str | None]] | None = None,
     ) -> FunctionMetadata:
-        """Describe function ``fn`` of module version ``record``."""
-        return cls(
-            name=fn[0],
-            module=record[0],
-            version=record[1],
-            content_id=record[2],
-            input_memory_type=fn[1],
-            output_memory_type=fn[2],
-            doc=fn[3] or "",
-            special_inputs=fn[5],
-            special_outputs=fn[6],
-            missing=missing_packages(record),
-            tags=[REGISTRY_NAME, fn[1]],
-            _resolve=resolve,
-        )
+        """Describe function ``fn`` of module version ``record``, listed as ``name``.
+
+        ``name`` differs from the function's own name in that version when it
+        was renamed since (a pin on ``smooth`` holding the older ``rescale_numpy``).
+        ``trust`` answers :attr:`trusted` and :attr:`trust_note` (default: trusted).
+        """
+        return cls(row_of(record, fn, 0, name), _OneRecord(record, fn, resolve, trust))
+
+
+#: What a listing keeps of one function: (name, module, version, input memory
+#: type, output memory type, index of the module's needed packages).
+Row = tuple[str, str, int, str, str, int]
+
+
+def needed_packages(record: ModuleRecord) -> tuple[str, ...]:
+    """Return the packages a module version needs: its imports and its memory types."""
+    needed = set(record[4])
+    for fn in record[3]:
+        needed.update((fn[1], fn[2]))
+    return tuple(sorted(needed))
+
+
+def row_of(record: ModuleRecord, fn: FunctionRecord, needs: int, name: str | None = None) -> Row:
+    """Return the listing row of function ``fn`` of ``record`` (listed as ``name``)."""
+    return (name or fn[0], record[0], record[1], fn[1], fn[2], needs)
+
+
+class MetadataSource:
+    """Where a :class:`FunctionMetadata` finds what its row does not hold."""
+
+    __slots__ = ("_missing",)
+
+    def __init__(self, needs: tuple[tuple[str, ...], ...]) -> None:
+        # Decided now, once per distinct set of packages: a listing is complete
+        # (availability included) as soon as it is built.
+        self._missing = [[p for p in packages if not _importable(p)] for packages in needs]
+
+    def missing(self, needs: int) -> list[str]:
+        """Return the packages of needs set number ``needs`` that cannot be imported here."""
+        return list(self._missing[needs])
+
+    def function(self, name: str, module: str) -> tuple[ModuleRecord, FunctionRecord]:
+        """Return the module version's record and function record listed as ``name``."""
+        raise NotImplementedError
+
+    def load(self, name: str, module: str) -> Callable[..., Any]:
+        """Return the callable ``name`` (compiling its module if needed)."""
+        raise NotImplementedError
+
+    def trust(self, name: str, module: str) -> tuple[bool, str | None]:
+        """Return whether the trust policy lets ``name``'s version run, and a note."""
+        return True, None
+
+
+class _OneRecord(MetadataSource):
+    __slots__ = ("_hit", "_resolve", "_trust")
+
+    def __init__(
+        self,
+        record: ModuleRecord,
+        fn: FunctionRecord,
+        resolve: Callable[[], Callable[..., Any]],
+        trust: Callable[[], tuple[bool, str | None]] | None = None,
+    ) -> None:
+        super().__init__((needed_packages(record),))
+        self._hit, self._resolve, self._trust = (record, fn), resolve, trust
+
+    def trust(self, name: str, module: str) -> tuple[bool, str | None]:
+        return self._trust() if self._trust is not None else (True, None)
+
+    def function(self, name: str, module: str) -> tuple[ModuleRecord, FunctionRecord]:
+        return self._hit
+
+    def load(self, name: str, module: str) -> Callable[..., Any]:
+        return self._resolve()

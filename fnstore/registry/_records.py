@@ -9,10 +9,6 @@ migrating, say) goes through :meth:`fnstore.manifest.Manifest.from_json`, the
 one full reader; a manifest nobody can read becomes an error for that module
 only, never for the start-up.
 
-A first start-up does even less: :func:`quick_index` finds each manifest's
-content id and function names by byte search (manifests written by the store
-have a fixed layout) and keeps the bytes, parsed on the module's first lookup.
-
 The records are tuples of str/int/tuple/None so that :mod:`marshal` can write
 and read them in the registry's cache at the speed of a ``.pyc`` load.
 """
@@ -26,16 +22,16 @@ from fnstore.errors import ManifestError, SchemaVersionError
 __all__ = [
     "FunctionRecord",
     "ModuleRecord",
-    "RawManifest",
     "module_record",
     "module_record_from_manifest",
-    "quick_index",
 ]
 
 #: The manifest schema read here without pydantic; must equal
 #: fnstore.manifest.SCHEMA_VERSION (a test checks), which is not imported
 #: because that would import pydantic.
 SCHEMA_VERSION = 2
+#: Largest manifest read (fnstore.manifest.MAX_MANIFEST_BYTES; a test checks).
+MAX_MANIFEST_BYTES = 1 << 20
 
 #: (name, input memory type, output memory type, docstring, lineno,
 #:  special inputs, special outputs)
@@ -97,11 +93,17 @@ def module_record(text: bytes | str) -> ModuleRecord:
     ManifestError
         The manifest is not JSON, or lacks or mistypes a field the registry needs.
     """
+    if len(text) > MAX_MANIFEST_BYTES:
+        raise ManifestError(
+            f"manifest.json is {len(text):,} bytes, over the {MAX_MANIFEST_BYTES:,} fnstore reads"
+        )
     try:
-        import json  # here: a first start indexes manifests without it (see quick_index)
+        import json  # here: a second start-up never needs it
 
         data = json.loads(text)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError as exc:
+        raise ManifestError("manifest.json is nested too deep to be a manifest") from exc
+    except ValueError as exc:
         raise ManifestError(f"manifest.json is not valid JSON ({exc})") from exc
     if not isinstance(data, dict):
         raise ManifestError("manifest.json must hold a JSON object")
@@ -125,60 +127,6 @@ def module_record(text: bytes | str) -> ModuleRecord:
         _strs(data, "imports"),
         _strs(data, "missing_imports"),
     )
-
-
-class RawManifest:
-    """A manifest kept as its bytes, with only its content id and function names read.
-
-    A first start-up needs nothing more from each module than the names of its
-    functions; the rest is parsed when the module is first looked up.
-    """
-
-    __slots__ = ("content_id", "data", "names")
-
-    def __init__(self, content_id: str, names: tuple[str, ...], data: bytes) -> None:
-        self.content_id, self.names, self.data = content_id, names, data
-
-
-# The layout the store writes (pydantic's model_dump_json(indent=2)).  Raw
-# newlines only ever separate tokens in that JSON (one inside a string is
-# escaped), so a key at a given indentation can be found by plain byte search.
-_HEAD = b'{\n  "schema_version": %d,\n  "module": "' % SCHEMA_VERSION
-_CONTENT_ID = b'\n  "content_id": "'
-_FUNCTIONS = b'\n  "functions": [\n'
-_FUNCTIONS_END = b"\n  ],\n"
-_NAME = b'\n      "name": "'  # a function's own key: parameters' names are deeper
-
-
-def quick_index(data: bytes) -> RawManifest | None:
-    """Read only the content id and function names of a manifest in the store's layout.
-
-    None when the bytes are laid out any other way (a hand-edited file, say):
-    then :func:`module_record` reads them in full.
-    """
-    if not data.startswith(_HEAD):
-        return None
-    at = data.find(_CONTENT_ID)
-    start = data.find(_FUNCTIONS)
-    end = data.find(_FUNCTIONS_END, start)
-    if at < 0 or start < 0 or end < 0:
-        return None
-    content_id = data[at + len(_CONTENT_ID) : at + len(_CONTENT_ID) + 40].decode("ascii", "replace")
-    if data[at + len(_CONTENT_ID) + 40 : at + len(_CONTENT_ID) + 42] != b'",':
-        return None
-    names = []
-    pos = data.find(_NAME, start, end)
-    while pos >= 0:
-        first = pos + len(_NAME)
-        last = data.find(b'"', first, end)
-        name = data[first:last].decode("utf-8", "replace")
-        if last < 0 or not name.isidentifier():
-            return None
-        names.append(name)
-        pos = data.find(_NAME, last, end)
-    if not names:
-        return None
-    return RawManifest(content_id, tuple(names), data)
 
 
 def _through_pydantic(text: bytes | str) -> ModuleRecord:

@@ -23,11 +23,13 @@ from fnstore.registry import _pins, _where
 from fnstore.registry._snapshot import (
     CacheDamagedError,
     Snapshot,
+    build_lock,
     cache_key,
     load_cached,
     save_cached,
-    save_cached_later,
 )
+from fnstore.registry._trustgate import TrustGate, untrusted_error
+from fnstore.registry._where import REGISTRY_NAME, STORES_ENV
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -39,13 +41,9 @@ if TYPE_CHECKING:
 
     _Hit = tuple[ModuleRecord, FunctionRecord]
 
-__all__ = ["MEMORY_TYPES", "Registry", "RegistryChange"]
+__all__ = ["MEMORY_TYPES", "REGISTRY_NAME", "Registry", "RegistryChange"]
 
 MEMORY_TYPES = ("numpy", "cupy", "torch", "tensorflow", "jax", "pyclesperanto")
-
-#: Environment variable listing the stores registries were loaded from, so that
-#: a worker process (which inherits it) can import a pickled function's module.
-STORES_ENV = "FNSTORE_REGISTRY_STORES"
 
 
 class RegistryChange:
@@ -101,13 +99,18 @@ class Registry:
         self._store = store
         self._lock = _thread.RLock()
         self._snap = Snapshot(None)
-        self._names: dict[str, str] = {}  # function name -> module, at the pin
         self._pinned: dict[str, _Hit] = {}  # per-function overrides
         self._meta: dict[str, FunctionMetadata] = {}
+        self._listing: dict[str, FunctionMetadata] | None = None  # functions(), built once
         self._exact: dict[str, tuple[ModuleRecord, FunctionRecord, Callable[[], str]]] = {}
         self._callbacks: list[Callable[[RegistryChange], None]] = []
         self.pin_spec: str | None = None
         self.overrides: dict[str, str] = {}
+        self._gate = TrustGate(path, lambda: self.store)
+        # "name@<content id at the pin>" -> its last trusted version (None: none)
+        self._trusted_older: dict[
+            str, tuple[ModuleRecord, FunctionRecord, Callable[[], str]] | None
+        ] = {}
 
     # ----------------------------------------------------------------- loading
     @classmethod
@@ -146,13 +149,7 @@ class Registry:
                 return  # same commit, same overrides: nothing can have changed
             snap = load_cached(key) if use_cache else None
             if snap is None:
-                snap = self._read_with_git(target, overrides, previous)
-                if snap is not None:
-                    keys = [key]
-                    by_commit = cache_key(snap.commit, overrides) if snap.commit else key
-                    if by_commit != key:  # an annotated tag: also file it under its commit
-                        keys.append(by_commit)
-                    save_cached_later(keys, snap)
+                snap = self._build_cached(key, target, overrides, previous, use_cache=use_cache)
             if snap is not None:
                 self._install(snap, key, spec, overrides)
                 return
@@ -170,6 +167,41 @@ class Registry:
             save_cached(key, snap)
         self._install(snap, key, spec, overrides)
 
+    def _build_cached(
+        self,
+        key: str,
+        target: str,
+        overrides: dict[str, str],
+        previous: Snapshot | None,
+        *,
+        use_cache: bool,
+    ) -> Snapshot | None:
+        """Read the pin with git and write its cache file, one process at a time.
+
+        Workers started together at a pin whose cache is cold would each read
+        every manifest; instead the first takes the pin's build lock and the
+        others wait for it, then read the file it wrote.  A process killed
+        while building drops the lock with its file descriptor and leaves no
+        cache file (files are renamed into place whole): the next one builds.
+        The file is written before the lock is released, not in the
+        background, so that the waiting workers find it.
+        """
+        lock = build_lock(key) if use_cache else None
+        try:
+            if lock is not None:
+                snap = load_cached(key)  # built by another process while this one waited
+                if snap is not None:
+                    return snap
+            snap = self._read_with_git(target, overrides, previous)
+            if snap is not None:
+                by_commit = cache_key(snap.commit, overrides) if snap.commit else key
+                for name in {key, by_commit}:  # an annotated tag: also filed under its commit
+                    save_cached(name, snap)
+            return snap
+        finally:
+            if lock is not None:
+                os.close(lock)
+
     def _read_with_git(
         self, target: str, overrides: dict[str, str], previous: Snapshot | None
     ) -> Snapshot | None:
@@ -178,8 +210,8 @@ class Registry:
         from fnstore.registry._snapshot import (
             add_overrides,
             build,
-            index_manifest,
             last_snapshot,
+            parse_manifest,
             remember_last,
         )
 
@@ -192,7 +224,7 @@ class Registry:
         if base is not None and base.commit is not None:
             # Only what changed since a snapshot read before (a save, a pull).
             changed = _gitread.read_changed_manifests(
-                self._path, base.commit, target, old, index_manifest
+                self._path, base.commit, target, old, parse_manifest
             )
             if changed is not None:
                 commit, parsed, bare, touched = changed
@@ -201,7 +233,7 @@ class Registry:
                     if "@" not in module and module not in touched:
                         snap.errors.setdefault(module, why)  # still broken
         if snap is None:
-            found = _gitread.read_manifests(self._path, target, {}, index_manifest)
+            found = _gitread.read_manifests(self._path, target, {}, parse_manifest)
             if found is None:
                 return None
             snap = build(*found)
@@ -217,14 +249,21 @@ class Registry:
         self, snap: Snapshot, key: str, spec: str | None, overrides: dict[str, str]
     ) -> None:
         pinned: dict[str, _Hit] = {}
-        for name, record in snap.overrides.items():
+        for name, (function, record) in snap.overrides.items():
+            # the pinned version's own name for it (before a rename, maybe)
             for fn in record[3]:
-                if fn[0] == name:
+                if fn[0] == function:
                     pinned[name] = (record, fn)
-        self._snap, self._key, self._names, self._pinned = snap, key, snap.names, pinned
+        self._snap, self._key, self._pinned = snap, key, pinned
         self.pin_spec, self.overrides = spec, dict(overrides)
-        self._meta, self._exact = {}, {}
+        self._meta, self._exact, self._listing = {}, {}, None
+        self._trusted_older = {}
         _remember_store(self._path)
+
+    @property
+    def _names(self) -> dict[str, str]:
+        """Function name -> module at the pin (built from the listing on first use)."""
+        return self._snap.names
 
     @property
     def path(self) -> Path:
@@ -260,6 +299,9 @@ class Registry:
         """
         with self._lock:
             before = self._fingerprints()
+            if self._gate.changed():  # an accept, a policy change: ask again
+                self._meta, self._exact, self._listing = {}, {}, None
+                self._trusted_older = {}
             self._read(self._snap)
             after = self._fingerprints()
         change = RegistryChange(
@@ -273,15 +315,18 @@ class Registry:
                 callback(change)
         return change
 
-    def _fingerprints(self) -> dict[str, tuple[str, FunctionRecord]]:
+    def _fingerprints(self) -> dict[str, tuple[str, FunctionRecord, bool]]:
         found = {}
+        gate_open = self._gate.open
         for name in self.names():
             try:
                 hit = self._find(name)
             except ManifestError:
                 continue  # reported in errors
             if hit is not None:
-                found[name] = (hit[0][2], hit[1])
+                # whether it may run is part of what a listener must hear about
+                trusted = gate_open or self._refusal_at_pin(name, hit[0]) is None
+                found[name] = (hit[0][2], hit[1], trusted)
         return found
 
     def on_change(self, callback: Callable[[RegistryChange], None]) -> Callable[[], None]:
@@ -292,7 +337,7 @@ class Registry:
     # ----------------------------------------------------------------- lookup
     def __len__(self) -> int:
         if not self._pinned:
-            return len(self._names)
+            return len(self._snap.rows)
         return len(self._names.keys() | self._pinned.keys())
 
     def __contains__(self, name: object) -> bool:
@@ -303,6 +348,8 @@ class Registry:
 
     def names(self) -> list[str]:
         """Return the function names at the pin, sorted."""
+        if not self._pinned:
+            return [row[0] for row in self._snap.rows]  # the rows are sorted by name
         return sorted(self._names.keys() | self._pinned.keys())
 
     def _find(self, name: str) -> _Hit | None:
@@ -323,6 +370,8 @@ class Registry:
             module = self._names.get(name)
             record = self._snap.module(module) if module is not None else None
         if record is None:
+            if name in self._snap.errors:  # its module's manifest is broken: say so
+                raise ManifestError(self._snap.errors[name])
             return None
         fn = next((f for f in record[3] if f[0] == name), None)
         return (record, fn) if fn is not None else None
@@ -337,23 +386,129 @@ class Registry:
         return hit
 
     def info(self, ref: str) -> FunctionMetadata:
-        """Return the metadata of ``name`` or ``name@<version|content id|tag|commit>``."""
+        """Return the metadata of ``name`` or ``name@<version|content id|tag|commit>``.
+
+        Under a trust policy, a version that may not run yet is described
+        with ``trusted=False`` and a ``trust_note``; calling a plain ``name``
+        then runs the module's last trusted version, if there is one.
+        """
         from fnstore.registry._metadata import FunctionMetadata
-        from fnstore.registry._resolve import compiled, store_source
+        from fnstore.registry._resolve import compiled
 
         name, _, at = ref.partition("@")
         if not at:
-            meta = self._meta.get(name)
+            meta = self._listing.get(f"{REGISTRY_NAME}:{name}") if self._listing else None
+            if meta is None:
+                meta = self._meta.get(name)
             if meta is None:
                 record, fn = self._hit(name)
-                source = store_source(lambda: self.store, record[2])
                 meta = FunctionMetadata.from_record(
-                    record, fn, lambda: compiled(record, fn, source)
+                    record,
+                    fn,
+                    lambda: self._load_allowed(name, record, fn),
+                    name=name,
+                    trust=lambda: self._trust_of(name, record),
                 )
                 self._meta[name] = meta
             return meta
         record, fn, source = self._exact_hit(name, at)
-        return FunctionMetadata.from_record(record, fn, lambda: compiled(record, fn, source))
+        refusal = self._gate.refusal(record[0], record[2], None)
+        if refusal is None:
+            return FunctionMetadata.from_record(
+                record, fn, lambda: compiled(record, fn, source), name=name
+            )
+        error = untrusted_error(record[0], record[1], record[2], refusal)
+
+        def refuse() -> Callable[..., Any]:
+            raise untrusted_error(record[0], record[1], record[2], refusal)
+
+        return FunctionMetadata.from_record(
+            record, fn, refuse, name=name, trust=lambda: (False, str(error))
+        )
+
+    # ----------------------------------------------------------------- trust
+    def _refusal_at_pin(self, name: str, record: ModuleRecord) -> str | None:
+        overridden = name in self._pinned
+        return self._gate.refusal(record[0], record[2], None if overridden else self._snap.commit)
+
+    def _trust_of(self, name: str, record: ModuleRecord) -> tuple[bool, str | None]:
+        """Whether ``name``'s version at the pin may run, and a note saying why not."""
+        refusal = self._refusal_at_pin(name, record)
+        if refusal is None:
+            return True, None
+        older = self._last_trusted(name, record)
+        if older is None:
+            return False, str(untrusted_error(record[0], record[1], record[2], refusal))
+        return False, (
+            f"version {record[1]} ({record[2][:12]}) awaits review ({refusal}); version "
+            f"{older[0][1]} runs meanwhile: see `fnstore pending`"
+        )
+
+    def _load_allowed(
+        self, name: str, record: ModuleRecord, fn: FunctionRecord
+    ) -> Callable[..., Any]:
+        """Run ``name`` at the pin if the policy allows, else its last trusted version."""
+        from fnstore.registry._resolve import compiled, store_source
+
+        refusal = self._refusal_at_pin(name, record)
+        if refusal is None:
+            return compiled(record, fn, store_source(lambda: self.store, record[2]))
+        older = self._last_trusted(name, record)
+        if older is None:
+            raise untrusted_error(record[0], record[1], record[2], refusal)
+        return compiled(*older)
+
+    def _last_trusted(
+        self, name: str, record: ModuleRecord
+    ) -> tuple[ModuleRecord, FunctionRecord, Callable[[], str]] | None:
+        """Return the newest earlier version of ``name``'s module that may run (None: none)."""
+        from fnstore.errors import FnStoreError
+        from fnstore.registry._records import module_record_from_manifest
+
+        if name in self._pinned:
+            return None  # pinned to exactly that version: nothing else stands in
+        key = f"{name}@{record[2]}"
+        if key in self._trusted_older:
+            return self._trusted_older[key]
+        found = None
+        try:
+            history = self.store.history(name, rev=self._snap.commit)
+        except FnStoreError:
+            history = []
+        for version in history:
+            if version.content_id == record[2]:
+                continue
+            older = module_record_from_manifest(version.manifest)
+            # traced through renames: what the function was called in that version
+            fn = next((f for f in older[3] if f[0] == version.function), None)
+            if fn is None:
+                break  # the function is newer than every trusted version
+            if self._gate.refusal(older[0], older[2], version.commit) is None:
+                found = (older, fn, _text(version.source))
+                break
+        self._trusted_older[key] = found
+        return found
+
+    @property
+    def untrusted(self) -> dict[str, str]:
+        """Module -> why its version at the pin may not run here (empty under policy ``any``).
+
+        Such a module is listed as usual; calling its functions runs the
+        module's last trusted version, or raises UntrustedCodeError saying how
+        to review it when there is none.
+        """
+        if self._gate.open:
+            return {}
+        out: dict[str, str] = {}
+        for module, (_, cid) in sorted(self._snap.content_ids().items()):
+            refusal = self._gate.refusal(module, cid, self._snap.commit)
+            if refusal is not None:
+                out[module] = refusal
+        for name, (record, _) in sorted(self._pinned.items()):
+            refusal = self._gate.refusal(record[0], record[2], None)
+            if refusal is not None:
+                out[f"{name}@{record[2][:12]}"] = refusal
+        return out
 
     def get(self, ref: str) -> Callable[..., Any]:
         """Return the callable for ``name`` or ``name@<version|content id|tag|commit>``.
@@ -371,22 +526,24 @@ class Registry:
         return self.info(ref).func
 
     def functions(self, memory_type: str | None = None) -> dict[str, FunctionMetadata]:
-        """Metadata keyed ``"<registry>:<name>"``, optionally of one input memory type."""
+        """Metadata keyed ``"<registry>:<name>"``, optionally of one input memory type.
+
+        Built from the listing rows alone (names, modules, versions, memory
+        types, availability); a function's docstring, content id and code are
+        read when first asked for.
+        """
         if memory_type is not None and memory_type not in MEMORY_TYPES:
             raise MemoryTypeError(
                 f"{memory_type!r} is not a memory type: use one of {', '.join(MEMORY_TYPES)}"
             )
-        out: dict[str, FunctionMetadata] = {}
-        for name in self.names():
-            try:
-                hit = self._hit(name)
-            except ManifestError:
-                continue  # a broken manifest: listed in errors instead
-            if memory_type is not None and hit[1][1] != memory_type:
-                continue
-            meta = self.info(name)
-            out[meta.key] = meta
-        return out
+        listing = self._listing
+        if listing is None:
+            from fnstore.registry._listing import build_listing
+
+            listing = self._listing = build_listing(self, self._snap, self._pinned)
+        if memory_type is None:
+            return dict(listing)
+        return {k: m for k, m in listing.items() if m.input_memory_type == memory_type}
 
     # ----------------------------------------------------------------- exact versions
     def _exact_hit(
@@ -406,3 +563,7 @@ class Registry:
             found = exact_version(self.store, name, at)
             self._exact[f"{name}@{at}"] = found
         return found
+
+
+def _text(source: str) -> Callable[[], str]:
+    return lambda: source

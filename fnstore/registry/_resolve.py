@@ -97,8 +97,14 @@ def exact_version(
     """
     version = store.get(f"{name}@{at}")
     record = module_record_from_manifest(version.manifest)
-    fn = next((f for f in record[3] if f[0] == name), None)
-    if fn is None:  # pragma: no cover - the store answered for another function
-        raise FunctionNotFoundError(f"no function {name!r} in {record[0]} v{record[1]}")
+    # the store traced the name through renames: version.function is what
+    # the function was called in that version
+    fn = next((f for f in record[3] if f[0] == version.function), None)
+    if fn is None:
+        names = ", ".join(f[0] for f in record[3])
+        raise FunctionNotFoundError(
+            f"{name}@{at} is module {record[0]} v{record[1]}, which has several functions "
+            f"({names}): name one of them"
+        )
     text = str(version.source)
     return record, fn, lambda: text

@@ -8,47 +8,61 @@ snapshot is cached under those ids in ``<cache dir>/registry/``, one
 (:mod:`fnstore.registry._pins`), then that one file: neither pygit2 nor
 pydantic is imported.
 
-A first start-up at a new pin opens the store and reads every
-``manifest.json`` blob in one pass; a refresh reads only the blobs whose ids
-changed.  A damaged cache file is ignored and written again.
+The file's first part is the listing: one small row per function, sorted by
+name (:data:`~fnstore.registry._metadata.Row`: name, module, version, memory
+types, and an index into a table of the packages modules need), all that a
+function selector shows.  The second part holds each module's full record,
+decoded when one of its functions is looked up.  Unmarshalling tens of
+thousands of rows creates as many tuples; the cyclic garbage collector is
+paused meanwhile (:func:`without_gc`), since its passes over the host's own
+objects (numpy's, a GUI's) would otherwise cost more than the rows.
+
+A first start-up at a new pin reads every ``manifest.json`` blob in one pass;
+a new pin after a save or a pull reads only the blobs whose ids changed, and
+keeps the other rows as they were.  A damaged cache file is ignored and
+written again.
 """
 
 from __future__ import annotations
 
+import gc
 import marshal
 import os
-from typing import TYPE_CHECKING, Any
+import sys
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from fnstore.errors import FnStoreError
+from fnstore.errors import FnStoreError, FunctionNotFoundError
 from fnstore.registry import _where
-from fnstore.registry._background import flush, in_background, write_atomically
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
-    from fnstore.registry._records import ModuleRecord, RawManifest
+    from fnstore.registry._metadata import Row
+    from fnstore.registry._records import ModuleRecord
     from fnstore.store import FunctionStore
+
+    #: A row with the module's needed packages themselves instead of their index.
+    _WideRow = tuple[str, str, int, str, str, tuple[str, ...]]
+
+_T = TypeVar("_T")
 
 __all__ = [
     "CacheDamagedError",
     "Snapshot",
     "add_overrides",
     "build",
+    "build_lock",
     "cache_key",
-    "flush",
-    "in_background",
-    "index_manifest",
     "last_snapshot",
     "load_cached",
     "parse_manifest",
     "read_from_store",
     "remember_last",
     "save_cached",
-    "save_cached_later",
-    "write_atomically",
+    "without_gc",
 ]
 
-_FORMAT = 4
+_FORMAT = 5
 # Lengths of the two parts and a CRC-32 of both: a damaged file is never used.
 _PREFIX = 24
 
@@ -65,59 +79,100 @@ def _intact(raw: memoryview) -> bool:
     return zlib.crc32(raw[_PREFIX:]) == int.from_bytes(raw[16:_PREFIX], "little")
 
 
+def without_gc(work: Callable[..., _T], *args: Any) -> _T:
+    """Run ``work(*args)`` with the cyclic garbage collector paused (see the module docstring)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return work(*args)
+    finally:
+        if paused:
+            gc.enable()
+
+
 class Snapshot:
     """The manifests the registry serves for one pin.
 
     Read from the cache, each module's record stays a small :mod:`marshal`
-    string until it is asked for: a start-up needs only the function names
-    (:attr:`names`), and decoding thousands of records up front would cost
+    string until it is asked for: a start-up needs only the listing
+    (:attr:`rows`), and decoding thousands of records up front would cost
     more than the rest of the start-up.  A plain class rather than a
     dataclass: importing :mod:`dataclasses` is a noticeable part of that
     budget too.
     """
 
-    __slots__ = ("_modules", "_packed", "_raw", "commit", "errors", "names", "overrides")
+    __slots__ = (
+        "_decoded",
+        "_modules",
+        "_names",
+        "_packed",
+        "_raw",
+        "commit",
+        "errors",
+        "needs",
+        "overrides",
+        "rows",
+    )
 
     def __init__(
         self,
         commit: str | None,
         modules: dict[str, tuple[str, ModuleRecord]] | None = None,
         errors: dict[str, str] | None = None,
-        overrides: dict[str, ModuleRecord] | None = None,
+        overrides: dict[str, tuple[str, ModuleRecord]] | None = None,
         *,
         packed: dict[str, tuple[str, str, bytes]] | None = None,
-        names: dict[str, str] | None = None,
-        raw: memoryview | None = None,
+        listing: tuple[tuple[Row, ...], tuple[tuple[str, ...], ...]] | None = None,
+        raw: tuple[str, bytes] | None = None,
     ) -> None:
-        # raw: the whole cache file (lengths, checksum, names, records).
+        # raw: the cache file's path and its first part (lengths, checksum,
+        # listing); its records are read from the file when first needed.
         #: The commit the pin resolved to; None for an empty store.
         self.commit = commit
         #: module (or ``name@content id`` of an override) -> why it cannot be read.
         self.errors: dict[str, str] = errors if errors is not None else {}
-        #: function name -> record of the module version an override pins it to.
-        self.overrides: dict[str, ModuleRecord] = overrides if overrides is not None else {}
+        #: function name -> (its name in the pinned version, record of that version).
+        self.overrides: dict[str, tuple[str, ModuleRecord]] = (
+            overrides if overrides is not None else {}
+        )
         if modules is None and packed is None and raw is None:
             modules = {}
         self._packed = packed
-        self._raw = raw  # the cache file's marshalled records, decoded on first use
+        self._raw = raw
         self._modules: dict[str, tuple[str, ModuleRecord]] | None = modules
-        if names is None:
-            names = {}
-            for module, (_, record) in (modules or {}).items():
-                for fn in record[3]:
-                    names[fn[0]] = module
-        #: function name -> the module that defines it at the commit.
-        self.names: dict[str, str] = names
+        if listing is None:
+            listing = _index(_wide_rows(m, r) for m, (_, r) in (modules or {}).items())
+        #: One row per function at the commit, sorted by name.
+        self.rows: tuple[Row, ...] = listing[0]
+        #: The package sets the rows' last field indexes.
+        self.needs: tuple[tuple[str, ...], ...] = listing[1]
+        self._names: dict[str, str] | None = None
+        self._decoded: dict[str, ModuleRecord] = {}  # records looked up one by one
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Function name -> the module that defines it at the commit."""
+        if self._names is None:
+            self._names = {row[0]: row[1] for row in self.rows}
+        return self._names
 
     def _unpacked(self) -> dict[str, tuple[str, str, bytes]]:
         if self._packed is None:
-            raw, packed = self._raw, None
-            if raw is not None and _intact(raw):
-                head_size = int.from_bytes(raw[:8], "little")
+            packed = None
+            if self._raw is not None:
+                path, start = self._raw
                 try:
-                    packed = marshal.loads(raw[_PREFIX + head_size :])
-                except (ValueError, EOFError, TypeError):
-                    packed = None
+                    with open(path, "rb") as fh:
+                        raw = memoryview(fh.read())
+                except OSError:
+                    raw = memoryview(b"")
+                # The same file as at start-up (a rewrite under the same key with
+                # other contents, by another fnstore version say, fails here).
+                if raw[: len(start)] == start and _intact(raw):
+                    try:
+                        packed = marshal.loads(raw[len(start) :])
+                    except (ValueError, EOFError, TypeError):
+                        packed = None
             if not isinstance(packed, dict):
                 raise CacheDamagedError("the registry's cache file for this pin is damaged")
             self._packed, self._raw = packed, None
@@ -128,13 +183,7 @@ class Snapshot:
         """Module -> (manifest.json blob id, record), for every readable module."""
         if self._modules is None:
             packed = self._unpacked()
-            modules: dict[str, tuple[str, ModuleRecord]] = {}
-            for m, (blob, _, data) in packed.items():
-                try:
-                    modules[m] = (blob, _decode(m, data))
-                except FnStoreError as exc:
-                    self.errors[m] = str(exc)  # (its names stay listed; lookups say why)
-            self._modules = modules
+            self._modules = {m: (blob, _decode(data)) for m, (blob, _, data) in packed.items()}
         return self._modules
 
     def module(self, module: str) -> ModuleRecord | None:
@@ -142,8 +191,13 @@ class Snapshot:
         if self._modules is not None:
             entry = self._modules.get(module)
             return entry[1] if entry is not None else None
-        packed = self._unpacked().get(module)
-        return _decode(module, packed[2]) if packed is not None else None
+        record = self._decoded.get(module)
+        if record is None:
+            packed = self._unpacked().get(module)
+            if packed is None:
+                return None
+            record = self._decoded[module] = _decode(packed[2])
+        return record
 
     def content_ids(self) -> dict[str, tuple[str, str]]:
         """Return module -> (manifest blob id, content id), decoding as little as it can."""
@@ -159,6 +213,47 @@ class Snapshot:
             m: (blob, record[2], marshal.dumps(record))
             for m, (blob, record) in self._modules.items()
         }
+
+
+def _wide_rows(module: str, record: ModuleRecord) -> list[_WideRow]:
+    """Return the rows of one module's functions, with its needed packages spelled out."""
+    from fnstore.registry._metadata import needed_packages
+
+    needs = needed_packages(record)
+    version = record[1]
+    intern = sys.intern  # memory types repeat: shared strings marshal as references
+    return [
+        (module if fn[0] == module else fn[0], module, version, intern(fn[1]), intern(fn[2]), needs)
+        for fn in record[3]
+    ]
+
+
+def _index(
+    modules: Iterable[list[_WideRow]],
+) -> tuple[tuple[Row, ...], tuple[tuple[str, ...], ...]]:
+    """Sort the rows by name (a later module wins a name) and number their package sets."""
+    by_name: dict[str, _WideRow] = {}
+    for rows in modules:
+        for row in rows:
+            by_name[row[0]] = row
+    table: dict[tuple[str, ...], int] = {}
+    listing = []
+    for name in sorted(by_name):
+        row = by_name[name]
+        index = table.setdefault(row[5], len(table))
+        listing.append((row[0], row[1], row[2], row[3], row[4], index))
+    return tuple(listing), tuple(table)
+
+
+def _previous_rows(previous: Snapshot | None) -> dict[str, list[_WideRow]]:
+    """Return an earlier snapshot's rows by module (kept for modules that did not change)."""
+    by_module: dict[str, list[_WideRow]] = {}
+    if previous is not None:
+        needs = previous.needs
+        for row in previous.rows:
+            wide = (row[0], row[1], row[2], row[3], row[4], needs[row[5]])
+            by_module.setdefault(row[1], []).append(wide)
+    return by_module
 
 
 def cache_key(target: str, overrides: Mapping[str, str]) -> str:
@@ -179,30 +274,34 @@ def load_cached(key: str) -> Snapshot | None:
     """Return the cached snapshot for ``key``, or None when absent or damaged.
 
     The file holds two marshalled parts behind their lengths and checksum: the
-    names index (all a start-up needs) and the records, decoded on first use,
-    when the checksum is verified (:class:`CacheDamagedError` if it fails).
+    listing (all a start-up needs, and all that is read now) and the records,
+    read and decoded on first use, when the checksum is verified
+    (:class:`CacheDamagedError` if it fails).
     """
+    path = _cache_path(key)
     try:
-        with open(_cache_path(key), "rb") as fh:
-            raw = memoryview(fh.read())
-        head_size = int.from_bytes(raw[:8], "little")
-        body_size = int.from_bytes(raw[8:16], "little")
-        if len(raw) != _PREFIX + head_size + body_size:
-            return None  # truncated, or not ours
-        data = marshal.loads(raw[_PREFIX : _PREFIX + head_size])
+        with open(path, "rb") as fh:
+            start = fh.read(_PREFIX)
+            head_size = int.from_bytes(start[:8], "little")
+            body_size = int.from_bytes(start[8:16], "little")
+            if os.fstat(fh.fileno()).st_size != _PREFIX + head_size + body_size:
+                return None  # truncated, or not ours
+            start += fh.read(head_size)
+        data = without_gc(marshal.loads, memoryview(start)[_PREFIX:])
     except (OSError, ValueError, EOFError, TypeError):
         return None
-    if not (isinstance(data, tuple) and len(data) == 6 and data[0] == _FORMAT and data[1] == key):
+    if not (isinstance(data, tuple) and len(data) == 7 and data[0] == _FORMAT and data[1] == key):
         return None
-    _, _, commit, names, errors, overrides = data
+    _, _, commit, rows, needs, errors, overrides = data
     if not (
         (commit is None or isinstance(commit, str))
-        and isinstance(names, dict)
+        and isinstance(rows, tuple)
+        and isinstance(needs, tuple)
         and isinstance(errors, dict)
         and isinstance(overrides, dict)
     ):
         return None
-    return Snapshot(commit, None, errors, overrides, names=names, raw=raw)
+    return Snapshot(commit, None, errors, overrides, listing=(rows, needs), raw=(path, start))
 
 
 def _last_path(store_path: str) -> str:
@@ -226,32 +325,48 @@ def last_snapshot(store_path: str) -> Snapshot | None:
 
 def remember_last(store_path: str, key: str) -> None:
     """Note ``key`` as this store's latest snapshot (the base of the next diff)."""
+    from fnstore.registry._background import write_atomically
+
     write_atomically(_last_path(store_path), key.encode("ascii"))
 
 
-def save_cached_later(keys: list[str], snap: Snapshot) -> None:
-    """Write ``snap`` under each of ``keys`` on a background thread."""
-    # Where to write is decided now: the cache directory may change before the
-    # writer runs (FNSTORE_HOME is read on every call).
-    targets = [(key, _cache_path(key)) for key in keys]
+def build_lock(key: str) -> int | None:
+    """Wait for and take the lock under which one process builds cache file ``key``.
 
-    def write() -> None:
-        for key, target in targets:
-            save_cached(key, snap, target=target)
+    Returns its file descriptor (closing it releases the lock, as does the
+    process's death), or None where no lock can be taken (then each process
+    builds for itself, as before).
+    """
+    try:
+        import fcntl
 
-    in_background(write)
+        path = os.path.join(_where.cache_dir(), "registry-locks", key)  # empty files
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except (ImportError, OSError):
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def save_cached(key: str, snap: Snapshot, *, target: str | None = None) -> None:
     """Write ``snap`` under ``key``; a cache that cannot be written is skipped."""
     target = target or _cache_path(key)
-    head = marshal.dumps((_FORMAT, key, snap.commit, snap.names, snap.errors, snap.overrides))
+    head = marshal.dumps(
+        (_FORMAT, key, snap.commit, snap.rows, snap.needs, snap.errors, snap.overrides)
+    )
     body = marshal.dumps(snap.packed())
     import zlib
 
     check = zlib.crc32(body, zlib.crc32(head))
     prefix = b"".join(n.to_bytes(8, "little") for n in (len(head), len(body), check))
     blob = prefix + head + body
+    from fnstore.registry._background import write_atomically  # writing only
+
     write_atomically(target, blob)
 
 
@@ -265,34 +380,18 @@ def parse_manifest(data: bytes) -> ModuleRecord | str:
         return str(exc)
 
 
-def index_manifest(data: bytes) -> ModuleRecord | RawManifest | str:
-    """Read a manifest's names only when it has the store's layout, else in full."""
-    from fnstore.registry._records import quick_index
-
-    return quick_index(data) or parse_manifest(data)
-
-
-def _decode(module: str, payload: bytes) -> ModuleRecord:
-    """Return a packed record: marshalled, or a manifest's JSON read on first use."""
-    if payload[:1] != b"{":
-        return marshal.loads(payload)  # type: ignore[no-any-return]
-    from fnstore.registry._records import module_record
-
-    try:
-        return module_record(payload)
-    except FnStoreError as exc:
-        raise type(exc)(f"{exc} (functions/{module}/manifest.json)") from exc
+def _decode(payload: bytes) -> ModuleRecord:
+    """Return a record kept marshalled in a cache file (its checksum already verified)."""
+    return marshal.loads(payload)  # type: ignore[no-any-return]
 
 
 def build(
     commit: str | None,
-    parsed: Mapping[str, tuple[str, ModuleRecord | RawManifest | str | None]],
+    parsed: Mapping[str, tuple[str, ModuleRecord | str | None]],
     bare: list[str] | None = None,
     previous: Snapshot | None = None,
 ) -> Snapshot:
     """Build a snapshot from parsed manifests (None: unchanged since ``previous``)."""
-    from fnstore.registry._records import RawManifest
-
     errors: dict[str, str] = {}
     for module, (_, record) in parsed.items():
         if isinstance(record, str):
@@ -310,11 +409,6 @@ def build(
     for module, (blob_id, record) in parsed.items():
         if record is None and module in old and old[module][0] == blob_id:
             modules[module] = old[module]
-        elif isinstance(record, RawManifest):
-            try:
-                modules[module] = (blob_id, _decode(module, record.data))
-            except FnStoreError as exc:
-                errors[module] = str(exc)
         elif isinstance(record, tuple):
             modules[module] = (blob_id, record)
         elif record is None:
@@ -324,36 +418,26 @@ def build(
 
 def _build_packed(
     commit: str | None,
-    parsed: Mapping[str, tuple[str, ModuleRecord | RawManifest | str | None]],
+    parsed: Mapping[str, tuple[str, ModuleRecord | str | None]],
     errors: dict[str, str],
     previous: Snapshot | None,
 ) -> Snapshot:
-    """Build without decoding records: the cached ones kept, new ones as read."""
-    from fnstore.registry._records import RawManifest
-
+    """Build without decoding the records kept from ``previous``; their rows are kept too."""
     old = previous.packed() if previous is not None else {}
-    names_of: dict[str, list[str]] = {}
-    for name, module in (previous.names if previous is not None else {}).items():
-        names_of.setdefault(module, []).append(name)
+    old_rows = _previous_rows(previous)
     packed: dict[str, tuple[str, str, bytes]] = {}
-    names: dict[str, str] = {}
+    rows: list[list[_WideRow]] = []
     for module, (blob_id, record) in parsed.items():
         kept = old.get(module)
         if record is None and kept is not None and kept[0] == blob_id:
             packed[module] = kept
-            for name in names_of.get(module, ()):
-                names[name] = module
-        elif isinstance(record, RawManifest):
-            packed[module] = (blob_id, record.content_id, record.data)
-            for name in record.names:
-                names[name] = module
+            rows.append(old_rows.get(module, []))
         elif isinstance(record, tuple):
             packed[module] = (blob_id, record[2], marshal.dumps(record))
-            for fn in record[3]:
-                names[fn[0]] = module
+            rows.append(_wide_rows(module, record))
         elif record is None:
             errors[module] = f"manifest.json could not be read (functions/{module}/manifest.json)"
-    return Snapshot(commit, None, errors, packed=packed, names=names)
+    return Snapshot(commit, None, errors, packed=packed, listing=_index(rows))
 
 
 def read_from_store(
@@ -378,6 +462,11 @@ def add_overrides(snap: Snapshot, store: FunctionStore, overrides: Mapping[str, 
     for name, cid in overrides.items():
         try:
             version: Any = store.get(f"{name}@{cid}")
-            snap.overrides[name] = module_record_from_manifest(version.manifest)
+            if version.function is None:
+                raise FunctionNotFoundError(f"{name!r} names no function of {version.module}")
+            snap.overrides[name] = (
+                version.function,
+                module_record_from_manifest(version.manifest),
+            )
         except FnStoreError as exc:
             snap.errors[f"{name}@{cid[:12]}"] = f"the pinned version cannot be read: {exc}"

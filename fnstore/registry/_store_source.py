@@ -2,9 +2,10 @@
 
 Used when the source is not in the module cache: on the first run of a function
 in the process that loaded the registry, and in a worker process that unpickles
-a function of a module it has never seen.  Importing this module installs the
-lookup hook of :mod:`fnstore.registry._loaded`; it imports pygit2 (through
-:mod:`fnstore.store`) only when a store is actually opened.
+a function of a module it has never seen.  :mod:`fnstore.registry._loaded`
+imports it when it needs it (it sits below the loader: it never imports it
+back); it imports pygit2 (through :mod:`fnstore.store`) only when a store is
+actually opened.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import os
 from typing import TYPE_CHECKING
 
 from fnstore.errors import FnStoreError
-from fnstore.registry import _loaded, _modcache, _where
-from fnstore.registry._registry import STORES_ENV
+from fnstore.registry import _modcache, _where
+from fnstore.registry._where import STORES_ENV
 
 if TYPE_CHECKING:
     from fnstore.store import FunctionStore
@@ -57,6 +58,3 @@ def find_in_stores(module: str, prefix: str) -> tuple[str, str] | None:
         if _modcache.blob_id(text) == cid:
             return cid, text
     return None
-
-
-_loaded._store_lookup = find_in_stores

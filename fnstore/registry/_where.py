@@ -14,9 +14,16 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["cache_dir", "default_store_path"]
+__all__ = ["REGISTRY_NAME", "STORES_ENV", "cache_dir", "default_store_path"]
 
 _APP = "fnstore"
+
+#: The registry name in ``"<registry>:<name>"`` keys, as OpenHCS's RegistryService keys them.
+REGISTRY_NAME = "fnstore"
+
+#: Environment variable listing the stores registries were loaded from, so that
+#: a worker process (which inherits it) can import a pickled function's module.
+STORES_ENV = "FNSTORE_REGISTRY_STORES"
 
 
 def _xdg(variable: str, default: str) -> str | None:

@@ -36,7 +36,7 @@ from fnstore.git._lock import StoreLock
 from fnstore.git._treewrite import SortedTree
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterator, Mapping, Sequence
     from datetime import datetime
 
     from fnstore.manifest import Manifest
@@ -241,9 +241,7 @@ class _Core:
             if len(changes) <= _TRAILER_MAX:
                 text += f"\n{MODULES_TRAILER}{', '.join(sorted(changes))}\n"
             root_id = beside_gc(root.write)
-            commit = beside_gc(
-                lambda: self._repo.create_commit(None, signature, signature, text, root_id, parents)
-            )
+            commit = beside_gc(lambda: self._create_commit(signature, text, root_id, parents))
             self._move_branch(commit, expected_head, message)
         except (pygit2.GitError, OSError) as exc:
             raise StoreError(f"git could not write to the store {self.path}: {exc}") from exc
@@ -293,6 +291,40 @@ class _Core:
             return
         with contextlib.suppress(FileNotFoundError):  # gone by itself: fine too
             lock.unlink()
+
+    def _create_commit(
+        self,
+        who: pygit2.Signature,
+        message: str,
+        tree: pygit2.Oid,
+        parents: Sequence[str | pygit2.Oid],
+    ) -> pygit2.Oid:
+        """Write a commit object (no ref moves), signed when :meth:`_signing_key` says so."""
+        key = self._signing_key()
+        if key is None:
+            return self._repo.create_commit(None, who, who, message, tree, parents)
+        from fnstore.trust._signing import sign_ssh
+
+        # pygit2's stubs call the commit text an Oid; it is the text git signs
+        text = str(self._repo.create_commit_string(who, who, message, tree, list(parents)))
+        return self._repo.create_commit_with_signature(text, sign_ssh(text.encode(), key))
+
+    # -- hooks of the trust policy (fnstore.store._trust overrides them) ---------
+
+    _sign_request: bool | None = None  # save(sign=...) for the commit being made
+
+    def _check_strict(self, code: object) -> None:
+        """Refuse to save code the trust policy's strict setting forbids."""
+
+    def _signing_key(self) -> str | None:
+        """Return the SSH key to sign the commit being made with; None: unsigned."""
+        return None
+
+    def _note_saved(self, content_id: str) -> None:
+        """Code saved here (lock held): the trust record notes it as the user's own."""
+
+    def _trust_before_pull(self) -> None:
+        """Before a pull changes the branch (lock held): start the trust record if needed."""
 
     # -- authors and local files ------------------------------------------------
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 __all__ = ["HeadIndex", "ModuleEntry"]
 
-_FORMAT = 3
+_FORMAT = 4  # 4: introducers follow merges (older files are rebuilt)
 _MAGIC = "fnstore-head-index"
 
 

@@ -22,6 +22,8 @@ from fnstore.errors import FunctionNotFoundError, InvalidCodeError, StoreError
 from fnstore.store._core import MODULES_TRAILER, _Core
 from fnstore.store._index import HeadIndex, ModuleEntry
 
+_MAX_MANIFEST_BYTES = 1 << 20  # fnstore.manifest.MAX_MANIFEST_BYTES, without importing pydantic
+
 __all__: list[str] = []
 
 _INDEX_FILE = "head-index"
@@ -115,16 +117,53 @@ class _IndexMixin(_Core):
         return {str(m) for m in before.keys() | after.keys() if before.get(m) != after.get(m)}
 
     def _walk_changes(self, head: str, stop: str | None) -> dict[str, str]:
-        """Map each module changed after ``stop`` (up to ``head``) to its newest change."""
+        """Map each module changed after ``stop`` (up to ``head``) to the commit that made it.
+
+        That commit is the module's *introducer*, the same answer as
+        :meth:`_introducer` gives: it holds the module's tree as it is at
+        ``head``, and none of its parents does.  After a merge, a commit
+        reached through the second parent may have changed the module to
+        something the merge did not keep (the user chose "mine"), and a merge
+        that took the remote's version did not make it (the remote's commit
+        did): so the newest change alone is not the answer.
+        """
         walker = self._repo.walk(pygit2.Oid(hex=head), SortMode.TOPOLOGICAL)
         if stop is not None:
             walker.hide(pygit2.Oid(hex=stop))
+        head_tree: list[pygit2.Tree | None] = []  # read only when a check needs it
+
+        def at_head(module: str) -> pygit2.Oid | None:
+            if not head_tree:
+                head_tree.append(self._functions_tree(head))
+            tree = head_tree[0]
+            return tree[module].id if tree is not None and module in tree else None
+
+        chain = {pygit2.Oid(hex=head)}  # the first-parent chain from head
         found: dict[str, str] = {}
         walked = 0
         for commit in walker:
             walked += 1
-            for module in self._changed_modules(commit):
-                found.setdefault(module, str(commit.id))
+            parents = commit.parent_ids
+            on_chain = commit.id in chain
+            if on_chain and parents:
+                chain.add(parents[0])
+            todo = [m for m in self._changed_modules(commit) if m not in found]
+            if not todo:
+                continue
+            # Along the first-parent chain nothing newer changed the module, so
+            # the commit holds the head's tree; elsewhere that must be checked.
+            mine = None if on_chain and len(parents) == 1 else self._functions_tree(str(commit.id))
+            others = [self._functions_tree(str(p)) for p in parents[1:]]
+            for module in todo:
+                if mine is not None:
+                    tree = mine[module].id if module in mine else None
+                    if tree != at_head(module):
+                        continue  # a change the head does not hold
+                    if tree is not None and any(
+                        o is not None and module in o and o[module].id == tree for o in others
+                    ):
+                        continue  # a merge that took it from another parent: look there
+                found[module] = str(commit.id)
         self._walked = walked
         return found
 
@@ -132,10 +171,12 @@ class _IndexMixin(_Core):
         """Return a module tree's function names: from its manifest, or its code if stale."""
         source_id, source, manifest = self._read_module(module_tree)
         try:
-            doc = json.loads(manifest) if manifest is not None else None
+            # bounded first: a pulled manifest may be huge or nested 10,000 deep
+            small = manifest is not None and len(manifest) <= _MAX_MANIFEST_BYTES
+            doc = json.loads(manifest) if small and manifest is not None else None
             if isinstance(doc, dict) and doc.get("content_id") == source_id:
                 return tuple(str(f["name"]) for f in doc["functions"])
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, RecursionError):
             pass
         if source is None:
             return ()
@@ -146,14 +187,15 @@ class _IndexMixin(_Core):
         except (InvalidCodeError, UnicodeDecodeError, StoreError):
             return ()
 
-    def _introducer(self, commit_id: str, module: str) -> str:
+    def _introducer(self, commit_id: str, module: str, *, use_index: bool = True) -> str:
         """Return the commit that introduced the module tree found at ``commit_id``.
 
-        At the head this is the index's answer; elsewhere it walks back only
-        while that tree is unchanged (fnstore commits are skipped by their
-        trailer, without reading trees).
+        At the head this is the index's answer (a merge commit, for a module a
+        merge took); elsewhere, or without ``use_index``, it walks back only
+        while that tree is unchanged, through any parent (fnstore commits are
+        skipped by their trailer, without reading trees).
         """
-        if commit_id == self.head:
+        if use_index and commit_id == self.head:
             entry = self._head_index().entry(module)
             if entry is not None and entry.commit is not None:
                 return entry.commit

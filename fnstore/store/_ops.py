@@ -4,7 +4,7 @@
 (``fnstore-deleted-module: <module>``), which is how ``restore`` finds it again
 later, from any process, without an index.  ``rename`` renames a function's
 ``def`` and the uses Python resolves to it (by syntax tree and scopes, see
-:mod:`fnstore.sync._rename`), and moves the module when it is named after it.
+:mod:`fnstore.manifest._rename`), and moves the module when it is named after it.
 """
 
 from __future__ import annotations
@@ -132,17 +132,18 @@ class _OpsMixin(_WriteMixin):
             source = self.source(module)
             entry = index.entry(module)
             if entry is not None and old in entry.functions:
-                from fnstore.sync._rename import rename_functions
+                from fnstore.manifest._rename import rename_functions
 
                 source = rename_functions(source, {old: new})
             new_module = new if module == old else module
-            data, found, missing = _checked(source)
+            data, found, missing = _checked(source, self.check_timeout)
             parent = self._parent_of(index, module)
             if parent is not None and new_module != module:
                 parent = parent._replace(module=module)
-            self._check_free(index, new_module, [f.name for f in found.functions])
+            # a renamed module keeps its functions: they are not taken by "another" module
+            self._check_free(index, new_module, [f.name for f in found.functions], replacing=module)
             text = message or f"rename {old} to {new}"
-            return self._commit_version(
+            result = self._commit_version(
                 index,
                 new_module,
                 data,
@@ -155,3 +156,8 @@ class _OpsMixin(_WriteMixin):
                 remove=module if new_module != module else None,
                 force=True,
             )
+            self._move_pin(old, new)
+            return result
+
+    def _move_pin(self, old: str, new: str) -> None:
+        """Let a per-function pin follow a rename (the pin layer above implements it)."""

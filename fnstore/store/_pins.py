@@ -13,7 +13,12 @@ from __future__ import annotations
 
 import json
 
-from fnstore.errors import ManifestError, NothingToDoError, RevisionNotFoundError
+from fnstore.errors import (
+    FunctionNotFoundError,
+    ManifestError,
+    NothingToDoError,
+    RevisionNotFoundError,
+)
 from fnstore.store._ops import _OpsMixin
 
 __all__: list[str] = []
@@ -73,12 +78,34 @@ class _PinMixin(_OpsMixin):
             return None
 
     def pin_function(self, name: str, ref: str) -> None:
-        """Keep function ``name`` at one version (``3``, a content id prefix, tag, commit)."""
+        """Keep function ``name`` at one version (``3``, a content id prefix, tag, commit).
+
+        The pin is kept under the function's name at the head (a module's
+        name gives its only function), which the registry lists; the version
+        may be older than a rename (``smooth@2`` when version 2 called it
+        ``rescale_numpy``).
+        """
         version = self.get(ref if "@" in ref else f"{name}@{ref}")
+        current = self.get(name).function if self.head is not None else name
+        if current is None or version.function is None:
+            names = ", ".join(f.name for f in version.manifest.functions)
+            raise FunctionNotFoundError(
+                f"{name!r} is module {version.module}, which has several functions ({names}): "
+                "pin one of them by its name"
+            )
         with self._locked():
             doc = self._pins()
             functions = dict(doc.get("functions", {}))  # type: ignore[call-overload]
-            functions[name] = version.content_id
+            functions[current] = version.content_id
+            doc["functions"] = functions
+            self._write_pins(doc)
+
+    def _move_pin(self, old: str, new: str) -> None:
+        """Move the pin of function ``old`` to ``new`` (the rename holds the lock)."""
+        doc = self._pins()
+        functions = dict(doc.get("functions", {}))  # type: ignore[call-overload]
+        if old in functions:
+            functions[new] = functions.pop(old)
             doc["functions"] = functions
             self._write_pins(doc)
 

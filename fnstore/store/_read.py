@@ -10,6 +10,7 @@ read are reported per module, naming the module and how to fix it.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from typing import TYPE_CHECKING
 
@@ -150,9 +151,11 @@ class _ReadMixin(_IndexMixin):
                 commit = self._commit(introduced)
         return None, None
 
-    def _make_version(self, name: str, commit_id: str, manifest: Manifest) -> FunctionVersion:
+    def _make_version(
+        self, name: str, commit_id: str, manifest: Manifest, function: str | None = ""
+    ) -> FunctionVersion:
         source = self._blob(manifest.content_id).decode("utf-8", errors="replace")
-        return FunctionVersion.of(name, commit_id, manifest, source)
+        return FunctionVersion.of(name, commit_id, manifest, source, function=function)
 
     def _module_of(self, name: str, commit_id: str) -> str:
         """Return the module holding function ``name`` (or called ``name``) at a commit."""
@@ -230,13 +233,43 @@ class _ReadMixin(_IndexMixin):
                 for v in self._walk(name, commit_id)
                 if v.content_id.startswith(spec.lower())
             }
+            if not matches and rev is None:
+                # A pull waiting for a choice lists the incoming content ids: they
+                # must be viewable and diffable before the user chooses.
+                for incoming in self._incoming_heads():
+                    with contextlib.suppress(FunctionNotFoundError):
+                        for v in self._walk(name, incoming):
+                            if v.content_id.startswith(spec.lower()):
+                                matches.setdefault(v.content_id, v)
             if len(matches) == 1:
                 return next(iter(matches.values()))
             if len(matches) > 1:
                 raise RevisionNotFoundError(
                     f"{ref!r} matches {len(matches)} versions: give more digits of the content id"
                 )
-        return self.get(name, rev=at or self.resolve(spec))
+        target = at or self.resolve(spec)
+        try:
+            return self.get(name, rev=target)
+        except FunctionNotFoundError:
+            if rev is not None:
+                raise
+            # Named as it is called today, at a tag from before a rename: the
+            # version of today's lineage that was current at that commit.
+            for version in self._walk(name, commit_id):
+                tree = self._module_tree(target, version.module)
+                if tree is not None and self._introducer(target, version.module) == version.commit:
+                    return version
+            raise
+
+    def _incoming_heads(self) -> list[str]:
+        """Return commits whose versions ``name@<content id>`` also finds.
+
+        These are the remote commits of pulls waiting for a choice: lab sync
+        keeps each under ``refs/fnstore/pending/<remote>`` until it is settled.
+        """
+        prefix = "refs/fnstore/pending/"
+        refs = self._repo.references
+        return [str(refs[name].target) for name in refs if name.startswith(prefix)]
 
     def _named_rev(self, spec: str) -> str | None:
         for prefix in ("refs/tags/", "refs/heads/"):
@@ -245,15 +278,26 @@ class _ReadMixin(_IndexMixin):
         return None
 
     def _walk(self, name: str, commit_id: str) -> list[FunctionVersion]:
+        from fnstore.manifest import function_for, name_in_parent
+
         module = self._module_of(name, commit_id)
         at: str | None = self._introducer(commit_id, module)
         versions: list[FunctionVersion] = []
         seen: set[str] = set()
         tree = self._head_tree(commit_id, module)
+        child: Manifest | None = None
+        function: str | None = None
         while at is not None and at not in seen:
             seen.add(at)
             manifest = self._manifest_at(at, module, tree)
-            versions.append(self._make_version(name, at, manifest))
+            # The one place a version's function name is worked out: followed
+            # back through renames, so name@2 means what it meant then.
+            if child is None:
+                function = function_for(name, manifest)
+            elif function is not None:
+                function = name_in_parent(function, child, manifest)
+            versions.append(self._make_version(name, at, manifest, function))
+            child = manifest
             at, module = manifest.parent_commit, manifest.parent_module or module
             # The manifest names its parent's folder tree: one small read per
             # version instead of reading the parent commit's whole functions/ tree.

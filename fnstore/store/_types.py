@@ -25,6 +25,9 @@ class FunctionVersion:
     ``name`` is the function asked for; ``module`` the module holding it (the
     unit that is versioned).  ``version``, ``content_id`` and ``source`` are the
     module's; ``commit`` is the commit that introduced this version.
+    ``function`` is what the function was called in this version (``name``
+    unless it was renamed since; None when ``name`` is the name of a module
+    of several functions): the name to call, bench and pin it by.
     """
 
     name: str
@@ -37,10 +40,27 @@ class FunctionVersion:
     author: str
     message: str
     time: datetime
+    function: str | None = None
 
     @classmethod
-    def of(cls, name: str, commit: str, manifest: Manifest, source: str) -> FunctionVersion:
-        """Build the version of function ``name`` that ``manifest`` describes, at ``commit``."""
+    def of(
+        cls,
+        name: str,
+        commit: str,
+        manifest: Manifest,
+        source: str,
+        *,
+        function: str | None = "",
+    ) -> FunctionVersion:
+        """Build the version of function ``name`` that ``manifest`` describes, at ``commit``.
+
+        ``function`` is the name it had in this version, as the history walk
+        traced it; left out (``""``), ``name`` itself or a module's only function.
+        """
+        if function == "":
+            from fnstore.manifest import function_for
+
+            function = function_for(name, manifest)
         return cls(
             name=name,
             module=manifest.module,
@@ -52,6 +72,7 @@ class FunctionVersion:
             author=str(manifest.author),
             message=manifest.message,
             time=manifest.created,
+            function=function or None,
         )
 
     @property

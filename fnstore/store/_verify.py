@@ -9,7 +9,9 @@ Imports of packages that are not installed here (cupy on a laptop) do not
 block a save: they are replaced by inert stand-ins, the code runs on, and the
 names are returned so the manifest can record them (``missing_imports``).
 Every other failure (NameError, TypeError, an import of something that is
-installed but broken...) is refused with :class:`InvalidCodeError`.
+installed but broken, even ``SystemExit`` or ``KeyboardInterrupt``) is refused
+with :class:`InvalidCodeError`.  A save runs this in the check worker
+(:mod:`fnstore.store._checkworker`), never in the caller's process.
 """
 
 from __future__ import annotations
@@ -118,9 +120,9 @@ def check_code(
             raise InvalidCodeError(f"the code failed when run: {exc}") from exc
         missing.add(exc.package)
         complete = False
-    except (Exception, SystemExit) as exc:
+    except BaseException as exc:  # SystemExit, KeyboardInterrupt: this runs in the check worker
         raise InvalidCodeError(
-            f"the code failed when run{_line_of(exc)}: {type(exc).__name__}: {exc}; "
+            f"the code failed when run{_line_of(exc)}: it raised {_described(exc)}; "
             "fix it and save again"
         ) from exc
     for info in functions:
@@ -151,6 +153,11 @@ def _check_function(obj: Any, info: FunctionInfo, *, complete: bool) -> None:
             f"{expected[1]} but runs as {values[0]} -> {values[1]}: make its decorator say "
             "what the code does"
         )
+
+
+def _described(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _line_of(exc: BaseException) -> str:

@@ -49,6 +49,23 @@ class _Parent(NamedTuple):
 class _WriteMixin(_ReadMixin):
     """Changes to :class:`FunctionStore` (see the module docstring)."""
 
+    _check_timeout: float | None = None  # None: FNSTORE_CHECK_TIMEOUT, else the default
+
+    @property
+    def check_timeout(self) -> float:
+        """Seconds the code being saved may run when checked (``FNSTORE_CHECK_TIMEOUT``, 30)."""
+        if self._check_timeout is not None:
+            return self._check_timeout
+        from fnstore.store._checkworker import check_timeout_from_env
+
+        return check_timeout_from_env()
+
+    @check_timeout.setter
+    def check_timeout(self, seconds: float | None) -> None:
+        if seconds is not None and not (isinstance(seconds, int | float) and seconds > 0):
+            raise ValueError(f"check_timeout must be a number of seconds above 0, not {seconds!r}")
+        self._check_timeout = None if seconds is None else float(seconds)
+
     def save(
         self,
         code: str,
@@ -57,6 +74,7 @@ class _WriteMixin(_ReadMixin):
         author: AuthorLike | None = None,
         module: str | None = None,
         time: datetime | None = None,
+        sign: bool | None = None,
     ) -> SaveResult:
         """Commit a code block as a new version of its module.
 
@@ -72,6 +90,9 @@ class _WriteMixin(_ReadMixin):
             The module to save into; default: the first decorated function's name.
         time
             The author time (default: now).
+        sign
+            Sign the commit with the store's SSH key (``store.set_signing``);
+            default: the ``fnstore.sign`` setting.
 
         Returns
         -------
@@ -81,9 +102,14 @@ class _WriteMixin(_ReadMixin):
         Raises
         ------
         InvalidCodeError, CodeTooLargeError, InvalidNameError, NameConflictError,
-        AuthorRequiredError, StoreLockedError
+        AuthorRequiredError, StoreLockedError, TrustError
+            As their names say; nothing is written.
+        CheckTimeoutError, CheckCrashedError
+            Running the code (in the check worker, never in this process) took
+            longer than :attr:`check_timeout`, or ended the worker.
         """
-        data, found, missing = _checked(code)
+        self._check_strict(code)
+        data, found, missing = _checked(code, self.check_timeout)
         from fnstore.manifest import check_name
 
         module = check_name(module if module is not None else found.functions[0].name, "module")
@@ -92,18 +118,22 @@ class _WriteMixin(_ReadMixin):
             index = self._head_index()
             self._check_free(index, module, [f.name for f in found.functions])
             parent = self._parent_of(index, module)
-            return self._commit_version(
-                index,
-                module,
-                data,
-                found,
-                missing,
-                parent,
-                message=message,
-                who=who,
-                when=when,
-                remove=None,
-            )
+            self._sign_request = sign
+            try:
+                return self._commit_version(
+                    index,
+                    module,
+                    data,
+                    found,
+                    missing,
+                    parent,
+                    message=message,
+                    who=who,
+                    when=when,
+                    remove=None,
+                )
+            finally:
+                self._sign_request = None
 
     def _parent_of(self, index: HeadIndex, module: str) -> _Parent | None:
         entry = index.entry(module)
@@ -122,16 +152,20 @@ class _WriteMixin(_ReadMixin):
             return _Parent(0, source_id, commit, None, tree_id)
         return _Parent(current.version, current.content_id, commit, None, tree_id)
 
-    def _check_free(self, index: HeadIndex, module: str, names: list[str]) -> None:
+    def _check_free(
+        self, index: HeadIndex, module: str, names: list[str], *, replacing: str | None = None
+    ) -> None:
+        """Refuse names another module uses (``replacing``: the module this one replaces)."""
+        mine = {module, replacing}
         for name in names:
             owner = index.names.get(name)
-            if owner is not None and owner != module:
+            if owner is not None and owner not in mine:
                 raise NameConflictError(
                     f"function {name!r} already exists in module {owner!r}: rename yours, or "
                     f"save into that module with module={owner!r}"
                 )
         owner = index.names.get(module)
-        if owner is not None and owner != module:
+        if owner is not None and owner not in mine:
             raise NameConflictError(
                 f"module name {module!r} is the name of a function in module {owner!r}: "
                 "choose another module name"
@@ -152,7 +186,7 @@ class _WriteMixin(_ReadMixin):
         remove: str | None,
         force: bool = False,
     ) -> SaveResult:
-        from fnstore.manifest import Author, Manifest, content_id
+        from fnstore.manifest import MAX_MANIFEST_BYTES, Author, Manifest, content_id
 
         cid = content_id(data)
         head = index.head
@@ -177,7 +211,13 @@ class _WriteMixin(_ReadMixin):
             imports=found.imports,
             missing_imports=missing,
         )
-        tree = self._write_module(data, manifest.to_json().encode())
+        document = manifest.to_json().encode()
+        if len(document) > MAX_MANIFEST_BYTES:  # never write what no reader would read
+            raise CodeTooLargeError(
+                f"the manifest of this code would be {len(document):,} bytes, more than the "
+                f"{MAX_MANIFEST_BYTES:,} fnstore reads: split the module, or shorten its docstrings"
+            )
+        tree = self._write_module(data, document)
         changes: dict[str, str | None] = {module: tree}
         if remove is not None:
             changes[remove] = None
@@ -188,6 +228,7 @@ class _WriteMixin(_ReadMixin):
             index.set(remove, None)
         index.set(module, ModuleEntry(tree, tuple(f.name for f in found.functions), commit))
         index.head = commit
+        self._note_saved(cid)
         index.unsaved += 1
         if index.unsaved >= _PERSIST_EVERY:
             self._persist_index(index)
@@ -243,8 +284,12 @@ class _WriteMixin(_ReadMixin):
         return dict(sorted(out.items()))
 
 
-def _checked(code: object) -> tuple[bytes, Introspection, list[str]]:
-    """Every check a code block must pass before anything is written."""
+def _checked(code: object, timeout: float) -> tuple[bytes, Introspection, list[str]]:
+    """Every check a code block must pass before anything is written.
+
+    The code runs in the check worker (:mod:`fnstore.store._checkworker`), for at
+    most ``timeout`` seconds: code that loops or exits cannot harm the caller.
+    """
     if not isinstance(code, str):
         raise InvalidCodeError(f"code must be a str, not {type(code).__name__}")
     try:
@@ -258,10 +303,10 @@ def _checked(code: object) -> tuple[bytes, Introspection, list[str]]:
             f"the code is {len(data):,} bytes, more than the {MAX_CODE_BYTES:,} a save accepts: "
             "split it into several modules, or keep data files out of the code"
         )
-    from fnstore.store._verify import check_code
+    from fnstore.store._checkworker import check_in_worker
 
     found = _introspected(data)
-    return data, found, check_code(code, found.functions, found.imports)
+    return data, found, check_in_worker(code, found.functions, found.imports, timeout)
 
 
 def _introspected(data: bytes) -> Introspection:

@@ -31,7 +31,7 @@ The rules
 - **Choices.** ``mine`` keeps the local module, ``theirs`` takes the
   remote's, ``both`` keeps the local one and adds the remote's as module
   ``<module>_theirs`` with its functions renamed ``<name>_theirs`` (by the
-  syntax tree and its scopes: see :mod:`fnstore.sync._rename`).
+  syntax tree and its scopes: see :mod:`fnstore.manifest._rename`).
 - **Never lost, never forced.** A merge is a real merge commit with both
   parents (a fast-forward when possible); pushes are never forced, and a
   push the remote refuses raises :class:`~fnstore.errors.PushRejectedError`
@@ -46,9 +46,15 @@ The rules
 
 from __future__ import annotations
 
-from fnstore.git._transport import ProgressCallback, TransferProgress
-from fnstore.sync._merge import Choice, Conflict
-from fnstore.sync._types import FetchResult, PullResult, PullStatus, PushResult
+from fnstore.git._progress import ProgressCallback, TransferProgress
+from fnstore.sync._types import (
+    Choice,
+    Conflict,
+    FetchResult,
+    PullResult,
+    PullStatus,
+    PushResult,
+)
 
 __all__ = [
     "Choice",

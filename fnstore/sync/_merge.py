@@ -14,7 +14,7 @@ already uses is a conflict too (two members both wrote a ``blur``).
 Resolving a conflict picks ``mine`` (the local unit), ``theirs`` (the
 remote's) or ``both``: the local module stays, and the remote's is kept as a
 new module ``<module>_theirs`` whose decorated functions are renamed with the
-same suffix (see :mod:`fnstore.sync._rename`).  Notes (benchmark records) are
+same suffix (see :mod:`fnstore.manifest._rename`).  Notes (benchmark records) are
 merged by :func:`merge_notes_trees` as a union.
 """
 
@@ -23,18 +23,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import pygit2
 
 from fnstore.errors import FnStoreError
 from fnstore.git._housekeeping import beside_gc
-from fnstore.sync._rename import rename_functions
+from fnstore.manifest._rename import rename_functions
+from fnstore.sync._types import Choice, Conflict
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from fnstore.manifest import Author
 
 __all__ = [
     "Choice",
@@ -53,36 +53,11 @@ __all__ = [
     "write_tree",
 ]
 
-Choice = Literal["mine", "theirs", "both"]
 FUNCTIONS = "functions"
 CLASH = "uses a function name that"
 
 #: A unit's tree entry: (object id hex, file mode), or None when absent.
 Entry = tuple[str, int] | None
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """One function that changed on both sides of a pull.
-
-    Attributes
-    ----------
-    name
-        The function's name (the unit's path when it holds no readable function).
-    module
-        The module holding it (the path for a unit outside ``functions/``).
-    mine, theirs
-        Content ids (blob id of ``source.py``) of the local and the remote
-        version; None where that side deleted the module.
-    reason
-        Why it conflicts, in words.
-    """
-
-    name: str
-    module: str
-    mine: str | None
-    theirs: str | None
-    reason: str
 
 
 @dataclass
@@ -301,9 +276,12 @@ def theirs_copy(
     taken_functions: Iterable[str],
     *,
     commit: str,
-    author: Author,
 ) -> tuple[str, Entry, dict[str, str]]:
     """Copy the remote's version of ``module`` into a new module with suffixed names.
+
+    ``commit`` is the commit that introduced the remote's version (the new
+    version's parent).  The copy keeps the remote version's author: the code
+    is theirs, only its names changed (the merge commit names who merged).
 
     Returns
     -------
@@ -340,7 +318,7 @@ def theirs_copy(
         parent_content_id=str(tree["source.py"].id),
         parent_commit=commit,
         parent_module=module,
-        author=author,
+        author=old.author,
         created=datetime.now(UTC).astimezone(),
         message=f"Keep the remote's {module} as {new_module} (merge: both)",
         functions=info.functions,
@@ -384,7 +362,7 @@ def _record_key(record: object) -> str:
 def _merge_note(mine: bytes, theirs: bytes) -> bytes:
     try:
         a, b = json.loads(mine), json.loads(theirs)
-    except ValueError:
+    except (ValueError, RecursionError):  # pulled notes are input from others too
         a = b = None
     if isinstance(a, list) and isinstance(b, list):
         # Keep every record from both sides, in order, without duplicates; a

@@ -1,12 +1,12 @@
 """Pull and conflict resolution for the store: the merge half of lab sync.
 
-:class:`_PullMixin` is the base of :class:`~fnstore.sync._remotes.RemotesMixin`.
-``pull`` fetches (``RemotesMixin.fetch``), merges the notes (a union), then
+:class:`Pull` is the base of :class:`~fnstore.sync._remotes.LabSync`.
+``pull`` fetches (``LabSync.fetch``), merges the notes (a union), then
 fast-forwards the branch or merges it one function module at a time
 (:mod:`fnstore.sync._merge`).  When both sides changed a module, nothing
 local changes: the conflicts are kept in ``<repo>/fnstore/pending.json`` plus
 the ref ``refs/fnstore/pending/<remote>`` (which keeps the remote's commit
-from ``git gc``) until each is settled with :meth:`_PullMixin.resolve_conflict`;
+from ``git gc``) until each is settled with :meth:`Pull.resolve_conflict`;
 then the merge commit is made on top of the branch as it is at that moment,
 so saves made meanwhile are kept.
 
@@ -20,7 +20,7 @@ import contextlib
 import dataclasses
 import functools
 from datetime import datetime
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING
 
 import pydantic_core
 import pygit2
@@ -29,18 +29,18 @@ from fnstore.errors import ConflictError, FnStoreError, StoreError, SyncError
 from fnstore.git._housekeeping import beside_gc
 from fnstore.git._treewrite import blob_ids
 from fnstore.store._core import AuthorLike, _signature
-from fnstore.store._read import _ReadMixin
 from fnstore.sync import _merge
+from fnstore.sync._ignored import ignored_entries
 from fnstore.sync._types import FetchResult, PendingMerge, PullResult, PullStatus
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from fnstore.git._transport import ProgressCallback
-    from fnstore.manifest import Author
-    from fnstore.sync._merge import Choice, Conflict
+    from fnstore.git._progress import ProgressCallback
+    from fnstore.store import FunctionStore
+    from fnstore.sync._types import Choice, Conflict
 
-__all__ = ["_REMOTE_NOTES", "_PullMixin"]
+__all__ = ["_REMOTE_NOTES", "Pull"]
 
 _REMOTE_NOTES = "refs/fnstore/remote-notes"
 _PENDING_REF = "refs/fnstore/pending"
@@ -48,13 +48,21 @@ _PENDING_FILE = "pending.json"
 _CHOICES = ("mine", "theirs", "both")
 
 
-class _PullMixin(_ReadMixin):
-    """Pull, conflicts and their resolution (see the module docstring)."""
+class Pull:
+    """Pull, conflicts and their resolution for one store (see the module docstring).
+
+    A collaborator of :class:`~fnstore.store.FunctionStore`, made for each
+    call: it keeps nothing but the store it works on.
+    """
+
+    def __init__(self, store: FunctionStore) -> None:
+        self._store = store
+        self._repo = store._repo
 
     def fetch(
         self, remote: str = "origin", *, progress: ProgressCallback | None = None
     ) -> FetchResult:
-        """Download a remote's branches and notes (``RemotesMixin`` implements it)."""
+        """Download a remote's branches and notes (:class:`LabSync` implements it)."""
         raise NotImplementedError
 
     def pull(
@@ -94,11 +102,12 @@ class _PullMixin(_ReadMixin):
                 "before pulling from another remote"
             )
         fetched = self.fetch(remote, progress=progress)
-        with self._locked(), self._git_errors("merging the pull"):
+        with self._store._locked(), self._git_errors("merging the pull"):
             notes = self._merge_notes(remote, author)
             if fetched.commit is None:
                 self._check_branch_exists(remote)
-                return PullResult(remote, "up-to-date", self.head, notes=notes)
+                return PullResult(remote, "up-to-date", self._store.head, notes=notes)
+            self._store._trust_before_pull()
             # read again under the lock: another process may have settled it
             pending = self._pending()
             same = pending is not None and pending.theirs == fetched.commit
@@ -137,7 +146,7 @@ class _PullMixin(_ReadMixin):
         """
         if choice not in _CHOICES:
             raise ConflictError(f"choose 'mine', 'theirs' or 'both', not {choice!r}")
-        with self._locked(), self._git_errors("settling the conflict"):
+        with self._store._locked(), self._git_errors("settling the conflict"):
             pending = self._pending()
             if pending is None:
                 raise ConflictError("no pull is waiting for a resolution: nothing to resolve")
@@ -151,41 +160,13 @@ class _PullMixin(_ReadMixin):
             pending.choices[unit] = choice
             if pending.open_conflicts():
                 self._save_pending(pending)
-                return PullResult(
-                    pending.remote, "conflicts", self.head, conflicts=pending.open_conflicts()
-                )
+                still = pending.open_conflicts()
+                return PullResult(pending.remote, "conflicts", self._store.head, conflicts=still)
             return self._integrate(pending.remote, pending.theirs, pending.choices, author)
-
-    @overload
-    def resolve(self, rev: str | None = None) -> str: ...
-
-    @overload
-    def resolve(
-        self, rev: str, choice: Choice, *, author: AuthorLike | None = None
-    ) -> PullResult: ...
-
-    def resolve(
-        self,
-        rev: str | None = None,
-        choice: Choice | None = None,
-        *,
-        author: AuthorLike | None = None,
-    ) -> str | PullResult:
-        """Resolve a revision to a commit id, or, given a choice, settle a conflict.
-
-        ``store.resolve(rev)`` is the core's revision resolver (branch, tag,
-        commit, ``HEAD``).  ``store.resolve(name, "mine" | "theirs" | "both")``
-        is the sync spelling of :meth:`resolve_conflict`.
-        """
-        if choice is None:
-            return super().resolve(rev)
-        if rev is None:
-            raise ConflictError("say which function to settle: store.resolve(name, choice)")
-        return self.resolve_conflict(rev, choice, author=author)
 
     def abort_pull(self) -> None:
         """Forget the pending pull: the local branch was never changed by it."""
-        with self._locked(), self._git_errors("forgetting the pull"):
+        with self._store._locked(), self._git_errors("forgetting the pull"):
             pending = self._pending()
             if pending is None:
                 raise ConflictError("no pull is waiting for a resolution: nothing to abort")
@@ -200,7 +181,8 @@ class _PullMixin(_ReadMixin):
             yield
         except pygit2.GitError as exc:
             raise StoreError(
-                f"{action} failed in {self.path}: {exc}; your branch was not changed, try again"
+                f"{action} failed in {self._store.path}: {exc}; "
+                "your branch was not changed, try again"
             ) from exc
 
     def _check_branch_exists(self, remote: str) -> None:
@@ -208,24 +190,25 @@ class _PullMixin(_ReadMixin):
         prefix = f"refs/remotes/{remote}/"
         others = sorted(r[len(prefix) :] for r in self._repo.references if r.startswith(prefix))
         others = [o for o in others if o != "HEAD"]
+        branch = self._store.branch
         if others:
             raise SyncError(
-                f"{remote!r} has no branch {self.branch!r} (it has: {', '.join(others)}), so "
-                f"there is nothing to pull: push your {self.branch!r} there "
-                f"(`fnstore push {remote}`), or rename the lab's branch to {self.branch!r}"
+                f"{remote!r} has no branch {branch!r} (it has: {', '.join(others)}), so "
+                f"there is nothing to pull: push your {branch!r} there "
+                f"(`fnstore push {remote}`), or rename the lab's branch to {branch!r}"
             )
 
     def _pending(self) -> PendingMerge | None:
-        return PendingMerge.load(self._state_path(_PENDING_FILE))
+        return PendingMerge.load(self._store._state_path(_PENDING_FILE))
 
     def _save_pending(self, pending: PendingMerge) -> None:
         self._repo.references.create(
             f"{_PENDING_REF}/{pending.remote}", pygit2.Oid(hex=pending.theirs), force=True
         )
-        self._write_state(_PENDING_FILE, pending.to_bytes())
+        self._store._write_state(_PENDING_FILE, pending.to_bytes())
 
     def _clear_pending(self, remote: str) -> None:
-        self._state_path(_PENDING_FILE).unlink(missing_ok=True)
+        self._store._state_path(_PENDING_FILE).unlink(missing_ok=True)
         ref = f"{_PENDING_REF}/{remote}"
         if ref in self._repo.references:
             self._repo.references.delete(ref)
@@ -235,13 +218,13 @@ class _PullMixin(_ReadMixin):
     ) -> PullResult:
         """Bring commit ``theirs`` into the branch (lock held): ff, merge or conflicts."""
         repo = self._repo
-        ours = self.head
-        message = f"Merge {remote}/{self.branch}"
+        ours = self._store.head
+        message = f"Merge {remote}/{self._store.branch}"
         if ours is not None and (ours == theirs or repo.descendant_of(ours, theirs)):
             self._clear_pending(remote)
             return PullResult(remote, "up-to-date", ours)
         if ours is None or repo.descendant_of(theirs, ours):
-            self._move_branch(pygit2.Oid(hex=theirs), ours, f"Fast-forward to {remote}")
+            self._store._move_branch(pygit2.Oid(hex=theirs), ours, f"Fast-forward to {remote}")
             self._clear_pending(remote)
             return self._result(remote, "fast-forward", ours, theirs, {})
         base_id = repo.merge_base(ours, theirs)
@@ -263,20 +246,17 @@ class _PullMixin(_ReadMixin):
             )
             self._save_pending(pending)
             return PullResult(remote, "conflicts", ours, conflicts=pending.open_conflicts())
-        from fnstore.manifest import Author
 
         when = datetime.now().astimezone()
-        who = self._author(author)
-        renamed = self._keep_both(plan, theirs, Author(name=who[0], email=who[1]))
+        who = self._store._author(author)
+        renamed = self._keep_both(plan, theirs)
         lines = [f"{message}: {len(plan.incoming)} module(s) taken from {remote}", ""]
         lines += [f"  {p.split('/', 1)[-1]}" for p in plan.incoming]
         lines += [f"  kept {remote}'s {old} as {new}" for old, new in renamed.items()]
         sig = _signature(who, when)
 
         def write() -> pygit2.Oid:
-            return repo.create_commit(
-                None,
-                sig,
+            return self._store._create_commit(
                 sig,
                 "\n".join(lines) + "\n",
                 _merge.write_tree(repo, plan.units),
@@ -286,12 +266,13 @@ class _PullMixin(_ReadMixin):
         try:
             commit = beside_gc(write)
         except (pygit2.GitError, OSError) as exc:
-            raise StoreError(f"git could not write the merge into {self.path}: {exc}") from exc
-        self._move_branch(commit, ours, message)
+            where = self._store.path
+            raise StoreError(f"git could not write the merge into {where}: {exc}") from exc
+        self._store._move_branch(commit, ours, message)
         self._clear_pending(remote)
         return self._result(remote, "merged", ours, str(commit), renamed)
 
-    def _keep_both(self, plan: _merge.MergePlan, theirs: str, author: Author) -> dict[str, str]:
+    def _keep_both(self, plan: _merge.MergePlan, theirs: str) -> dict[str, str]:
         """Add the remote's side of each ``both`` choice under new names."""
         renamed: dict[str, str] = {}
         if not plan.both:
@@ -301,8 +282,11 @@ class _PullMixin(_ReadMixin):
             module = path.split("/", 1)[-1]
             taken = {p.split("/", 1)[-1] for p, e in plan.units.items() if e is not None}
             try:
+                # the parent is where the remote's version was made, not merely
+                # the remote's head, so that history names the commit holding it
+                made = self._store._introducer(theirs, module)
                 new, new_entry, renames = _merge.theirs_copy(
-                    self._repo, entry, module, taken, names, commit=theirs, author=author
+                    self._repo, entry, module, taken, names, commit=made
                 )
             except (FnStoreError, ValueError, KeyError) as exc:
                 raise ConflictError(
@@ -320,7 +304,7 @@ class _PullMixin(_ReadMixin):
         """Return a unit's function names, as the store reads them (stale manifests too)."""
         if entry is None or entry[1] != pygit2.GIT_FILEMODE_TREE:
             return []
-        return list(self._names_in(_merge.tree_of(self._repo, entry[0])))
+        return list(self._store._names_in(_merge.tree_of(self._repo, entry[0])))
 
     def _result(
         self,
@@ -341,6 +325,7 @@ class _PullMixin(_ReadMixin):
             new,
             changed,
             renamed=renamed,
+            ignored=ignored_entries(repo, old, new, changed),
             find_broken=functools.partial(self._broken_modules, new, changed, after),
         )
 
@@ -359,7 +344,7 @@ class _PullMixin(_ReadMixin):
             try:
                 # The store's own reading: a missing or stale manifest (plain-git
                 # edit) is re-derived from the code; only what it cannot read is broken.
-                self._manifest_at(new, module)
+                self._store._manifest_at(new, module)
             except FnStoreError as exc:
                 broken[module] = str(exc)
         return broken
@@ -377,12 +362,18 @@ class _PullMixin(_ReadMixin):
         source, manifest = files.get(b"source.py"), files.get(b"manifest.json")
         if source is None or manifest is None:
             return False
+        from fnstore.manifest import MAX_MANIFEST_BYTES, SCHEMA_VERSION
+
+        data = odb.read(manifest)[1]
+        if len(data) > MAX_MANIFEST_BYTES:
+            return False
         try:
-            doc = pydantic_core.from_json(odb.read(manifest)[1])
+            doc = pydantic_core.from_json(data)  # its own depth limit: ValueError
         except ValueError:
             return False
         return (
             isinstance(doc, dict)
+            and doc.get("schema_version") == SCHEMA_VERSION  # D5: a newer one is named
             and doc.get("content_id") == source
             and doc.get("module") == module
             and isinstance(doc.get("functions"), list)
@@ -406,7 +397,7 @@ class _PullMixin(_ReadMixin):
                     functools.partial(ref.set_target, theirs, f"notes: fast-forward to {remote}")
                 )
             else:
-                sig = _signature(self._author(author), datetime.now().astimezone())
+                sig = _signature(self._store._author(author), datetime.now().astimezone())
                 commit = beside_gc(
                     functools.partial(
                         _merge.merge_notes_commit, repo, ref.target, theirs, sig, remote

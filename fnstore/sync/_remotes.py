@@ -1,8 +1,8 @@
 """Remotes, fetch and push for the store: how a lab shares one repository.
 
-:class:`RemotesMixin` gives :class:`~fnstore.store.FunctionStore` its sync
+:class:`LabSync` gives :class:`~fnstore.store.FunctionStore` its sync
 verbs (pull and conflict resolution come from its base,
-:class:`~fnstore.sync._pull._PullMixin`).  A remote is an ordinary git
+:class:`~fnstore.sync._pull.Pull`).  A remote is an ordinary git
 remote in the repository's config, with two fetch refspecs: the remote's
 branches go to ``refs/remotes/<name>/*`` and its notes (benchmark records) to
 ``refs/fnstore/remote-notes/<name>/*``, so plain ``git fetch`` in the store
@@ -44,11 +44,12 @@ from fnstore.git._transport import (
     redact,
     translate_error,
 )
+from fnstore.git._urls import check_url
 from fnstore.sync._labhead import create_lab_repository, fix_remote_head
-from fnstore.sync._pull import _REMOTE_NOTES, _PullMixin
+from fnstore.sync._pull import _REMOTE_NOTES, Pull
 from fnstore.sync._types import FetchResult, PushResult
 
-__all__ = ["RemotesMixin"]
+__all__ = ["LabSync"]
 
 # A refused reference update's reason that means the remote moved (pull first).
 _MOVED = (
@@ -88,20 +89,16 @@ def _normalise_url(url: str) -> str:
         raise SyncError(
             "the remote URL is empty: give a path, file://, git://, ssh:// or https:// URL"
         )
+    check_url(url)
     if "://" in url:
-        if re.match(r"[a-z]+://[^/@]*:[^/@]*@", url):
-            raise SyncError(
-                f"the URL {redact(url)} holds a password or token, which would be written into "
-                "the store's config: remove it and put the token in FNSTORE_TOKEN instead"
-            )
         return url
     if re.match(r"[^/]+:", url) and not Path(url).exists():
         return url  # scp-like ssh address: user@host:path
     return str(Path(url).expanduser().resolve())  # a local path, made absolute
 
 
-class RemotesMixin(_PullMixin):
-    """Lab sync operations of :class:`FunctionStore`."""
+class LabSync(Pull):
+    """Lab sync for one store: remotes, fetch, push, and (from :class:`Pull`) pull."""
 
     # -- remotes -------------------------------------------------------------
 
@@ -131,7 +128,7 @@ class RemotesMixin(_PullMixin):
         """
         _check_remote_name(name)
         url = _normalise_url(url)
-        with self._locked():
+        with self._store._locked():
             if name in self._repo.remotes.names():
                 existing = self._repo.remotes[name].url or ""
                 raise RemoteExistsError(
@@ -139,7 +136,7 @@ class RemotesMixin(_PullMixin):
                     f"name, or remove it first with store.remove_remote({name!r})"
                 )
             if create:
-                url = str(create_lab_repository(url, self.branch))
+                url = str(create_lab_repository(url, self._store.branch))
             try:
                 self._repo.remotes.create(name, url, f"+refs/heads/*:refs/remotes/{name}/*")
                 self._repo.remotes.add_fetch(name, f"+refs/notes/*:{_REMOTE_NOTES}/{name}/*")
@@ -163,7 +160,7 @@ class RemotesMixin(_PullMixin):
             No remote of that name.
         """
         self._remote(name)
-        with self._locked():
+        with self._store._locked():
             self._repo.remotes.delete(name)
             for ref in list(self._repo.references):
                 if ref.startswith(f"{_REMOTE_NOTES}/{name}/"):
@@ -204,6 +201,7 @@ class RemotesMixin(_PullMixin):
         """
         handle = self._remote(remote)
         url = handle.url or ""
+        check_url(url)  # again: plain git may have added or changed it
         source = local_path(url)
         if source is not None:
             mapping = {
@@ -237,7 +235,7 @@ class RemotesMixin(_PullMixin):
         )
 
     def _tracking(self, remote: str) -> str | None:
-        tip = self._repo.references.get(f"refs/remotes/{remote}/{self.branch}")
+        tip = self._repo.references.get(f"refs/remotes/{remote}/{self._store.branch}")
         return str(tip.target) if tip is not None else None
 
     def push(
@@ -256,9 +254,10 @@ class RemotesMixin(_PullMixin):
         RemoteNotFoundError, RemoteUnreachableError, AuthenticationError
             As for :meth:`fetch`.
         """
-        branch = branch or self.branch
+        branch = branch or self._store.branch
         handle = self._remote(remote)
         url = handle.url or ""
+        check_url(url)  # again: plain git may have added or changed it
         local = self._repo.references.get(f"refs/heads/{branch}")
         if local is None:
             raise SyncError(f"branch {branch!r} has no commits yet: save a function, then push")

@@ -12,16 +12,49 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from fnstore.errors import ConflictError
-from fnstore.sync._merge import Choice, Conflict
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-__all__ = ["FetchResult", "PendingMerge", "PullResult", "PullStatus", "PushResult"]
+__all__ = [
+    "Choice",
+    "Conflict",
+    "FetchResult",
+    "PendingMerge",
+    "PullResult",
+    "PullStatus",
+    "PushResult",
+]
+
+Choice = Literal["mine", "theirs", "both"]
 
 PullStatus = Literal["up-to-date", "fast-forward", "merged", "conflicts"]
 _PENDING_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One function that changed on both sides of a pull.
+
+    Attributes
+    ----------
+    name
+        The function's name (the unit's path when it holds no readable function).
+    module
+        The module holding it (the path for a unit outside ``functions/``).
+    mine, theirs
+        Content ids (blob id of ``source.py``) of the local and the remote
+        version; None where that side deleted the module.
+    reason
+        Why it conflicts, in words.
+    """
+
+    name: str
+    module: str
+    mine: str | None
+    theirs: str | None
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -98,6 +131,11 @@ class PullResult:
         Function renames made by ``both`` resolutions (old name -> new name).
     notes
         Notes references (benchmark records) that were merged or updated.
+    ignored
+        What came in that fnstore ignores and never follows, one
+        ``"<path> (<what it is>)"`` each: symbolic links, submodules and stray
+        files in ``functions/``, extra files in a module folder, anything
+        outside ``functions/``.  ``fnstore pull`` warns about them once.
     """
 
     remote: str
@@ -107,6 +145,7 @@ class PullResult:
     conflicts: list[Conflict] = field(default_factory=list)
     renamed: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
     #: Finds :attr:`broken` (None: nothing came in to check).
     find_broken: Callable[[], dict[str, str]] | None = field(
         default=None, repr=False, compare=False

@@ -114,3 +114,63 @@ def test_pytest_benchmark_compare_reads_the_export(make_record: MakeRecord, tmp_
 def test_export_of_nothing_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(BenchError, match="fnstore bench"):
         export_pytest_benchmark([], tmp_path / "x.json")
+
+
+def test_export_keeps_what_was_recorded_for_a_long_run(make_record: MakeRecord) -> None:
+    # 1,000 rounds, of which the record keeps 250 samples: the slowest round
+    # (the last, 87.9 µs) is not among them, yet the record knows it
+    rounds = [20e-6 + 1e-8 * (i % 97) for i in range(1000)]
+    rounds[-2] = 87.9e-6
+    record = make_record(rounds, version=2)
+    assert record.time is not None and len(record.time.samples) == 250
+    assert max(record.time.samples) < 87.9e-6
+    (entry,) = pytest_benchmark_json([record])["benchmarks"]
+    stats = entry["stats"]
+    assert stats["rounds"] == 1000 == record.time.rounds
+    assert stats["max"] == record.time.max == pytest.approx(87.9e-6)
+    for field, recorded in (("min", "min"), ("mean", "mean"), ("stddev", "std")):
+        assert stats[field] == getattr(record.time, recorded)
+    assert (stats["median"], stats["q1"], stats["q3"]) == (
+        record.time.median,
+        record.time.q1,
+        record.time.q3,
+    )
+    assert stats["ld15iqr"] >= stats["min"] and stats["hd15iqr"] <= stats["max"]
+    assert stats["total"] == pytest.approx(record.time.mean * 1000)
+    assert entry["extra_info"]["samples_kept"] == 250
+
+
+def _microsecond_history(make_record: MakeRecord) -> list:  # type: ignore[type-arg]
+    return [
+        make_record([11e-6, 12e-6, 13e-6], version=1),
+        make_record([9e-6, 10e-6, 11e-6], version=2),
+    ]
+
+
+def test_plain_svg_axis_unit_follows_the_data(make_record: MakeRecord, tmp_path: Path) -> None:
+    out = plot_records(
+        _microsecond_history(make_record), tmp_path / "fast.svg", title="fast", plain=True
+    )
+    ns = "{http://www.w3.org/2000/svg}"
+    texts = [t.text for t in ElementTree.parse(out).getroot().iter(f"{ns}text")]
+    assert "median time (µs)" in texts
+    assert "10" in texts  # a tick in µs, not 0.01 ms
+    slow = [make_record([1.5, 1.6], version=1)]
+    texts = [
+        t.text
+        for t in ElementTree.parse(plot_records(slow, tmp_path / "slow.svg", title="s", plain=True))
+        .getroot()
+        .iter(f"{ns}text")
+    ]
+    assert "median time (s)" in texts
+
+
+@needs_matplotlib
+def test_matplotlib_axis_unit_follows_the_data(make_record: MakeRecord, tmp_path: Path) -> None:
+    import matplotlib
+
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text stays text in the SVG
+        out = plot_records(_microsecond_history(make_record), tmp_path / "fast.svg", title="fast")
+    text = out.read_text()
+    assert "median time (µs)" in text
+    assert "median time (ms)" not in text

@@ -15,6 +15,7 @@ import pytest
 from fnstore.bench import SCHEMA_VERSION, BenchRecord
 from fnstore.errors import BenchError, SchemaVersionError
 from fnstore.store import FunctionStore, open_store
+from tests._system import needs_opencl
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -201,9 +202,10 @@ CPU_TYPES = [
         "import pyclesperanto as cle\nfrom fnstore import pyclesperanto as on_cle\n\n@on_cle\n"
         "def scale(image, factor: float = 2.0):\n"
         "    return cle.multiply_image_and_scalar(image, scalar=factor)\n",
-        marks=pytest.mark.skipif(
-            not _have("pyclesperanto"), reason='needs "fnstore[cle]" and pocl-opencl-icd'
-        ),
+        marks=[
+            pytest.mark.skipif(not _have("pyclesperanto"), reason='needs "fnstore[cle]"'),
+            needs_opencl,
+        ],
         id="pyclesperanto",
     ),
 ]
@@ -228,6 +230,7 @@ def test_notes_travel_with_push_and_pull(two_versions: FunctionStore, tmp_path: 
     laptop = open_store(tmp_path / "laptop.git")
     laptop.add_remote("origin", str(remote))
     laptop.pull("origin")
+    laptop.accept("brighten@1")  # a store with a remote runs pulled code once accepted
     laptop.bench("brighten@1", shapes=SMALL, rounds=2)
     laptop.push("origin")
     two_versions.bench("brighten@1", shapes=SMALL, rounds=2)

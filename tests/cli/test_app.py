@@ -51,22 +51,24 @@ def test_version(invoke: Invoke) -> None:
     assert result.stdout.strip() == f"fnstore {__version__}"
 
 
-def test_error_is_one_line_and_exit_1(invoke: Invoke) -> None:
-    result = invoke("gui")
+def test_error_is_one_line_and_exit_1(invoke: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VISUAL", raising=False)
+    result = invoke("edit", "blur")
     assert result.exit_code == 1
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("error: the GUI is not part of this release")
+    assert lines[0].startswith("error: no editor is set")
     assert "Traceback" not in result.stderr
 
 
-def test_debug_shows_the_traceback(invoke: Invoke) -> None:
-    result = invoke("--debug", "gui")
+def test_debug_shows_the_traceback(invoke: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VISUAL", raising=False)
+    result = invoke("--debug", "edit", "blur")
     assert result.exit_code == 1
     assert "Traceback (most recent call last)" in result.stderr
     assert "CommandError" in result.stderr
-    assert result.stderr.rstrip().splitlines()[-1].startswith("error: the GUI")
+    assert result.stderr.rstrip().splitlines()[-1].startswith("error: no editor is set")
 
 
 def test_home_sets_fnstore_home(invoke: Invoke, tmp_path: Path) -> None:
@@ -97,10 +99,11 @@ def _run_module(
     )
 
 
-def test_python_dash_m_runs_the_cli() -> None:
-    out = _run_module("gui")
+def test_python_dash_m_runs_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VISUAL", raising=False)
+    out = _run_module("edit", "blur")
     assert out.returncode == 1
-    assert out.stderr.strip().startswith("error: the GUI")
+    assert out.stderr.strip().startswith("error: no editor is set")
     assert "Usage: fnstore" in _run_module("--help").stdout
 
 

@@ -62,7 +62,7 @@ def test_new_writes_the_default_template(invoke: Invoke, tmp_path: Path) -> None
     target = tmp_path / "mine.py"
     result = invoke("new", target)
     assert result.exit_code == 0, result.output
-    assert target.read_text() == get_default_template()
+    assert target.read_text() == get_default_template(name="mine")
 
 
 def test_new_with_memory_type(invoke: Invoke, tmp_path: Path) -> None:
@@ -70,7 +70,7 @@ def test_new_with_memory_type(invoke: Invoke, tmp_path: Path) -> None:
 
     target = tmp_path / "t.py"
     assert invoke("new", target, "--memory-type", "torch").exit_code == 0
-    assert target.read_text() == get_template_for_memory_type("torch")
+    assert target.read_text() == get_template_for_memory_type("torch", name="t")
 
 
 def test_new_refuses_to_overwrite(invoke: Invoke, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from fnstore.memory import (
     synchronize,
 )
 from fnstore.memory._backends import _pocl_present, is_out_of_memory, parse_device
+from tests._system import needs_opencl
 
 
 def test_require_returns_the_module() -> None:
@@ -217,6 +218,7 @@ def test_pyclesperanto_after_tensorflow_is_refused_not_a_crash() -> None:
     not (installed("tensorflow") and installed("pyclesperanto")),
     reason='needs tensorflow and pyclesperanto: pip install "fnstore[tensorflow,cle]"',
 )
+@needs_opencl
 def test_tensorflow_first_through_fnstore_keeps_pyclesperanto_usable() -> None:
     result = run_python(
         """
@@ -236,6 +238,7 @@ def test_tensorflow_first_through_fnstore_keeps_pyclesperanto_usable() -> None:
     not (installed("tensorflow") and installed("pyclesperanto")),
     reason='needs tensorflow and pyclesperanto: pip install "fnstore[tensorflow,cle]"',
 )
+@needs_opencl
 def test_prepare_imports_makes_plain_imports_safe() -> None:
     # What saved user code does: plain imports, tensorflow first.
     result = run_python(

@@ -13,7 +13,8 @@ import pytest
 from fnstore import paths
 from fnstore.errors import FunctionNotFoundError, MemoryTypeError, RevisionNotFoundError
 from fnstore.registry import Registry, RegistryChange
-from fnstore.registry._snapshot import flush
+from fnstore.registry._background import flush
+from tests._system import needs_git
 
 from .conftest import git_edit, numpy_code
 
@@ -113,7 +114,8 @@ def test_a_second_start_reads_only_the_cache(store: FunctionStore) -> None:
         "import sys, json\n"
         "from fnstore.registry import Registry\n"
         f"r = Registry.load({str(store.path)!r})\n"
-        "print(json.dumps([r.names(), 'pygit2' in sys.modules, 'pydantic' in sys.modules]))\n"
+        "names = [m.name for m in r.functions().values() if m.available]\n"
+        "print(json.dumps([names, 'pygit2' in sys.modules, 'pydantic' in sys.modules]))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     names, pygit2_loaded, pydantic_loaded = json.loads(out.stdout)
@@ -121,6 +123,7 @@ def test_a_second_start_reads_only_the_cache(store: FunctionStore) -> None:
     assert not pygit2_loaded and not pydantic_loaded
 
 
+@needs_git
 def test_a_first_start_imports_neither_pydantic_nor_pygit2(store: FunctionStore) -> None:
     store.save(numpy_code("fresh_g"))
     probe = (

@@ -140,20 +140,6 @@ def second_m(image, name=None):
 '''
 
 
-def test_the_quick_index_agrees_with_the_full_reader(store: FunctionStore) -> None:
-    from fnstore.registry import _records
-
-    store.save(MULTI)
-    version = store.get("first_m")
-    raw = version.manifest.to_json().encode()
-    quick = _records.quick_index(raw)
-    full = _records.module_record(raw)
-    assert quick is not None
-    assert quick.content_id == full[2] == version.content_id
-    assert quick.names == tuple(f[0] for f in full[3]) == ("first_m", "second_m")
-    assert _records.quick_index(b'{"schema_version": 1}') is None  # another layout: full read
-
-
 def test_a_manifest_broken_inside_is_reported_when_looked_up(
     store: FunctionStore, tmp_path: Path
 ) -> None:

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from fnstore.store import open_store
+from fnstore.store._checkworker import start_worker
 
 AUTHOR = "Worker <worker@example.org>"
 
@@ -57,6 +58,7 @@ def crash(store_path: str, cycles: int, seed: int, log: str) -> None:
         if pid == 0:  # the child: save until killed
             os.close(ready_r)
             store = open_store(store_path)
+            start_worker()  # a forked child starts its own save-check worker: not timed
             os.write(ready_w, b"!")
             i = 0
             while True:

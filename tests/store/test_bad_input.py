@@ -16,6 +16,7 @@ from fnstore.errors import (
     NameConflictError,
     SchemaVersionError,
 )
+from fnstore.manifest import SCHEMA_VERSION
 from fnstore.store import MAX_CODE_BYTES, open_store
 from tests.store._helpers import git, snippet, state
 
@@ -85,7 +86,9 @@ def test_a_newer_manifest_is_never_overwritten(used: FunctionStore, tmp_path: Pa
     work = tmp_path / "work"
     git(tmp_path, "clone", "-q", str(used.path), str(work))
     manifest = work / "functions" / "blur" / "manifest.json"
-    manifest.write_text(manifest.read_text().replace('"schema_version": 1', '"schema_version": 7'))
+    manifest.write_text(
+        manifest.read_text().replace(f'"schema_version": {SCHEMA_VERSION}', '"schema_version": 7')
+    )
     git(work, "commit", "-qam", "from the future")
     git(work, "push", "-q", "origin", "main")
     before = state(used)

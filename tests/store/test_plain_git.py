@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from fnstore.errors import ManifestError, SchemaVersionError
+from fnstore.manifest import SCHEMA_VERSION
 from fnstore.store import open_store
 from tests.store._helpers import git, snippet
 
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from fnstore.store import FunctionStore
+
+_CURRENT_SCHEMA = f'"schema_version": {SCHEMA_VERSION}'
 
 
 @pytest.fixture
@@ -97,7 +100,9 @@ def test_new_module_added_with_git(saved: FunctionStore, tmp_path: Path) -> None
         (lambda text: text[: len(text) // 2], ManifestError, "not valid JSON"),
         (lambda text: text.replace('"version": 2', '"version": "two"'), ManifestError, "version"),
         (
-            lambda text: text.replace('"schema_version": 1', '"schema_version": 99'),
+            lambda text: text.replace(
+                f'"schema_version": {SCHEMA_VERSION}', '"schema_version": 99'
+            ),
             SchemaVersionError,
             "upgrade fnstore",
         ),

@@ -25,7 +25,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-SSHD = "/usr/sbin/sshd"
+# FNSTORE_TEST_SSHD lets a test play a machine without sshd (tests/test_system_packages.py).
+SSHD = os.environ.get("FNSTORE_TEST_SSHD", "/usr/sbin/sshd")
 
 
 def function_code(name: str, factor: int = 2) -> str:

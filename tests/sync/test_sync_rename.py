@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from fnstore.manifest._rename import rename_functions
 from fnstore.sync._merge import _merge_note
-from fnstore.sync._rename import rename_functions
 
 SOURCE = '''"""blur and friends: blur(image) smooths."""
 import scipy.ndimage as ndi
