@@ -274,6 +274,8 @@ def list_functions(
 
     store = open_cli_store()
     scan = store.scan(rev=rev)
+    # the trust policy: pulled code that may not run until reviewed (`fnstore pending`)
+    waiting = store.untrusted_modules() if rev is None else {}
     rows: list[dict[str, Any]] = []
     for manifest in scan.manifests:
         missing = missing_here(manifest)
@@ -290,6 +292,7 @@ def list_functions(
                     "date": manifest.created.isoformat(),
                     "available": not missing,
                     "missing": missing,
+                    "trusted": manifest.module not in waiting,
                 }
             )
     broken = {module: str(error) for module, error in sorted(scan.errors.items())}
@@ -315,7 +318,7 @@ def list_functions(
                     ", ".join(r["memory_types"]),
                     r["author"],
                     _local(r["date"]),
-                    "yes" if r["available"] else "no: needs " + ", ".join(r["missing"]),
+                    _runs_here(r),
                 ]
                 for r in rows
             ],
@@ -323,6 +326,12 @@ def list_functions(
     )
     for module, error in broken.items():
         console.print(f"unreadable module {module}: {error}", markup=False, style="yellow")
+
+
+def _runs_here(row: dict[str, Any]) -> str:
+    if not row["available"]:
+        return "no: needs " + ", ".join(row["missing"])
+    return "yes" if row["trusted"] else "not yet: awaits review (fnstore pending)"
 
 
 @app.command(rich_help_panel=HISTORY)

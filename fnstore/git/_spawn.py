@@ -2,10 +2,11 @@
 
 Importing subprocess (with threading, signal, selectors and locale behind it)
 costs more than a first start-up of the registry spends reading a thousand
-manifests.  On POSIX this spawns the process with :func:`os.posix_spawnp` and
-reads a pipe with :func:`os.read`; elsewhere it uses subprocess.  Only what
-the registry's git reader needs: stdin from a file descriptor, stdout read as
-it arrives, stderr discarded, the exit status.
+manifests.  This spawns the process with :func:`os.posix_spawnp` and reads a
+pipe with :func:`os.read` (fnstore runs on POSIX systems only: see
+``docs/architecture.md``).  Only what the registry's git reader needs: stdin
+from a file descriptor, stdout read as it arrives, stderr discarded, the exit
+status.
 """
 
 from __future__ import annotations
@@ -35,18 +36,6 @@ class Process:
     """
 
     def __init__(self, args: list[str], env: dict[str, str], stdin: int | None = None) -> None:
-        self._proc = None
-        if not hasattr(os, "posix_spawnp"):  # pragma: no cover - Windows
-            import subprocess
-
-            self._proc = subprocess.Popen(
-                args,
-                stdin=stdin if stdin is not None else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env=env,
-            )
-            return
         read_end, write_end = os.pipe()  # both close-on-exec: only the dup'ed copies survive
         devnull = os.open(os.devnull, os.O_RDWR)
         try:
@@ -66,20 +55,11 @@ class Process:
 
     def chunks(self) -> Iterator[bytes]:
         """Yield standard output as it arrives, until the process closes it."""
-        if self._proc is not None:  # pragma: no cover - Windows
-            assert self._proc.stdout is not None
-            while chunk := self._proc.stdout.read1(_CHUNK):  # type: ignore[attr-defined]
-                yield chunk
-            return
         while chunk := os.read(self._out, _CHUNK):
             yield chunk
 
     def wait(self) -> int:
         """Close the output, wait for the process, and return its exit code."""
-        if self._proc is not None:  # pragma: no cover - Windows
-            if self._proc.stdout is not None:
-                self._proc.stdout.close()
-            return self._proc.wait()
         os.close(self._out)
         _, status = os.waitpid(self._pid, 0)
         return os.waitstatus_to_exitcode(status)

@@ -6,6 +6,11 @@ start-up is ready as soon as it has read what it needs, and the first call of
 a function neither waits for the disk nor shares the CPU with the write.  A write goes to a
 temporary file renamed over the target, so a reader sees the old file or the
 new one, never half of one; a cache that cannot be written is skipped.
+
+Fork-safe (:func:`os.register_at_fork`): a fork waits for the batch the writer
+is running, so no lock is copied held; the child starts with an empty queue
+(what was queued is the parent's to write) and starts its own writer when it
+first queues work, so a forked worker's cache writes are not lost.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ _wake = _thread.allocate_lock()  # released when there is work for the writer
 _wake.acquire()
 _busy = _thread.allocate_lock()  # held by whoever is running queued work
 _writer_started = False
+_exit_hook = False  # flush() registered with atexit (inherited by a forked child)
 
 
 def _take() -> list[Callable[[], None]]:
@@ -61,17 +67,46 @@ def _writer() -> None:
 
 def in_background(work: Callable[[], None]) -> None:
     """Queue ``work`` (a cache write) for the writer thread; :func:`flush` runs it now."""
-    global _writer_started
+    global _writer_started, _exit_hook
     with _queue_lock:
         _queue.append(work)
         if _wake.locked():
             _wake.release()
         if not _writer_started:
             _writer_started = True
-            import atexit
+            if not _exit_hook:
+                import atexit
 
-            atexit.register(flush)
+                atexit.register(flush)
+                _exit_hook = True
             _thread.start_new_thread(_writer, ())
+
+
+def _before_fork() -> None:
+    _busy.acquire()  # the order the writer takes them in: _busy, then _queue_lock
+    _queue_lock.acquire()
+
+
+def _after_fork_in_parent() -> None:
+    _queue_lock.release()
+    _busy.release()
+
+
+def _after_fork_in_child() -> None:
+    global _queue_lock, _wake, _busy, _writer_started
+    _queue.clear()  # the parent writes what it queued
+    _queue_lock = _thread.allocate_lock()
+    _wake = _thread.allocate_lock()
+    _wake.acquire()
+    _busy = _thread.allocate_lock()
+    _writer_started = False  # the parent's writer thread does not exist here
+
+
+os.register_at_fork(
+    before=_before_fork,
+    after_in_parent=_after_fork_in_parent,
+    after_in_child=_after_fork_in_child,
+)
 
 
 def flush() -> None:

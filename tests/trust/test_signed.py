@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -12,7 +14,7 @@ from fnstore.errors import TrustError, UntrustedCodeError
 from fnstore.registry import Registry
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from fnstore.store import FunctionStore
@@ -127,3 +129,40 @@ def test_signing_without_a_key_says_how_to_set_one(member: Member) -> None:
     with pytest.raises(TrustError, match="fnstore trust --signing-key"):
         alice.save(module_code("blur"), sign=True)
     assert alice.head == head
+
+
+@pytest.fixture
+def gnupg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A throw-away gpg home with one ultimately trusted key; its agent is stopped after."""
+    if shutil.which("gpg") is None or shutil.which("gpgconf") is None:
+        pytest.skip("gpg is not installed: apt-get install gnupg")
+    home = tmp_path / "gnupg"
+    home.mkdir(mode=0o700)
+    monkeypatch.setenv("GNUPGHOME", str(home))
+    made = subprocess.run(
+        ["gpg", "--batch", "--passphrase", "", "--quick-gen-key", "Alice <alice@lab>",
+         "ed25519", "sign", "never"],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    yield "alice@lab"
+    subprocess.run(["gpgconf", "--kill", "gpg-agent"], capture_output=True, check=False)
+
+
+def test_an_openpgp_signed_commit_is_verified_with_gpg(
+    member: Member, gnupg: str, lab: Path, tmp_path: Path
+) -> None:
+    alice, bob = member("alice"), member("bob")
+    alice.save(module_code("blur", 2))
+    alice.push("lab")
+    work = tmp_path / "work"
+    git("clone", "-q", str(lab), str(work))
+    (work / "functions" / "blur" / "source.py").write_text(module_code("blur", 4))
+    git("-c", f"user.signingkey={gnupg}", "commit", "-q", "-S", "-am", "gpg-signed", cwd=work)
+    git("push", "-q", "origin", "main", cwd=work)
+    bob.set_trust("signed")
+    bob.pull("lab")
+    assert bob.pending() == []  # the keyring trusts alice's key ultimately
+    verdict = bob.trust_verdict("blur", bob.get("blur").content_id)
+    assert verdict.trusted and "Alice <alice@lab>" in verdict.reason
+    assert Registry.load(bob).get("blur")(np.ones(1)).tolist() == [4.0]
