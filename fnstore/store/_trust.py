@@ -153,7 +153,11 @@ class TrustMixin(_ReadMixin):
 
         ``commit`` is a commit that holds it (default: found from the history).
         """
-        state = self.trust_state()
+        return self._verdict(self.trust_state(), module, content_id, commit)
+
+    def _verdict(
+        self, state: TrustState, module: str, content_id: str, commit: str | None
+    ) -> TrustVerdict:
         if state.strict:
             report = self.import_report(content_id)
             if not report.clean:
@@ -208,7 +212,7 @@ class TrustMixin(_ReadMixin):
                 continue  # no code: nothing can run; doctor and pull report it
             if not state.strict and state.recorded(source_id) is not None:
                 continue  # the common case: one set look-up, no manifest read
-            verdict = self.trust_verdict(module, source_id, commit=head)
+            verdict = self._verdict(state, module, source_id, head)
             if not verdict.trusted:
                 out[module] = verdict.reason
         return out
@@ -220,14 +224,17 @@ class TrustMixin(_ReadMixin):
         version, and what its import would run.  Empty under ``any`` (not strict).
         """
         out = []
+        state = self.trust_state()  # read once: the record may hold thousands of lines
         for module, reason in self.untrusted_modules().items():
             try:
-                out.append(self._pending_version(module, TrustVerdict(False, reason)))
+                out.append(self._pending_version(state, module, TrustVerdict(False, reason)))
             except FnStoreError:
                 continue  # unreadable: `fnstore doctor` and pull report it; it cannot load anyway
         return out
 
-    def _pending_version(self, module: str, verdict: TrustVerdict) -> PendingVersion:
+    def _pending_version(
+        self, state: TrustState, module: str, verdict: TrustVerdict
+    ) -> PendingVersion:
         from fnstore.trust._report import import_report
 
         history = self.history(module)
@@ -236,7 +243,7 @@ class TrustMixin(_ReadMixin):
             (
                 v
                 for v in history[1:]
-                if self.trust_verdict(v.module, v.content_id, commit=v.commit).trusted
+                if self._verdict(state, v.module, v.content_id, v.commit).trusted
             ),
             None,
         )
