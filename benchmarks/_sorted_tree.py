@@ -1,4 +1,9 @@
-"""A fast writer for the one big tree of a store: ``functions/`` (one entry per module).
+"""The hand-written writer the store used for ``functions/``, kept as a benchmark challenger.
+
+The store now keeps a :class:`pygit2.TreeBuilder` between saves instead
+(``benchmarks/test_treewrite_bench.py`` measured both; ``docs/architecture.md``
+has the figures and the decision).  This copy lets anyone rerun the
+comparison.  What it said of itself:
 
 A save changes one entry of a tree of N entries, and git must store the whole
 new tree.  libgit2's tree builder re-sorts all entries and deflates the result
