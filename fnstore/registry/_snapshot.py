@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fnstore.errors import FnStoreError, FunctionNotFoundError
 from fnstore.layout import MANIFEST, module_path
 from fnstore.registry import _where
-from fnstore.registry._background import flush, write_atomically
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -56,7 +55,6 @@ __all__ = [
     "build",
     "build_lock",
     "cache_key",
-    "flush",
     "last_snapshot",
     "load_cached",
     "parsed_of",
@@ -64,7 +62,6 @@ __all__ = [
     "remember_last",
     "save_cached",
     "without_gc",
-    "write_atomically",
 ]
 
 _FORMAT = 5
@@ -128,9 +125,10 @@ class Snapshot:
         *,
         packed: dict[str, tuple[str, str, bytes]] | None = None,
         listing: tuple[tuple[Row, ...], tuple[tuple[str, ...], ...]] | None = None,
-        raw: memoryview | None = None,
+        raw: tuple[str, bytes] | None = None,
     ) -> None:
-        # raw: the whole cache file (lengths, checksum, listing, records).
+        # raw: the cache file's path and its first part (lengths, checksum,
+        # listing); its records are read from the file when first needed.
         #: The commit the pin resolved to; None for an empty store.
         self.commit = commit
         #: module (or ``name@content id`` of an override) -> why it cannot be read.
@@ -142,7 +140,7 @@ class Snapshot:
         if modules is None and packed is None and raw is None:
             modules = {}
         self._packed = packed
-        self._raw = raw  # the cache file's marshalled records, decoded on first use
+        self._raw = raw
         self._modules: dict[str, tuple[str, ModuleRecord]] | None = modules
         if listing is None:
             listing = _index(_wide_rows(m, r) for m, (_, r) in (modules or {}).items())
@@ -162,13 +160,21 @@ class Snapshot:
 
     def _unpacked(self) -> dict[str, tuple[str, str, bytes]]:
         if self._packed is None:
-            raw, packed = self._raw, None
-            if raw is not None and _intact(raw):
-                head_size = int.from_bytes(raw[:8], "little")
+            packed = None
+            if self._raw is not None:
+                path, start = self._raw
                 try:
-                    packed = marshal.loads(raw[_PREFIX + head_size :])
-                except (ValueError, EOFError, TypeError):
-                    packed = None
+                    with open(path, "rb") as fh:
+                        raw = memoryview(fh.read())
+                except OSError:
+                    raw = memoryview(b"")
+                # The same file as at start-up (a rewrite under the same key with
+                # other contents, by another fnstore version say, fails here).
+                if raw[: len(start)] == start and _intact(raw):
+                    try:
+                        packed = marshal.loads(raw[len(start) :])
+                    except (ValueError, EOFError, TypeError):
+                        packed = None
             if not isinstance(packed, dict):
                 raise CacheDamagedError("the registry's cache file for this pin is damaged")
             self._packed, self._raw = packed, None
@@ -270,17 +276,20 @@ def load_cached(key: str) -> Snapshot | None:
     """Return the cached snapshot for ``key``, or None when absent or damaged.
 
     The file holds two marshalled parts behind their lengths and checksum: the
-    names index (all a start-up needs) and the records, decoded on first use,
-    when the checksum is verified (:class:`CacheDamagedError` if it fails).
+    listing (all a start-up needs, and all that is read now) and the records,
+    read and decoded on first use, when the checksum is verified
+    (:class:`CacheDamagedError` if it fails).
     """
+    path = _cache_path(key)
     try:
-        with open(_cache_path(key), "rb") as fh:
-            raw = memoryview(fh.read())
-        head_size = int.from_bytes(raw[:8], "little")
-        body_size = int.from_bytes(raw[8:16], "little")
-        if len(raw) != _PREFIX + head_size + body_size:
-            return None  # truncated, or not ours
-        data = without_gc(marshal.loads, raw[_PREFIX : _PREFIX + head_size])
+        with open(path, "rb") as fh:
+            start = fh.read(_PREFIX)
+            head_size = int.from_bytes(start[:8], "little")
+            body_size = int.from_bytes(start[8:16], "little")
+            if os.fstat(fh.fileno()).st_size != _PREFIX + head_size + body_size:
+                return None  # truncated, or not ours
+            start += fh.read(head_size)
+        data = without_gc(marshal.loads, memoryview(start)[_PREFIX:])
     except (OSError, ValueError, EOFError, TypeError):
         return None
     if not (isinstance(data, tuple) and len(data) == 7 and data[0] == _FORMAT and data[1] == key):
@@ -294,7 +303,7 @@ def load_cached(key: str) -> Snapshot | None:
         and isinstance(overrides, dict)
     ):
         return None
-    return Snapshot(commit, None, errors, overrides, listing=(rows, needs), raw=raw)
+    return Snapshot(commit, None, errors, overrides, listing=(rows, needs), raw=(path, start))
 
 
 def _last_path(store_path: str) -> str:
@@ -318,6 +327,8 @@ def last_snapshot(store_path: str) -> Snapshot | None:
 
 def remember_last(store_path: str, key: str) -> None:
     """Note ``key`` as this store's latest snapshot (the base of the next diff)."""
+    from fnstore.registry._background import write_atomically
+
     write_atomically(_last_path(store_path), key.encode("ascii"))
 
 
@@ -356,6 +367,8 @@ def save_cached(key: str, snap: Snapshot, *, target: str | None = None) -> None:
     check = zlib.crc32(body, zlib.crc32(head))
     prefix = b"".join(n.to_bytes(8, "little") for n in (len(head), len(body), check))
     blob = prefix + head + body
+    from fnstore.registry._background import write_atomically  # writing only
+
     write_atomically(target, blob)
 
 

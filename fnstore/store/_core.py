@@ -34,7 +34,6 @@ from fnstore.errors import (
 )
 from fnstore.git._housekeeping import beside_gc, pack_if_needed, pack_limit
 from fnstore.git._lock import StoreLock
-from fnstore.git._treewrite import SortedTree
 from fnstore.layout import (
     FLAT_LAYOUT,
     FUNCTIONS,
@@ -83,11 +82,11 @@ class _Core:
         target = head.target if head is not None else "refs/heads/main"
         self.branch: str = target.removeprefix("refs/heads/") if isinstance(target, str) else "main"
         self._lock = StoreLock(path / STATE_DIR / "lock", timeout=lock_timeout)
-        # (functions tree id, its entries kept sorted): saves reuse it so that
+        # (functions tree id, a TreeBuilder holding its entries): saves reuse it so that
         # each save does not re-read, re-sort and re-deflate a tree of N modules
-        self._builder: tuple[str | None, SortedTree] | None = None
+        self._builder: tuple[str | None, pygit2.TreeBuilder] | None = None
         # the same for each shard folder of functions/ (layout 2), by shard name
-        self._shards: dict[str, tuple[str, SortedTree]] = {}
+        self._shards: dict[str, tuple[str, pygit2.TreeBuilder]] = {}
         #: The layout writes use; tests set FLAT_LAYOUT to act as an older fnstore.
         self._write_layout = LAYOUT_VERSION
         self._default_author: tuple[str, str] | None = None
@@ -323,7 +322,8 @@ class _Core:
             elif root.get(FUNCTIONS) is not None:
                 root.remove(FUNCTIONS)
             if self._write_layout != FLAT_LAYOUT and root.get(LAYOUT_FILE) is None:
-                root.insert(LAYOUT_FILE, self._repo.create_blob(LAYOUT_DOC), FileMode.BLOB)
+                layout_blob = beside_gc(lambda: self._repo.create_blob(LAYOUT_DOC))
+                root.insert(LAYOUT_FILE, layout_blob, FileMode.BLOB)
             signature = _signature(author, when)
             parents = [pygit2.Oid(hex=parent)] if parent else []
             text = message.rstrip("\n") + "\n"
@@ -341,22 +341,29 @@ class _Core:
         pack_if_needed(Path(self._repo.path), self._pack_limit)
         return str(commit)
 
-    def _top_entries(self, tree_id: str | None) -> SortedTree:
-        """Return the entries of ``functions/`` as a :class:`SortedTree`, kept between saves."""
+    def _top_entries(self, tree: pygit2.Tree | None) -> pygit2.TreeBuilder:
+        """Return a builder of ``functions/`` holding ``tree``'s entries, kept between saves."""
+        key = str(tree.id) if tree is not None else None
         cached, self._builder = self._builder, None  # put back only once written
-        if cached is not None and cached[0] == tree_id:
+        if cached is not None and cached[0] == key:
             return cached[1]
-        return SortedTree.read(self._repo, tree_id) if tree_id is not None else SortedTree()
+        return self._repo.TreeBuilder(tree) if tree is not None else self._repo.TreeBuilder()
+
+    @staticmethod
+    def _set_folder(builder: pygit2.TreeBuilder, name: str, tree_id: str | None) -> None:
+        if tree_id is not None:  # replaces a file of that name too, as git does
+            builder.insert(name, pygit2.Oid(hex=tree_id), FileMode.TREE)
+        elif builder.get(name) is not None:
+            builder.remove(name)
 
     def _flat_functions(self, parent: str | None, changes: Mapping[str, str | None]) -> str | None:
         """Write ``functions/`` of layout 1 (a folder per module); None when it is empty."""
-        ftree = self._functions_tree(parent)
-        entries = self._top_entries(str(ftree.id) if ftree is not None else None)
+        entries = self._top_entries(self._functions_tree(parent))
         for module, tree_id in changes.items():
-            entries.set_tree(module, tree_id)
+            self._set_folder(entries, module, tree_id)
         if not len(entries):
             return None
-        new = entries.write(Path(self._repo.path) / "objects")
+        new = str(beside_gc(entries.write))
         self._builder = (new, entries)
         return new
 
@@ -368,30 +375,34 @@ class _Core:
         A save writes ``functions/`` (at most 256 entries) and one shard folder
         (about N/256 entries), whatever the size of the store.
         """
-        objects = Path(self._repo.path) / "objects"
-        ftree = self._functions_tree(parent)
-        top = self._top_entries(str(ftree.id) if ftree is not None else None)
+        top = self._top_entries(self._functions_tree(parent))
         by_shard: dict[str, list[tuple[str, str | None]]] = {}
         for module, tree_id in changes.items():
             by_shard.setdefault(shard(module), []).append((module, tree_id))
         for folder, items in by_shard.items():
-            shard_id = top.get_tree(folder)
+            found = top.get(folder)
+            shard_id = str(found.id) if found is not None else None
             cached = self._shards.pop(folder, None)
             if cached is not None and cached[0] == shard_id:
                 entries = cached[1]
             else:
-                entries = SortedTree.read(self._repo, shard_id) if shard_id else SortedTree()
+                old = self._repo.get(shard_id) if shard_id is not None else None
+                entries = (
+                    self._repo.TreeBuilder(old)
+                    if isinstance(old, pygit2.Tree)
+                    else self._repo.TreeBuilder()
+                )
             for module, tree_id in items:
-                entries.set_tree(module, tree_id)
+                self._set_folder(entries, module, tree_id)
             if len(entries):
-                new_shard = entries.write(objects)
-                top.set_tree(folder, new_shard)
+                new_shard = str(beside_gc(entries.write))
+                self._set_folder(top, folder, new_shard)
                 self._shards[folder] = (new_shard, entries)
             else:
-                top.set_tree(folder, None)
+                self._set_folder(top, folder, None)
         if not len(top):
             return None
-        new = top.write(objects)
+        new = str(beside_gc(top.write))
         self._builder = (new, top)
         return new
 

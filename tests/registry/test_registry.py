@@ -13,7 +13,7 @@ import pytest
 from fnstore import paths
 from fnstore.errors import FunctionNotFoundError, MemoryTypeError, RevisionNotFoundError
 from fnstore.registry import Registry, RegistryChange
-from fnstore.registry._snapshot import flush
+from fnstore.registry._background import flush
 from tests._system import needs_git
 
 from .conftest import git_edit, numpy_code

@@ -1,4 +1,9 @@
-"""A fast writer for the big trees of a store: ``functions/`` and its shard folders.
+"""The hand-written writer the store used for ``functions/``, kept as a benchmark challenger.
+
+The store now keeps a :class:`pygit2.TreeBuilder` between saves instead
+(``benchmarks/test_treewrite_bench.py`` measured both; ``docs/architecture.md``
+has the figures and the decision).  This copy lets anyone rerun the
+comparison.  What it said of itself:
 
 A save changes one entry of a tree of N entries, and git must store the whole
 new tree.  libgit2's tree builder re-sorts all entries and deflates the result
@@ -59,14 +64,6 @@ class SortedTree:
 
     def __len__(self) -> int:
         return len(self._keys)
-
-    def get_tree(self, name: str) -> str | None:
-        """Return the id of the tree entry ``name`` (None: no such folder)."""
-        key = _key(name.encode(), _TREE_MODE)
-        at = bisect.bisect_left(self._keys, key)
-        if at < len(self._keys) and self._keys[at] == key:
-            return self._raw[at][-20:].hex()
-        return None
 
     def set_tree(self, name: str, tree_id: str | None) -> None:
         """Point entry ``name`` at a tree (None: remove it)."""
