@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fnstore.layout import module_path
 from tests.cli.conftest import git
 
 if TYPE_CHECKING:
@@ -41,8 +42,8 @@ def test_demo_runs_the_whole_workflow(invoke: Invoke, tmp_path: Path, store_path
     # Two starter modules, version 2, and the rollback: 4 commits.
     assert len(git(demo_store, "log", "--format=%s", "main").splitlines()) == 4
     files = git(demo_store, "ls-tree", "-r", "--name-only", "main").split()
-    assert "functions/rescale_numpy/source.py" in files
-    assert "functions/threshold_cupy/source.py" in files
+    assert f"{module_path('rescale_numpy')}/source.py" in files
+    assert f"{module_path('threshold_cupy')}/source.py" in files
     # The benchmark records travel as git notes on the content ids.
     assert git(demo_store, "notes", "--ref", "fnstore-bench", "list").strip()
     if importlib.util.find_spec("matplotlib") is not None:

@@ -6,6 +6,7 @@ import json
 import subprocess
 from typing import TYPE_CHECKING
 
+from fnstore.layout import module_path
 from tests.cli.conftest import git
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def test_doctor_reports_a_manifest_broken_with_plain_git(
     assert invoke("save", blur_file, "-m", "first").exit_code == 0
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(store_path), str(clone)], check=True)
-    (clone / "functions" / "blur" / "manifest.json").write_text("{not json")
+    (clone / module_path("blur") / "manifest.json").write_text("{not json")
     subprocess.run(["git", "-C", str(clone), "commit", "-qam", "oops"], check=True)
     subprocess.run(["git", "-C", str(clone), "push", "-q", "origin", "main"], check=True)
     assert git(store_path, "log", "-1", "--format=%s", "main").strip() == "oops"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from fnstore.layout import module_path
 from fnstore.paths import data_dir
 from tests.cli.conftest import BLUR, git, write
 
@@ -106,8 +107,8 @@ def test_save_commits_a_version(invoke: Invoke, blur_file: Path, store_path: Pat
     assert "version 1" in result.stdout
     assert _commits(store_path)[0] == "first blur"
     files = git(store_path, "ls-tree", "-r", "--name-only", "main").split()
-    assert "functions/blur/source.py" in files
-    assert git(store_path, "show", "main:functions/blur/source.py") == BLUR
+    assert f"{module_path('blur')}/source.py" in files
+    assert git(store_path, "show", f"main:{module_path('blur')}/source.py") == BLUR
 
 
 def test_save_names_the_module_after_the_file_when_it_can(
@@ -237,7 +238,10 @@ def test_show(invoke: Invoke, saved: Path) -> None:
     assert data["version"] == 2
     assert data["source"] == BLUR.replace("1.0", "2.0", 1)
     assert data["manifest"]["functions"][0]["name"] == "blur"
-    assert data["content_id"] == git(saved, "rev-parse", "main:functions/blur/source.py").strip()
+    assert (
+        data["content_id"]
+        == git(saved, "rev-parse", f"main:{module_path('blur')}/source.py").strip()
+    )
 
 
 def test_show_unknown_function(invoke: Invoke, saved: Path) -> None:
@@ -272,7 +276,7 @@ def test_rollback_is_a_new_version(invoke: Invoke, saved: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "version 3" in result.stdout
     assert len(_commits(saved)) == 3
-    assert git(saved, "show", "main:functions/blur/source.py") == BLUR
+    assert git(saved, "show", f"main:{module_path('blur')}/source.py") == BLUR
     versions = json.loads(invoke("log", "blur", "--json").stdout)
     assert [v["version"] for v in versions] == [3, 2, 1]
     assert versions[0]["content_id"] == versions[2]["content_id"]
@@ -290,12 +294,16 @@ def test_rm_and_restore(invoke: Invoke, saved: Path) -> None:
     result = invoke("rm", "blur", "-m", "not needed")
     assert result.exit_code == 0, result.output
     assert "fnstore restore blur" in result.stdout
-    assert "functions/blur/source.py" not in git(saved, "ls-tree", "-r", "--name-only", "main")
+    assert f"{module_path('blur')}/source.py" not in git(
+        saved, "ls-tree", "-r", "--name-only", "main"
+    )
     assert json.loads(invoke("ls", "--json").stdout)["functions"] == []
 
     result = invoke("restore", "blur")
     assert result.exit_code == 0, result.output
-    assert git(saved, "show", "main:functions/blur/source.py") == BLUR.replace("1.0", "2.0", 1)
+    assert git(saved, "show", f"main:{module_path('blur')}/source.py") == BLUR.replace(
+        "1.0", "2.0", 1
+    )
     assert [e["name"] for e in json.loads(invoke("ls", "--json").stdout)["functions"]] == ["blur"]
 
 
@@ -313,7 +321,7 @@ def test_rename(invoke: Invoke, saved: Path) -> None:
     assert names == ["smooth"]
     assert "def smooth(" in json.loads(invoke("show", "smooth", "--json").stdout)["source"]
     # The old name is gone from the tip but still in history.
-    assert "def blur(" in git(saved, "show", "main~1:functions/blur/source.py")
+    assert "def blur(" in git(saved, "show", f"main~1:{module_path('blur')}/source.py")
     assert invoke("show", "blur").exit_code == 1
 
 
@@ -365,7 +373,7 @@ def test_edit_saves_a_new_version(
     result = invoke("edit", "blur", "-m", "brighter")
     assert result.exit_code == 0, result.output
     assert "version 3" in result.stdout
-    assert "image * 3.0" in git(saved, "show", "main:functions/blur/source.py")
+    assert "image * 3.0" in git(saved, "show", f"main:{module_path('blur')}/source.py")
     assert _commits(saved)[0] == "brighter"
 
 

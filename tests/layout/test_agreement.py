@@ -21,8 +21,9 @@ from typer.testing import CliRunner
 from fnstore.cli import app
 from fnstore.errors import FnStoreError, ManifestError, SchemaVersionError
 from fnstore.git import _gitread
+from fnstore.layout import module_path
 from fnstore.registry import Registry
-from fnstore.registry._snapshot import flush
+from fnstore.registry._background import flush
 from fnstore.store import open_store
 from tests.store._helpers import git, snippet
 
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-MANIFEST = "functions/blur/manifest.json"
-SOURCE = "functions/blur/source.py"
+MANIFEST = f"{module_path('blur')}/manifest.json"
+SOURCE = f"{module_path('blur')}/source.py"
 
 
 def _bad_utf8(work: Path) -> None:
@@ -45,8 +46,8 @@ def _symlink(work: Path) -> None:
 
 
 def _code_only(work: Path) -> None:
-    (work / "functions" / "plain").mkdir()
-    (work / "functions" / "plain" / "source.py").write_text(snippet("plain", "return image + 1"))
+    (work / module_path("plain")).mkdir(parents=True)
+    (work / module_path("plain") / "source.py").write_text(snippet("plain", "return image + 1"))
 
 
 def _newer_schema(work: Path) -> None:
@@ -77,7 +78,7 @@ def _no_code(work: Path) -> None:
 
 def _submodule(work: Path) -> None:
     (work / SOURCE).unlink()
-    git(work / "functions" / "blur", "init", "-q", "source.py")  # git add records a gitlink
+    git(work / module_path("blur"), "init", "-q", "source.py")  # git add records a gitlink
     git(work / SOURCE, "commit", "-q", "--allow-empty", "-m", "inner")
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from fnstore import paths
 from fnstore.errors import FunctionNotFoundError, MemoryTypeError, RevisionNotFoundError
+from fnstore.layout import module_path
 from fnstore.registry import Registry, RegistryChange
 from fnstore.registry._background import flush
 from tests._system import needs_git
@@ -187,7 +188,7 @@ def test_a_new_pin_reads_only_what_changed_since_the_last_one(
     store.save(numpy_code("edited_j", 9))
     store.save(numpy_code("added_j", 4))
     store.delete("dropped_j")
-    git_edit(store.path, tmp_path, {"functions/broken_j/manifest.json": "{"}, "break it")
+    git_edit(store.path, tmp_path, {f"{module_path('broken_j')}/manifest.json": "{"}, "break it")
 
     def no_full_read(*args: object) -> None:
         raise AssertionError("every manifest was read again")
@@ -206,7 +207,9 @@ def test_a_new_pin_reads_only_what_changed_since_the_last_one(
 def test_a_plain_git_edit_of_the_code_is_seen(store: FunctionStore, tmp_path: Path) -> None:
     store.save(numpy_code("hand_k", 2))
     Registry.load(store)
-    git_edit(store.path, tmp_path, {"functions/hand_k/source.py": numpy_code("hand_k", 8)}, "e")
+    git_edit(
+        store.path, tmp_path, {f"{module_path('hand_k')}/source.py": numpy_code("hand_k", 8)}, "e"
+    )
     registry = Registry.load(store)  # the manifest is stale: the store re-derives it
     assert registry.get("hand_k")(STACK)[0, 0, 0] == 8
 

@@ -14,6 +14,7 @@ import pytest
 
 from fnstore import paths
 from fnstore.errors import BackendUnavailableError, ManifestError
+from fnstore.layout import module_path
 from fnstore.registry import Registry, _modcache
 
 from .conftest import git_edit, numpy_code
@@ -65,7 +66,10 @@ def test_a_broken_manifest_is_reported_and_the_rest_loads(
     git_edit(
         store.path,
         tmp_path,
-        {"functions/victim_b/manifest.json": "{ not json", "functions/stray/notes.txt": "hi"},
+        {
+            f"{module_path('victim_b')}/manifest.json": "{ not json",
+            "functions/stray/notes.txt": "hi",
+        },
         "hand edit",
     )
     registry = Registry.load(store)
@@ -167,7 +171,7 @@ def test_a_manifest_broken_inside_is_reported_when_looked_up(
     store.save(numpy_code("subtle_n"))
     text = store.get("subtle_n").manifest.to_json()
     broken = text.replace('"lineno": ', '"lineno": "x", "was": ')
-    git_edit(store.path, tmp_path, {"functions/subtle_n/manifest.json": broken}, "subtle")
+    git_edit(store.path, tmp_path, {f"{module_path('subtle_n')}/manifest.json": broken}, "subtle")
     registry = Registry.load(store)
     assert registry.get("fine_n")(STACK)[1, 1, 1] == 14
     with pytest.raises(ManifestError, match="lineno"):

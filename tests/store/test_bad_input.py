@@ -16,6 +16,7 @@ from fnstore.errors import (
     NameConflictError,
     SchemaVersionError,
 )
+from fnstore.layout import module_path
 from fnstore.manifest import SCHEMA_VERSION
 from fnstore.store import MAX_CODE_BYTES, open_store
 from tests.store._helpers import git, snippet, state
@@ -85,7 +86,7 @@ def test_code_size_limit_is_exact(store: FunctionStore) -> None:
 def test_a_newer_manifest_is_never_overwritten(used: FunctionStore, tmp_path: Path) -> None:
     work = tmp_path / "work"
     git(tmp_path, "clone", "-q", str(used.path), str(work))
-    manifest = work / "functions" / "blur" / "manifest.json"
+    manifest = work / module_path("blur") / "manifest.json"
     manifest.write_text(
         manifest.read_text().replace(f'"schema_version": {SCHEMA_VERSION}', '"schema_version": 7')
     )

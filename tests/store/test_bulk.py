@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from fnstore.errors import RevisionNotFoundError
+from fnstore.layout import module_path
 from tests.store._helpers import git, snippet
 
 if TYPE_CHECKING:
@@ -27,7 +28,9 @@ def test_manifest_blobs_and_known_ids(store: FunctionStore) -> None:
     assert sorted(blobs) == ["blur", "sharpen"]
     blob_id, data = blobs["blur"]
     assert data is not None and json.loads(data)["module"] == "blur"
-    assert blob_id == git(store.path, "rev-parse", "HEAD:functions/blur/manifest.json").strip()
+    assert (
+        blob_id == git(store.path, "rev-parse", f"HEAD:{module_path('blur')}/manifest.json").strip()
+    )
     store.save(snippet("blur", "return -image"))
     _, again = store.manifest_blobs(known={m: b for m, (b, _) in blobs.items()})
     assert again["sharpen"][1] is None  # unchanged: no bytes
@@ -40,14 +43,15 @@ def test_manifest_blobs_rederive_a_plain_git_edit(store: FunctionStore, tmp_path
     store.save(snippet("blur"))
     work = tmp_path / "work"
     git(tmp_path, "clone", "-q", str(store.path), str(work))
-    (work / "functions" / "blur" / "source.py").write_text(snippet("blur", "return image + 1"))
+    (work / module_path("blur") / "source.py").write_text(snippet("blur", "return image + 1"))
     git(work, "commit", "-qam", "by hand")
     git(work, "push", "-q", "origin", "main")
     _, blobs = store.manifest_blobs()
     doc = json.loads(blobs["blur"][1] or b"")
     assert doc["version"] == 2
     assert (
-        doc["content_id"] == git(store.path, "rev-parse", "HEAD:functions/blur/source.py").strip()
+        doc["content_id"]
+        == git(store.path, "rev-parse", f"HEAD:{module_path('blur')}/source.py").strip()
     )
 
 

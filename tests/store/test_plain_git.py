@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from fnstore.errors import ManifestError, SchemaVersionError
+from fnstore.layout import module_path
 from fnstore.manifest import SCHEMA_VERSION
 from fnstore.store import open_store
 from tests.store._helpers import git, snippet
@@ -37,16 +38,16 @@ def clone(store: FunctionStore, tmp_path: Path) -> Path:
 
 
 def test_git_log_show_and_fsck_work(saved: FunctionStore) -> None:
-    log = git(saved.path, "log", "--format=%s", "--", "functions/blur")
+    log = git(saved.path, "log", "--format=%s", "--", module_path("blur"))
     assert log.split("\n")[:2] == ["save blur version 2", "save blur version 1"]
-    shown = git(saved.path, "show", "HEAD:functions/blur/manifest.json")
+    shown = git(saved.path, "show", f"HEAD:{module_path('blur')}/manifest.json")
     assert json.loads(shown)["version"] == 2
     git(saved.path, "fsck", "--full", "--strict")
 
 
 def test_commit_made_with_git_is_read_and_continued(saved: FunctionStore, tmp_path: Path) -> None:
     work = clone(saved, tmp_path)
-    source = work / "functions" / "blur" / "source.py"
+    source = work / module_path("blur") / "source.py"
     source.write_text(snippet("blur", "return image * 10"))
     git(work, "commit", "-qam", "tweak blur by hand")
     git(work, "push", "-q", "origin", "main")
@@ -54,7 +55,8 @@ def test_commit_made_with_git_is_read_and_continued(saved: FunctionStore, tmp_pa
     version = saved.get("blur")  # the store object notices the new head by itself
     assert version.version == 3
     assert (
-        version.content_id == git(saved.path, "rev-parse", "HEAD:functions/blur/source.py").strip()
+        version.content_id
+        == git(saved.path, "rev-parse", f"HEAD:{module_path('blur')}/source.py").strip()
     )
     assert version.author == "Lab Member <member@lab.org>"
     assert version.message == "tweak blur by hand"
@@ -80,8 +82,8 @@ def test_commit_made_with_git_is_read_and_continued(saved: FunctionStore, tmp_pa
 
 def test_new_module_added_with_git(saved: FunctionStore, tmp_path: Path) -> None:
     work = clone(saved, tmp_path)
-    folder = work / "functions" / "edges"
-    folder.mkdir()
+    folder = work / module_path("edges")
+    folder.mkdir(parents=True)
     (folder / "source.py").write_text(snippet("edges"))
     git(work, "add", ".")
     git(work, "commit", "-qm", "add edges by hand")
@@ -112,7 +114,7 @@ def test_a_broken_manifest_names_its_module_and_spares_the_others(
     saved: FunctionStore, tmp_path: Path, breakage: object, error: type, words: str
 ) -> None:
     work = clone(saved, tmp_path)
-    manifest = work / "functions" / "blur" / "manifest.json"
+    manifest = work / module_path("blur") / "manifest.json"
     manifest.write_text(breakage(manifest.read_text()))  # type: ignore[operator]
     git(work, "commit", "-qam", "break it")
     git(work, "push", "-q", "origin", "main")
@@ -123,12 +125,12 @@ def test_a_broken_manifest_names_its_module_and_spares_the_others(
     assert isinstance(scan.errors["blur"], error)
     with pytest.raises(error, match=words) as caught:
         saved.get("blur")
-    assert "functions/blur/manifest.json" in str(caught.value)
+    assert f"{module_path('blur')}/manifest.json" in str(caught.value)
     assert "git rm" in str(caught.value)
     assert saved.get("sharpen").version == 1
 
     # the fix the message offers: remove the manifest, fnstore re-derives it
-    git(work, "rm", "-q", "functions/blur/manifest.json")
+    git(work, "rm", "-q", f"{module_path('blur')}/manifest.json")
     git(work, "commit", "-qm", "drop the broken manifest")
     git(work, "push", "-q", "origin", "main")
     assert saved.get("blur").manifest.functions[0].name == "blur"

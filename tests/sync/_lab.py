@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from fnstore.layout import module_path
+
 # FNSTORE_TEST_SSHD lets a test play a machine without sshd (tests/test_system_packages.py).
 SSHD = os.environ.get("FNSTORE_TEST_SSHD", "/usr/sbin/sshd")
 
@@ -345,7 +347,7 @@ def install_hook(repo: Path, name: str, script: str) -> Path:
 def break_manifest_by_hand(remote: Path, work: Path, module: str, text: str) -> None:
     """Clone ``remote`` with plain git, overwrite a module's manifest with ``text``, push."""
     git("clone", "-q", str(remote), str(work))
-    (work / "functions" / module / "manifest.json").write_text(text)
+    (work / module_path(module) / "manifest.json").write_text(text)
     git("commit", "-qam", f"edit the manifest of {module} by hand", cwd=work)
     git("push", "-q", "origin", "main", cwd=work)
 

@@ -9,6 +9,7 @@ from _lab import break_manifest_by_hand, function_code
 from typer.testing import CliRunner
 
 from fnstore.cli import app
+from fnstore.layout import module_path
 
 
 @pytest.fixture
@@ -109,7 +110,7 @@ def test_broken_manifest_is_an_error_naming_it(fnstore, lab, bare_remote, tmp_pa
     break_manifest_by_hand(bare_remote, tmp_path / "plain", "blur", "not json")
     out = fnstore("bob", "pull")
     assert out.exit_code == 1
-    assert "functions/blur/manifest.json" in out.stderr
+    assert f"{module_path('blur')}/manifest.json" in out.stderr
     assert (
         out.stderr.strip()
         .splitlines()[-1]

@@ -16,6 +16,7 @@ from _lab import (
 )
 
 from fnstore.errors import ManifestError, PushRejectedError, RemoteUnreachableError
+from fnstore.layout import module_path
 
 
 def fill(store, count, *, prefix="fn", factor=2):
@@ -128,11 +129,11 @@ def test_pull_of_a_manifest_broken_by_hand(make_store, bare_remote, tmp_path):
     result = bob.pull("lab")
     assert result.status == "fast-forward"
     assert list(result.broken) == ["sharpen"]
-    assert "functions/sharpen/manifest.json" in result.broken["sharpen"]
+    assert f"{module_path('sharpen')}/manifest.json" in result.broken["sharpen"]
     # everything else is usable
     assert [m.module for m in bob.functions()] == ["blur"]
     assert bob.get("blur").source == function_code("blur")
-    with pytest.raises(ManifestError, match=r"functions/sharpen/manifest\.json"):
+    with pytest.raises(ManifestError, match=rf"{module_path('sharpen')}/manifest\.json"):
         bob.get("sharpen")
     bob.save(function_code("denoise"), message="still works")
     bob.push("lab")

@@ -17,6 +17,7 @@ from _lab import function_code, git
 from typer.testing import CliRunner
 
 from fnstore.cli import app
+from fnstore.layout import module_path
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,7 +40,7 @@ def lab(make_store, bare_remote, tmp_path):
 
 
 def _push(work: Path) -> None:
-    with (work / "functions" / "good" / "source.py").open("a") as handle:
+    with (work / module_path("good") / "source.py").open("a") as handle:
         handle.write("# changed by the lab\n")
     git("add", "-A", cwd=work)
     git("commit", "-qm", "hostile", cwd=work)
@@ -47,7 +48,7 @@ def _push(work: Path) -> None:
 
 
 def _manifest(work: Path) -> Path:
-    return work / "functions" / "bad" / "manifest.json"
+    return work / module_path("bad") / "manifest.json"
 
 
 def _deep(work: Path) -> None:
@@ -102,7 +103,7 @@ def test_d4_cli_pull_of_a_deep_manifest_names_it(lab, tmp_path):
     out = CliRunner().invoke(app, ["--store", str(bob.path), "pull", "lab"])
     assert out.exit_code == 1
     assert "RecursionError" not in out.output
-    assert "functions/bad/manifest.json" in out.stderr
+    assert f"{module_path('bad')}/manifest.json" in out.stderr
     assert "cannot read bad" in out.stderr
 
 
@@ -110,7 +111,7 @@ def _odd_entries(work: Path) -> None:
     (work / "README.md").write_text("our lab\n")
     (work / "functions" / "notes.txt").write_text("stray\n")
     os.symlink("/etc", work / "functions" / "etc")
-    os.symlink("/etc/passwd", work / "functions" / "good" / "passwd.py")
+    os.symlink("/etc/passwd", work / module_path("good") / "passwd.py")
 
 
 IGNORED = [
@@ -118,13 +119,13 @@ IGNORED = [
     "functions/etc (a symbolic link, not a module folder)",
     "functions/notes.txt (a file, not a module folder)",
     "functions/sub (a submodule, not a module folder)",
-    "functions/good/passwd.py (a symbolic link, not part of the module)",
+    f"{module_path('good')}/passwd.py (a symbolic link, not part of the module)",
 ]
 
 
 def _push_odd(work: Path) -> None:
     _odd_entries(work)
-    with (work / "functions" / "good" / "source.py").open("a") as handle:
+    with (work / module_path("good") / "source.py").open("a") as handle:
         handle.write("# changed by the lab\n")
     git("add", "-A", cwd=work)
     git("update-index", "--add", "--cacheinfo", f"160000,{'1' * 40},functions/sub", cwd=work)

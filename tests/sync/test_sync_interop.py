@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from _lab import function_code, git
 
+from fnstore.layout import module_path
+
 
 @pytest.fixture
 def lab(make_store, bare_remote, git_daemon, tmp_path):
@@ -23,10 +25,10 @@ def lab(make_store, bare_remote, git_daemon, tmp_path):
 def test_plain_git_edit_reaches_fnstore(lab):
     store, work = lab
     edited = function_code("blur", 7)
-    (work / "functions" / "blur" / "source.py").write_text(edited)
+    (work / module_path("blur") / "source.py").write_text(edited)
     # a brand-new module with code only: fnstore derives its manifest
-    (work / "functions" / "edges").mkdir()
-    (work / "functions" / "edges" / "source.py").write_text(function_code("edges"))
+    (work / module_path("edges")).mkdir(parents=True)
+    (work / module_path("edges") / "source.py").write_text(function_code("edges"))
     git("add", "-A", cwd=work)
     git("commit", "-qm", "tweak blur, add edges", cwd=work)
     git("push", "-q", "origin", "main", cwd=work)
@@ -46,14 +48,14 @@ def test_fnstore_work_reaches_plain_git(lab):
     store.save(function_code("blur", 4), message="blur v2")
     store.push("lab")
     git("pull", "-q", "--ff-only", cwd=work)
-    assert (work / "functions" / "sharpen" / "source.py").read_text() == function_code("sharpen")
-    assert (work / "functions" / "blur" / "source.py").read_text() == function_code("blur", 4)
+    assert (work / module_path("sharpen") / "source.py").read_text() == function_code("sharpen")
+    assert (work / module_path("blur") / "source.py").read_text() == function_code("blur", 4)
     assert "blur v2" in git("log", "--format=%s", cwd=work)
 
 
 def test_both_change_different_modules_and_merge(lab):
     store, work = lab
-    (work / "functions" / "blur" / "source.py").write_text(function_code("blur", 9))
+    (work / module_path("blur") / "source.py").write_text(function_code("blur", 9))
     git("commit", "-qam", "blur 9 from plain git", cwd=work)
     git("push", "-q", "origin", "main", cwd=work)
     store.save(function_code("sharpen"), message="sharpen")
@@ -61,7 +63,7 @@ def test_both_change_different_modules_and_merge(lab):
     assert result.status == "merged"
     store.push("lab")
     git("pull", "-q", "--ff-only", cwd=work)
-    assert (work / "functions" / "sharpen" / "source.py").exists()
+    assert (work / module_path("sharpen") / "source.py").exists()
     assert store.source("blur") == function_code("blur", 9)
     git("fsck", "--strict", cwd=work)
 

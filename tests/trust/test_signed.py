@@ -11,6 +11,7 @@ import pytest
 from _trustlab import git, module_code, ssh_key
 
 from fnstore.errors import TrustError, UntrustedCodeError
+from fnstore.layout import module_path
 from fnstore.registry import Registry
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def test_a_commit_signed_by_git_is_verified_by_fnstore(
     alice.push("lab")
     work = tmp_path / "work"
     git("clone", "-q", str(lab), str(work))
-    (work / "functions" / "blur" / "source.py").write_text(module_code("blur", 9))
+    (work / module_path("blur") / "source.py").write_text(module_code("blur", 9))
     git(
         "-c", "gpg.format=ssh", "-c", f"user.signingkey={keys['alice']}",
         "commit", "-q", "-S", "-am", "tuned with plain git", cwd=work,
@@ -157,7 +158,7 @@ def test_an_openpgp_signed_commit_is_verified_with_gpg(
     alice.push("lab")
     work = tmp_path / "work"
     git("clone", "-q", str(lab), str(work))
-    (work / "functions" / "blur" / "source.py").write_text(module_code("blur", 4))
+    (work / module_path("blur") / "source.py").write_text(module_code("blur", 4))
     git("-c", f"user.signingkey={gnupg}", "commit", "-q", "-S", "-am", "gpg-signed", cwd=work)
     git("push", "-q", "origin", "main", cwd=work)
     bob.set_trust("signed")
