@@ -74,7 +74,7 @@ def test_each_shape_has_its_state(
     assert reading.state == state
     assert reading.readable == (state in (layout.OK, layout.DERIVED))
     if not reading.readable:
-        assert reading.reason and "functions/blur" in reading.reason
+        assert reading.reason and layout.module_path("blur") in reading.reason
 
 
 def test_a_blob_git_cannot_give_is_unreadable() -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from fnstore.errors import AuthorRequiredError, InvalidCodeError, StoreNotFoundError
+from fnstore.layout import module_path
 from fnstore.store import open_store
 from tests.conftest import AUTHOR_EMAIL, AUTHOR_NAME
 from tests.store._helpers import git, snippet
@@ -25,14 +26,15 @@ def test_save_writes_one_commit_with_source_and_manifest(store: FunctionStore) -
     (version,) = result.versions
     assert (version.name, version.module, version.version) == ("blur", "blur", 1)
     assert version.author == f"{AUTHOR_NAME} <{AUTHOR_EMAIL}>"
-    assert git(store.path, "show", "HEAD:functions/blur/source.py") == code
+    assert git(store.path, "show", f"HEAD:{module_path('blur')}/source.py") == code
     assert (
         git(store.path, "log", "--format=%s|%an|%ae")
         == f"first blur|{AUTHOR_NAME}|{AUTHOR_EMAIL}\n"
     )
     # the content id is the blob id git sees
     assert (
-        git(store.path, "rev-parse", "HEAD:functions/blur/source.py").strip() == version.content_id
+        git(store.path, "rev-parse", f"HEAD:{module_path('blur')}/source.py").strip()
+        == version.content_id
     )
     manifest = version.manifest
     assert manifest.functions[0].parameters[1].default == 1.0
@@ -48,7 +50,7 @@ def test_second_save_links_to_its_parent(store: FunctionStore) -> None:
     assert manifest.parent_commit == first.commit
     assert (
         manifest.parent_tree
-        == git(store.path, "rev-parse", f"{first.commit}:functions/blur").strip()
+        == git(store.path, "rev-parse", f"{first.commit}:{module_path('blur')}").strip()
     )
 
 

@@ -12,6 +12,7 @@ from fnstore.errors import (
     NothingToDoError,
     RevisionNotFoundError,
 )
+from fnstore.layout import module_path
 from tests.store._helpers import git, snippet
 
 if TYPE_CHECKING:
@@ -38,7 +39,9 @@ def test_history_is_newest_first_and_one_entry_per_version(three: FunctionStore)
     ]
     # each version's commit is where git sees that content come in
     for version in history:
-        blob = git(three.path, "rev-parse", f"{version.commit}:functions/blur/source.py").strip()
+        blob = git(
+            three.path, "rev-parse", f"{version.commit}:{module_path('blur')}/source.py"
+        ).strip()
         assert blob == version.content_id
     assert [v.version for v in three.history("sharpen")] == [1]
 
