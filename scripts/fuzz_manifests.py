@@ -279,34 +279,42 @@ class Lab:
         self.counter = 0
 
     def commit(self, manifest: bytes) -> str:
-        """Commit ``manifest`` as functions/bad/manifest.json, and a change to good."""
+        """Commit ``manifest`` as bad's manifest.json, and a change to good (store layout)."""
         import pygit2
-        from pygit2.enums import FileMode
+
+        from fnstore.layout import MANIFEST, SOURCE, module_path
 
         repo = self.lab
         head = repo.references["refs/heads/main"].peel(pygit2.Commit)
         self.counter += 1
-        functions = head.tree["functions"]
-        good, bad = functions["good"], functions["bad"]
-        source = repo[good["source.py"].id].data + f"# lab change {self.counter}\n".encode()
-        good_tree = repo.TreeBuilder(good)
-        good_tree.insert("source.py", repo.create_blob(source), FileMode.BLOB)
-        bad_tree = repo.TreeBuilder(bad)
-        bad_tree.insert("manifest.json", repo.create_blob(manifest), FileMode.BLOB)
-        ftree = repo.TreeBuilder(functions)
-        ftree.insert("good", good_tree.write(), FileMode.TREE)
-        ftree.insert("bad", bad_tree.write(), FileMode.TREE)
-        root = repo.TreeBuilder(head.tree)
-        root.insert("functions", ftree.write(), FileMode.TREE)
+        good = f"{module_path('good')}/{SOURCE}"
+        source = repo[head.tree[good].id].data + f"# lab change {self.counter}\n".encode()
+        root = _put(repo, head.tree, good, repo.create_blob(source))
+        root = _put(
+            repo, repo[root], f"{module_path('bad')}/{MANIFEST}", repo.create_blob(manifest)
+        )
         who = pygit2.Signature("Lab Member", "lab@example.org")
         commit = repo.create_commit(
-            "refs/heads/main", who, who, f"case {self.counter}", root.write(), [head.id]
+            "refs/heads/main", who, who, f"case {self.counter}", root, [head.id]
         )
         return str(commit)
 
     def refs(self) -> str:
         """Every ref of the member's store and what it points at."""
         return _git(self.store.path, "for-each-ref", "--format=%(refname) %(objectname)")
+
+
+def _put(repo: Any, tree: Any, path: str, blob: Any) -> Any:
+    """Write ``tree`` with the file at ``path`` (``a/b/c``) set to ``blob``; return its id."""
+    from pygit2.enums import FileMode
+
+    first, _, rest = path.partition("/")
+    builder = repo.TreeBuilder(tree)
+    if not rest:
+        builder.insert(first, blob, FileMode.BLOB)
+    else:
+        builder.insert(first, _put(repo, repo[tree[first].id], rest, blob), FileMode.TREE)
+    return builder.write()
 
 
 def _git(repo: Path, *args: str) -> str:

@@ -256,11 +256,11 @@ def read_changed_manifests(
             parts = meta.split(b" ")
             if len(parts) != 5 or not path.startswith(_PREFIX):
                 continue
-            parts = path[len(_PREFIX) :].split(b"/")
-            module = _module_of(parts, sharded)
+            steps = path[len(_PREFIX) :].split(b"/")
+            module = _module_of(steps, sharded)
             if module is None:
                 continue
-            name = parts[-1]
+            name = steps[-1]
             folders[module] = path.rpartition(b"/")[0].decode("utf-8", "surrogateescape")
             if module not in old and module not in touched:
                 files_of[module] = {}  # a new module: the diff adds all its files
