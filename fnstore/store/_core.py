@@ -33,7 +33,6 @@ from fnstore.errors import (
 )
 from fnstore.git._housekeeping import beside_gc, pack_if_needed, pack_limit
 from fnstore.git._lock import StoreLock
-from fnstore.git._treewrite import SortedTree
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
@@ -67,9 +66,9 @@ class _Core:
         target = head.target if head is not None else "refs/heads/main"
         self.branch: str = target.removeprefix("refs/heads/") if isinstance(target, str) else "main"
         self._lock = StoreLock(path / STATE_DIR / "lock", timeout=lock_timeout)
-        # (functions tree id, its entries kept sorted): saves reuse it so that
+        # (functions tree id, a TreeBuilder holding its entries): saves reuse it so that
         # each save does not re-read, re-sort and re-deflate a tree of N modules
-        self._builder: tuple[str | None, SortedTree] | None = None
+        self._builder: tuple[str | None, pygit2.TreeBuilder] | None = None
         self._default_author: tuple[str, str] | None = None
         # valid manifests by (manifest blob id, source blob id): immutable, so
         # reading the store again after a save re-parses only what changed
@@ -222,10 +221,15 @@ class _Core:
             if cached is not None and cached[0] == key:
                 entries = cached[1]
             else:
-                entries = SortedTree.read(self._repo, key) if key is not None else SortedTree()
+                entries = (
+                    self._repo.TreeBuilder(ftree) if ftree is not None else self._repo.TreeBuilder()
+                )
             for module, tree_id in changes.items():
-                entries.set_tree(module, tree_id)
-            new_ftree = pygit2.Oid(hex=entries.write(Path(self._repo.path) / "objects"))
+                if tree_id is not None:  # replaces a file of that name too, as git does
+                    entries.insert(module, pygit2.Oid(hex=tree_id), FileMode.TREE)
+                elif entries.get(module) is not None:
+                    entries.remove(module)
+            new_ftree = beside_gc(entries.write)
             root = (
                 self._repo.TreeBuilder(self._commit(expected_head).tree)
                 if expected_head is not None

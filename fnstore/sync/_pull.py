@@ -27,7 +27,7 @@ import pygit2
 
 from fnstore.errors import ConflictError, FnStoreError, StoreError, SyncError
 from fnstore.git._housekeeping import beside_gc
-from fnstore.git._treewrite import blob_ids
+from fnstore.git._rawtree import blob_ids
 from fnstore.store._core import AuthorLike, _signature
 from fnstore.sync import _merge
 from fnstore.sync._ignored import ignored_entries
