@@ -11,11 +11,17 @@ OpenHCS code imports its memory decorators in several ways (all read by
 Where the real package is installed, nothing here is used: the code runs with
 the real decorators, so a function fnstore loads is the one OpenHCS would
 load.  Where it is not, :func:`ensure_openhcs_decorators` adds an import
-finder *after* Python's own ones (so it can never shadow an installed
-package) that serves stand-in modules for exactly those import paths, whose
+finder that serves stand-in modules for exactly those import paths, whose
 decorators are fnstore's own (:mod:`fnstore.memory`).  The stand-ins are
 proper modules, with a ``__spec__`` and a loader, so
 ``importlib.util.find_spec("openhcs")`` and ``importlib.reload`` work on them.
+
+The finder goes first on ``sys.meta_path`` but steps aside whenever Python's
+own path finder finds a real package of that name, so it never shadows one.
+It must go first because a mere folder named ``openhcs`` on ``sys.path``
+(OpenHCS's own data directory is one, so is a checkout) is a namespace
+package, which Python's path finder would otherwise return: that is not the
+real OpenHCS, and has no decorators.
 
 The store's save check, the registry and benchmarks call it before running saved code.
 """
@@ -92,8 +98,11 @@ class _StandInFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         path: Sequence[str] | None,
         target: types.ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname not in _PROVIDED or fullname.partition(".")[0] not in self.packages:
+        top = fullname.partition(".")[0]
+        if fullname not in _PROVIDED or top not in self.packages:
             return None
+        if fullname == top and _regular(importlib.machinery.PathFinder.find_spec(top)):
+            return None  # installed since we looked: the real package wins
         return importlib.util.spec_from_loader(fullname, self, is_package=True)
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
@@ -110,13 +119,21 @@ class _StandInFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 _finder: _StandInFinder | None = None
 
 
+def _regular(spec: importlib.machinery.ModuleSpec | None) -> bool:
+    """Tell whether ``spec`` is a module or regular package, not a bare folder's namespace."""
+    return spec is not None and spec.origin not in (None, "namespace")
+
+
 def really_installed(package: str) -> bool:
-    """Tell whether the real ``package`` can be imported here (the stand-in does not count)."""
+    """Tell whether the real ``package`` can be imported here.
+
+    Neither the stand-in nor a bare folder of that name (a namespace package) counts.
+    """
     try:
         spec = importlib.util.find_spec(package)
     except (ImportError, ValueError):
         return False
-    return spec is not None and not isinstance(spec.loader, _StandInFinder)
+    return _regular(spec) and not isinstance(spec.loader, _StandInFinder)  # type: ignore[union-attr]
 
 
 def ensure_openhcs_decorators() -> bool:
@@ -130,8 +147,9 @@ def ensure_openhcs_decorators() -> bool:
             absent = [p for p in STAND_IN_PACKAGES if not really_installed(p)]
             _finder = _StandInFinder(absent)
             if absent:
-                # Last: Python's own finders answer first, so a real package always wins.
-                sys.meta_path.append(_finder)
+                # First, so that a bare folder named openhcs cannot pass for the
+                # package; find_spec steps aside for a real one (see above).
+                sys.meta_path.insert(0, _finder)
         return bool(_finder.packages)
 
 

@@ -1,7 +1,9 @@
 """Import a directory of loose custom-function files into the store.
 
-The seed system keeps each custom function as a ``.py`` file in
-``~/.local/share/openhcs/custom_functions/``, with no history.  Migration
+OpenHCS (0.8.6 and the seed system before it) keeps each custom function as a
+``.py`` file in ``<data dir>/openhcs/custom_functions/`` (on Linux
+``~/.local/share/openhcs/custom_functions/``), with no history.  Give that
+folder, or the data dir itself (``~/.local/share``) or its ``openhcs`` folder.  Migration
 commits each file as the first version of its module, oldest first, with the
 file's modification time as the commit's author date (so ``fnstore log``
 shows when the function was really written).  A file that cannot be imported
@@ -80,6 +82,14 @@ def _files(directory: Path) -> list[tuple[float, Path]]:
     return sorted(found)
 
 
+def _functions_folder(path: Path) -> Path:
+    """Return the folder of function files: ``path``, or OpenHCS's folder in a data dir."""
+    for inner in (path / "openhcs" / "custom_functions", path / "custom_functions"):
+        if inner.is_dir() and not any(path.glob("*.py")):
+            return inner
+    return path
+
+
 def migrate_directory(
     path: str | os.PathLike[str],
     *,
@@ -91,8 +101,9 @@ def migrate_directory(
     Parameters
     ----------
     path
-        The directory of loose function files (the seed system's
-        ``~/.local/share/openhcs/custom_functions/``).
+        The directory of loose function files (OpenHCS's
+        ``~/.local/share/openhcs/custom_functions/``), or the OpenHCS data
+        directory that holds it (``~/.local/share`` or ``~/.local/share/openhcs``).
     store
         The store to import into (default: the user's store, created if needed).
     author
@@ -103,7 +114,7 @@ def migrate_directory(
     RegistryError
         ``path`` is not a directory.
     """
-    directory = Path(path).expanduser()
+    directory = _functions_folder(Path(path).expanduser())
     if not directory.is_dir():
         raise RegistryError(
             f"{directory} is not a directory: give the folder that holds the .py files, "

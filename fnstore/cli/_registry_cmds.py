@@ -105,7 +105,8 @@ def migrate(
     directory: Annotated[
         Path,
         typer.Argument(
-            help="The folder of loose function files, e.g. ~/.local/share/openhcs/custom_functions",
+            help="The folder of loose function files, e.g. "
+            "~/.local/share/openhcs/custom_functions, or the OpenHCS data dir that holds it",
             file_okay=False,
         ),
     ],

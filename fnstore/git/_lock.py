@@ -7,6 +7,8 @@ process killed while saving never leaves the store locked.
 
 ``flock`` does not tell the threads of one process apart, so a thread lock is
 taken first: threads sharing one store object take turns as processes do.
+Nor does it tell apart a forked child sharing the parent's open lock file, so
+a child forgets the parent's file and thread lock and opens its own.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import fcntl
 import os
 import threading
 import time
+import weakref
 from typing import TYPE_CHECKING
 
 from fnstore.errors import ReadOnlyStoreError, StoreError, StoreLockedError
@@ -25,6 +28,16 @@ if TYPE_CHECKING:
     from types import TracebackType
 
 __all__ = ["StoreLock", "read_only_error"]
+
+_LOCKS: weakref.WeakSet[StoreLock] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for lock in list(_LOCKS):
+        lock._forget_after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def read_only_error(store: Path, exc: OSError) -> StoreError:
@@ -57,6 +70,20 @@ class StoreLock:
         self._depth = 0  # touched only by the thread holding _threads
         self._owner: int | None = None
         self._threads = threading.RLock()
+        _LOCKS.add(self)
+
+    def _forget_after_fork(self) -> None:
+        # The parent's open file shares its flock with us, and the thread lock
+        # may have been held by a thread that does not exist here.
+        fd, self._fd, self._depth, self._owner = self._fd, None, 0, None
+        self._threads = threading.RLock()
+        if fd is not None:
+            os.close(fd)  # our copy only: the parent's lock stays as it is
+
+    @property
+    def threads(self) -> threading.RLock:
+        """The thread lock alone (re-entrant): readers take it to never see half a write."""
+        return self._threads
 
     @property
     def held(self) -> bool:

@@ -3,7 +3,8 @@
 A run benchmarks one version on the chosen devices (those its memory type
 can use here, found off the UI thread since finding GPUs imports the
 backend) with one input shape; progress arrives after each device, and
-Cancel stops the run at the next one (nothing is stored then).  Compare
+Cancel ends the run at once (nothing is stored then).  The run itself
+happens in a child process (:mod:`fnstore.gui._benchproc`).  Compare
 shows the ratio of medians of two versions with its 95% interval and the
 verdict, per machine, device and input.
 """
@@ -32,6 +33,7 @@ from PyQt6.QtWidgets import (
 
 from fnstore.errors import BenchError, FunctionNotFoundError
 from fnstore.gui import _jobs
+from fnstore.gui._benchproc import bench_in_process
 from fnstore.gui._chart import BenchChart
 from fnstore.gui._format import seconds_text
 from fnstore.gui._widgets import BusyBar, ErrorBanner, named
@@ -258,10 +260,11 @@ class BenchView(QWidget):
         rounds = self.rounds.value() or None
         ref = f"{version.name}@{version.version}"
 
+        path = str(store.path)
+
         def run(job: _jobs.Job) -> list[BenchRecord]:
-            return store.bench(
-                ref, devices=devices, shapes=[shape], rounds=rounds, progress=job.report
-            )
+            # in a child process: the window must not wait on the code under test
+            return bench_in_process(job, path, ref, devices=devices, shapes=[shape], rounds=rounds)
 
         def cancelled() -> None:
             self.status.setText(f"Benchmark of {ref} cancelled; nothing was stored.")

@@ -6,10 +6,12 @@ moves the bar, and Cancel stops the transfer at its next progress report
 that leaves conflicts opens :class:`~fnstore.gui._conflict.ConflictDialog`
 for each, in turn; the last choice completes the merge.
 
-Review of incoming code: when the store offers a trust policy
-(``store.pending()`` listing versions waiting for review and
-``store.accept(ref)``), the "Incoming for review" list shows them with
-Accept.  Without it (older stores) the list stays hidden.
+Review of incoming code (the store's trust policy, ``review`` or
+``signed``): "Incoming for review" lists the versions a pull brought that
+may not run yet (``store.pending()``, read off the UI thread: it looks at
+every module), each with why, its diff against the last trusted version and
+what its import would run; Accept trusts the selected one
+(``store.accept(ref)``), Accept all every one.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from typing import TYPE_CHECKING, Any
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import (
     QAbstractItemView,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -35,7 +39,7 @@ from PyQt6.QtWidgets import (
 from fnstore.gui import _jobs
 from fnstore.gui._conflict import ConflictDialog
 from fnstore.gui._remote import AddRemoteDialog
-from fnstore.gui._widgets import BusyBar, ErrorBanner, named
+from fnstore.gui._widgets import BusyBar, ErrorBanner, monospace, named
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -44,11 +48,6 @@ if TYPE_CHECKING:
     from fnstore.sync import Conflict, PullResult, PushResult, TransferProgress
 
 __all__ = ["SyncView"]
-
-
-def review_supported(store: FunctionStore) -> bool:
-    """Whether this store has the trust policy's review calls (``pending``, ``accept``)."""
-    return callable(getattr(store, "pending", None)) and callable(getattr(store, "accept", None))
 
 
 class SyncView(QWidget):
@@ -106,14 +105,30 @@ class SyncView(QWidget):
         conflict_layout.addLayout(conflict_buttons)
 
         self.review = named(QListWidget(), "Incoming for review")
+        self.review.currentRowChanged.connect(self._show_pending)
+        self.review_detail = named(QPlainTextEdit(), "Incoming diff")
+        self.review_detail.setReadOnly(True)
+        self.review_detail.setFont(monospace())
+        self.review_detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.accept_button = self._button(
-            "Accept", "Allow the selected incoming version to be loaded", self.accept_selected
+            "Accept",
+            "Trust the selected incoming version: it may run from now on",
+            self.accept_selected,
+        )
+        self.accept_all_button = self._button(
+            "Accept all", "Trust every incoming version listed", self.accept_all
         )
         self.review_box = named(QGroupBox("Incoming for review"), "Incoming for review box")
-        review_layout = QVBoxLayout(self.review_box)
-        review_layout.addWidget(self.review)
-        review_layout.addWidget(self.accept_button)
-        self.review_box.setVisible(review_supported(store))
+        review_layout = QGridLayout(self.review_box)
+        review_layout.addWidget(self.review, 0, 0)
+        review_layout.addWidget(self.review_detail, 0, 1)
+        review_buttons = QHBoxLayout()
+        review_buttons.addWidget(self.accept_button)
+        review_buttons.addWidget(self.accept_all_button)
+        review_buttons.addStretch(1)
+        review_layout.addLayout(review_buttons, 1, 0, 1, 2)
+        review_layout.setColumnStretch(1, 2)
+        self.pending: list[Any] = []  # store.pending()'s PendingVersion values
 
         self.status = named(QLabel(), "Sync status")
         self.status.setWordWrap(True)
@@ -152,18 +167,53 @@ class SyncView(QWidget):
             self.conflicts.addItem(item)
         if self.conflicts.count():
             self.conflicts.setCurrentRow(0)
-        if review_supported(self.store):
-            self._fill_review()
+        self._update_buttons()
+        self.load_review()
+
+    def load_review(self) -> None:
+        """Read what awaits review, off the UI thread (it looks at every module)."""
+        store = self.store
+        _jobs.start(
+            "Reading what awaits review",
+            lambda job: store.pending(),
+            done=self._fill_review,
+            failed=self.error.show_error,
+            owner=self,
+        )
+
+    def _fill_review(self, pending: list[Any]) -> None:
+        self.pending = pending
+        self.review.clear()
+        for entry in pending:
+            item = QListWidgetItem(
+                f"{entry.module}@{entry.version} by {entry.author}: {entry.reason}"
+            )
+            item.setData(256, entry.ref)
+            self.review.addItem(item)
+        self.review_box.setTitle(f"Incoming for review ({len(pending)})")
+        if pending:
+            self.review.setCurrentRow(0)
+        else:
+            policy = self.store.trust_policy
+            self.review_detail.setPlainText(
+                "Nothing waits for review."
+                if policy != "any"
+                else "The trust policy is 'any': every pulled version may run without review "
+                "(`fnstore trust review` turns review on)."
+            )
         self._update_buttons()
 
-    def _fill_review(self) -> None:
-        self.review.clear()
-        pending: Any = getattr(self.store, "pending")()  # noqa: B009 - optional API
-        for entry in pending:
-            ref = str(getattr(entry, "ref", entry))
-            item = QListWidgetItem(str(entry))
-            item.setData(256, ref)
-            self.review.addItem(item)
+    def _show_pending(self, row: int) -> None:
+        if not 0 <= row < len(self.pending):
+            return
+        entry = self.pending[row]
+        base = entry.base or "nothing (a new module)"
+        self.review_detail.setPlainText(
+            f"{entry.module} version {entry.version}: {entry.message.strip()}\n"
+            f"Why it waits: {entry.reason}\n"
+            f"Importing it: {entry.report.summary()}\n"
+            f"Changes since {base}:\n\n{entry.diff}"
+        )
 
     def remote(self) -> str | None:
         """Return the selected remote's name (the first when none is selected)."""
@@ -184,6 +234,7 @@ class SyncView(QWidget):
         self.resolve_button.setEnabled(idle and self.conflicts.count() > 0)
         self.abort_button.setEnabled(idle and self.conflicts.count() > 0)
         self.accept_button.setEnabled(idle and self.review.count() > 0)
+        self.accept_all_button.setEnabled(idle and self.review.count() > 0)
 
     # -- remotes ---------------------------------------------------------------------
     def add_remote(self) -> AddRemoteDialog:
@@ -336,22 +387,27 @@ class SyncView(QWidget):
 
     # -- review (trust policy) ---------------------------------------------------------
     def accept_selected(self) -> None:
-        """Accept the selected incoming version (stores with a trust policy only)."""
+        """Trust the selected incoming version."""
         item = self.review.currentItem()
-        if item is None or not review_supported(self.store):
+        if item is None:
             return
-        ref, accept = str(item.data(256)), getattr(self.store, "accept")  # noqa: B009
+        ref, store = str(item.data(256)), self.store
+        self._review_job(f"Accepting {ref}", lambda: store.accept(ref), f"Accepted {ref}.")
 
+    def accept_all(self) -> None:
+        """Trust every incoming version listed."""
+        if not self.pending:
+            return
+        store = self.store
+        self._review_job("Accepting all", store.accept_all, "Accepted every incoming version.")
+
+    def _review_job(self, label: str, call: Callable[[], object], message: str) -> None:
         def accepted(_result: object) -> None:
-            self.status.setText(f"Accepted {ref}.")
+            self.status.setText(message)
             self.changed.emit()
 
         job = _jobs.start(
-            f"Accepting {ref}",
-            lambda job: accept(ref),
-            done=accepted,
-            failed=self.error.show_error,
-            owner=self,
+            label, lambda job: call(), done=accepted, failed=self.error.show_error, owner=self
         )
         self.busy.track(job, cancellable=False)
         job.when_finished(self.refresh)

@@ -22,11 +22,14 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnstore.errors import InvalidCodeError, InvalidNameError
 from fnstore.manifest._models import DecoratorPackage, FunctionInfo, Parameter
 from fnstore.manifest._names import check_name
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["DECORATOR_MODULES", "MEMORY_TYPES", "Introspection", "decorator_package", "introspect"]
 
@@ -66,13 +69,13 @@ def introspect(code: str) -> Introspection:
         A decorated function's name is not a safe name.
     """
     tree = parse(code)
-    aliases = _aliases(tree)
+    aliases, rebound = _aliases(tree)
     functions: list[FunctionInfo] = []
     seen: set[str] = set()
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
-        info = _function_info(node, aliases)
+        info = _function_info(node, aliases, rebound)
         if info is None:
             continue
         if info.name in seen:
@@ -103,22 +106,42 @@ def parse(code: str) -> ast.Module:
         raise InvalidCodeError(f"the code cannot be parsed ({exc}); fix it and save again") from exc
 
 
-def _aliases(tree: ast.Module) -> dict[str, str]:
-    """Local name -> the dotted path it was imported as, for every import in the code."""
+def _bindings(node: ast.AST) -> Iterator[tuple[str, str]]:
+    """``(local name, dotted path)`` for each name an import statement binds."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                yield alias.asname, alias.name
+            else:  # 'import a.b' binds 'a'
+                first = alias.name.split(".")[0]
+                yield first, first
+    elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        for alias in node.names:
+            if alias.name != "*":
+                yield alias.asname or alias.name, f"{node.module}.{alias.name}"
+
+
+def _aliases(tree: ast.Module) -> tuple[dict[str, str], dict[str, int]]:
+    """Local name -> the dotted path it was imported as, for every import in the code.
+
+    Also returns the memory-type decorators that a later import rebinds, with
+    the line that imported the decorator: OpenHCS 0.8.6's own torch template
+    writes ``from openhcs.core.memory import torch`` and then ``import torch``,
+    so ``@torch`` is the torch package (and OpenHCS fails on it too).
+    """
     aliases: dict[str, str] = {}
+    decorator_line: dict[str, int] = {}
+    rebound: dict[str, int] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    aliases[alias.asname] = alias.name
-                else:  # 'import a.b' binds 'a'
-                    first = alias.name.split(".")[0]
-                    aliases[first] = first
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for alias in node.names:
-                if alias.name != "*":
-                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return aliases
+        for local, path in _bindings(node):
+            aliases[local] = path
+            found = _decorator_kind(path)
+            if found is not None and found[0] not in _SPECIAL:
+                decorator_line[local] = getattr(node, "lineno", 0)
+                rebound.pop(local, None)
+            elif local in decorator_line:
+                rebound[local] = decorator_line[local]
+    return aliases, rebound
 
 
 def _dotted(node: ast.expr, aliases: dict[str, str]) -> str | None:
@@ -159,7 +182,7 @@ def _decorator_kind(path: str) -> tuple[str, DecoratorPackage | None] | None:
 
 
 def _function_info(
-    node: ast.FunctionDef | ast.AsyncFunctionDef, aliases: dict[str, str]
+    node: ast.FunctionDef | ast.AsyncFunctionDef, aliases: dict[str, str], rebound: dict[str, int]
 ) -> FunctionInfo | None:
     types: tuple[str, str] | None = None
     package: DecoratorPackage | None = None
@@ -169,6 +192,7 @@ def _function_info(
         path = _dotted(call.func if call else deco, aliases)
         found = _decorator_kind(path) if path else None
         if found is None:
+            _check_not_rebound(call.func if call else deco, rebound, node)
             continue
         kind = found[0]
         if kind in _SPECIAL:
@@ -193,6 +217,19 @@ def _function_info(
         special_outputs=special["special_outputs"],
         lineno=node.lineno,
     )
+
+
+def _check_not_rebound(
+    deco: ast.expr, rebound: dict[str, int], node: ast.FunctionDef | ast.AsyncFunctionDef
+) -> None:
+    if isinstance(deco, ast.Name) and deco.id in rebound:
+        name = deco.id
+        raise InvalidCodeError(
+            f"@{name} on {node.name!r} (line {node.lineno}) is not the memory decorator "
+            f"imported on line {rebound[name]}: a later import rebinds the name {name!r}. "
+            f"Import the decorator under another name, e.g. 'from openhcs.core.memory import "
+            f"{name} as {name}_func' and write @{name}_func"
+        )
 
 
 def _memory_types(

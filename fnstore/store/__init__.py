@@ -9,7 +9,17 @@ only when a method needs one (the registry's cached start-up relies on it).
 from __future__ import annotations
 
 from fnstore.store._store import FunctionStore, open_store
+from fnstore.store._trust import PendingVersion, TrustVerdict
 from fnstore.store._types import FunctionVersion, SaveResult, Scan
 from fnstore.store._write import MAX_CODE_BYTES
 
-__all__ = ["MAX_CODE_BYTES", "FunctionStore", "FunctionVersion", "SaveResult", "Scan", "open_store"]
+__all__ = [
+    "MAX_CODE_BYTES",
+    "FunctionStore",
+    "FunctionVersion",
+    "PendingVersion",
+    "SaveResult",
+    "Scan",
+    "TrustVerdict",
+    "open_store",
+]

@@ -25,7 +25,6 @@ accept or policy change), so everything in it is trusted.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass
 
@@ -57,11 +56,27 @@ def read_config(repo: str) -> tuple[dict[str, str], bool]:
     lines, comments, quoted values.  Includes and other files are not read:
     the policy is the store's own setting.
     """
+    path = os.path.join(repo, "config")
     try:
-        with open(os.path.join(repo, "config"), encoding="utf-8", errors="replace") as fh:
+        st = os.stat(path)
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        cached = _CONFIGS.get(path)
+        if cached is not None and cached[0] == stamp:
+            return dict(cached[1]), cached[2]  # every save asks: a stat instead of a parse
+        with open(path, encoding="utf-8", errors="replace") as fh:
             text = fh.read()
     except OSError:
         return {}, False
+    keys, remote = _parse_config(text)
+    _CONFIGS[path] = (stamp, keys, remote)
+    return dict(keys), remote
+
+
+# config path -> ((mtime ns, size, inode), [fnstore] keys, has a remote)
+_CONFIGS: dict[str, tuple[tuple[int, int, int], dict[str, str], bool]] = {}
+
+
+def _parse_config(text: str) -> tuple[dict[str, str], bool]:
     section, keys, remote = "", {}, False
     for raw in text.splitlines():
         line = raw.strip()
@@ -107,7 +122,9 @@ def append_record(repo: str, entries: dict[str, str]) -> None:
     """Add content ids to the record (creating it with its header); the caller holds the store lock.
 
     One ``write`` of whole lines in append mode: a crash leaves at worst a
-    partial last line, which :func:`read_record` ignores.
+    partial last line, which :func:`read_record` ignores.  Not fsynced, like
+    the commits themselves (libgit2 does not fsync): a save lost to a power
+    cut loses its line with it, and a lost acceptance only asks again.
     """
     folder = os.path.join(repo, _STATE_DIR)
     os.makedirs(folder, exist_ok=True)
@@ -120,9 +137,6 @@ def append_record(repo: str, entries: dict[str, str]) -> None:
         elif fh.tell() and not _ends_with_newline(path):
             text = "\n" + text  # after a torn last line, start clean
         fh.write(text)
-        fh.flush()
-        with contextlib.suppress(OSError):
-            os.fsync(fh.fileno())
 
 
 def _ends_with_newline(path: str) -> bool:

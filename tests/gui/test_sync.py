@@ -116,3 +116,26 @@ def test_cancel_a_pull(qtbot, tmp_path, remote) -> None:
     assert "cancelled" in view.status.text()
     assert not view.error.isVisible()
     assert mine.head is None
+
+
+def test_incoming_version_waits_for_review_then_accept(qtbot, tmp_path, remote) -> None:
+    theirs = open_store(tmp_path / "theirs.git")
+    theirs.save(code("denoise"), message="from the lab")
+    theirs.add_remote("lab", str(remote))
+    theirs.push("lab")
+    mine = open_store(tmp_path / "mine.git")
+    mine.save(code("blur"))
+    mine.add_remote("lab", str(remote))
+    mine.set_trust("review")
+    view = SyncView(mine)
+    qtbot.addWidget(view)
+    view.show()
+    click(qtbot, view.pull_button)
+    qtbot.waitUntil(lambda: view.review.count() == 1, timeout=30000)
+    assert view.review.item(0).text().startswith("denoise@1 by ")
+    assert "return image" in view.review_detail.toPlainText()
+    assert view.accept_button.isEnabled()
+    click(qtbot, view.accept_button)
+    qtbot.waitUntil(lambda: "Accepted denoise@" in view.status.text(), timeout=30000)
+    qtbot.waitUntil(lambda: view.review.count() == 0, timeout=30000)
+    assert mine.pending() == []

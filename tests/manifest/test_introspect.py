@@ -104,6 +104,18 @@ def test_openhcs_and_arraybridge_forms_record_their_package(
     assert info.decorators_from == package
 
 
+def test_a_decorator_rebound_by_a_later_import_is_explained() -> None:
+    # OpenHCS 0.8.6's own torch template: '@torch' ends up as the torch package.
+    code = (
+        "from openhcs.core.memory import torch\nimport torch\n\n"
+        "@torch\ndef f(image, kernel_size: int = 3):\n    return image\n"
+    )
+    with pytest.raises(InvalidCodeError, match=r"imported on line 1.*torch as torch_func"):
+        introspect(code)
+    fixed = code.replace("import torch\n", "import torch as torch_lib\n")
+    assert names_and_types(fixed) == [("f", "torch", "torch")]
+
+
 def test_openhcs_names_that_are_not_decorators_are_ignored() -> None:
     code = (
         "from openhcs.core.memory import convert_memory\nimport arraybridge.types as numpy\n\n"

@@ -74,3 +74,14 @@ def test_migrating_again_changes_nothing(store: FunctionStore, tmp_path: Path) -
 def test_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(RegistryError, match="not a directory"):
         migrate_directory(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("given", ["data", "data/openhcs", "data/openhcs/custom_functions"])
+def test_an_openhcs_data_dir_is_read_where_openhcs_keeps_its_functions(
+    store: FunctionStore, tmp_path: Path, given: str
+) -> None:
+    folder = tmp_path / "data" / "openhcs" / "custom_functions"
+    folder.mkdir(parents=True)
+    _write(folder, "legacy_blur.py", OPENHCS_STYLE, datetime(2025, 1, 2, tzinfo=UTC))
+    report = migrate_directory(tmp_path / given, store=store)
+    assert (report.directory, [f.module for f in report.imported]) == (folder, ["legacy_blur"])

@@ -133,3 +133,20 @@ def test_a_real_package_is_never_shadowed(tmp_path: Path) -> None:
         tmp_path,
     )
     assert out == "True False True"
+
+
+def test_a_folder_named_openhcs_is_not_taken_for_openhcs(tmp_path: Path) -> None:
+    # OpenHCS's own data dir holds a folder "openhcs": on sys.path (the current
+    # directory, say) it is a namespace package, which has no decorators.
+    (tmp_path / "openhcs" / "custom_functions").mkdir(parents=True)
+    out = _run(
+        """
+        from fnstore._standin import ensure_openhcs_decorators, really_installed
+        print(really_installed("openhcs"), ensure_openhcs_decorators())
+        from openhcs.core.memory import numpy
+        import fnstore.memory
+        print(numpy is fnstore.memory.numpy)
+        """,
+        tmp_path,
+    )
+    assert out.split() == ["False", "True", "True"]

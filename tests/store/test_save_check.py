@@ -22,6 +22,7 @@ from fnstore.errors import (
     CheckTimeoutError,
     InvalidCodeError,
     StoreError,
+    StoreLockedError,
 )
 from fnstore.store import _checkworker as checkworker
 from fnstore.store import open_store
@@ -229,3 +230,56 @@ def test_d7_threads_sharing_one_store_all_save(store: FunctionStore) -> None:
     assert git(store.path, "rev-list", "--count", "HEAD").strip() == "80"
     assert {m.module: m.version for m in store.functions()} == {f"t{n}": 10 for n in range(8)}
     git(store.path, "fsck", "--full")
+
+
+def test_a_forked_child_takes_the_lock_for_itself(store: FunctionStore) -> None:
+    # Before, the child inherited the parent's held lock (its open file and
+    # thread lock) and saved while the parent held it.
+    store.save(snippet("blur"))
+    with store._locked():
+        pid = os.fork()
+        if pid == 0:  # the child: must wait for the parent, then give up
+            code = 1
+            try:
+                store.lock_timeout = 0.3
+                store.save(snippet("child"))
+            except StoreLockedError as exc:
+                code = 0 if "another process" in str(exc) else 2
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert [m.module for m in store.functions()] == ["blur"]
+
+
+def test_threads_reading_while_others_save_through_one_store(store: FunctionStore) -> None:
+    # A GUI lists and shows functions in jobs while another job saves.
+    for n in range(4):
+        store.save(snippet(f"t{n}"))
+    errors: list[BaseException] = []
+
+    def save(n: int) -> None:
+        for i in range(8):
+            try:
+                store.save(snippet(f"t{n}", f"return image + {i}"))
+            except BaseException as exc:  # collected for the assertion
+                errors.append(exc)
+
+    def read(n: int) -> None:
+        for _ in range(30):
+            try:
+                assert {m.module for m in store.functions()} >= {f"t{k}" for k in range(4)}
+                assert store.history(f"t{n}")[0].module == f"t{n}"
+                store.get(f"t{n}")
+                store.scan()
+            except BaseException as exc:  # collected for the assertion
+                errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(4)]
+    threads += [threading.Thread(target=read, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert {m.module: m.version for m in store.functions()} == {f"t{n}": 9 for n in range(4)}
