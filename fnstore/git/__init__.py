@@ -1,6 +1,6 @@
 """Git plumbing: the only package that imports pygit2 or starts ``git``.
 
-Repository access, object writing (:mod:`fnstore.git._treewrite`), the
+Repository access, object reading (:mod:`fnstore.git._rawtree`), the
 store's inter-process lock, housekeeping (packing beside ``git gc``), the
 transports (libgit2 callbacks, local copies) and the git-command engine
 (:mod:`fnstore.git._gitcli` for sync, :mod:`fnstore.git._gitread` for the

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["PendingVersion", "TrustVerdict"]
 
 _SIGNERS_FILE = "allowed_signers"
+_SIGNATURES_FILE = "signatures"  # verdicts by commit and signers file (derived, local)
 _HOW = {
     "saved": "saved here",
     "accepted": "accepted by you",
@@ -101,7 +102,7 @@ class PendingVersion:
 class TrustMixin(_ReadMixin):
     """Trust policy, review and signing of :class:`FunctionStore` (see the module docstring)."""
 
-    _signature_cache: dict[tuple[str, float], SignatureCheck] | None = None
+    _signature_cache: dict[str, SignatureCheck] | None = None
 
     # -- policy ---------------------------------------------------------------
 
@@ -439,21 +440,22 @@ class TrustMixin(_ReadMixin):
             return None
 
     def _signature_of(self, module: str, content_id: str, commit: str | None) -> SignatureCheck:
-        """Check the signature of the commit that brought ``module``'s code ``content_id``."""
+        """Check the signature of the commit that brought ``module``'s code ``content_id``.
+
+        SSH verdicts are kept in ``<repo>/fnstore/signatures`` by commit and
+        allowed-signers file content (both immutable as a pair), so a listing
+        of a thousand pulled modules asks ssh-keygen once per commit, ever.
+        OpenPGP verdicts depend on the keyring's trust and are kept in memory only.
+        """
         from fnstore.trust._signing import SignatureCheck, verify
 
         origin = self._origin(module, content_id, commit)
         if origin is None:
             return SignatureCheck(False, "fnstore cannot find the commit that brought it")
         allowed = self.allowed_signers_path()
-        try:
-            stamp = allowed.stat().st_mtime
-        except OSError:
-            stamp = 0.0
-        if self._signature_cache is None:
-            self._signature_cache = {}
-        key = (origin, stamp)
-        cached = self._signature_cache.get(key)
+        key = f"{origin} {_digest(allowed)}"
+        cache = self._signature_verdicts()
+        cached = cache.get(key)
         if cached is not None:
             return cached
         signed = self._commit(origin).gpg_signature
@@ -461,11 +463,51 @@ class TrustMixin(_ReadMixin):
             result = SignatureCheck(False, f"its commit {origin[:12]} is not signed")
         else:
             result = verify(signed[0], signed[1], allowed)
-        self._signature_cache[key] = result
+        if result.final:  # a missing or hung tool is asked again next time
+            cache[key] = result
+            if signed[0] is None or b"SSH SIGNATURE" in signed[0]:
+                self._remember_signature(key, result)
         return result
 
+    def _signature_verdicts(self) -> dict[str, SignatureCheck]:
+        from fnstore.trust._signing import SignatureCheck
+
+        if self._signature_cache is None:
+            self._signature_cache = {}
+            try:
+                lines = self._state_path(_SIGNATURES_FILE).read_text("utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                lines = []
+            for line in lines:
+                parts = line.split(" ", 3)
+                if len(parts) == 4 and parts[2] in ("ok", "no"):
+                    key = f"{parts[0]} {parts[1]}"
+                    self._signature_cache[key] = SignatureCheck(parts[2] == "ok", parts[3])
+        return self._signature_cache
+
+    def _remember_signature(self, key: str, result: SignatureCheck) -> None:
+        detail = " ".join(result.detail.split())  # one line
+        line = f"{key} {'ok' if result.ok else 'no'} {detail}\n"
+        try:
+            path = self._state_path(_SIGNATURES_FILE)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write(line)  # derived data: a torn or lost line is only checked again
+        except OSError:
+            pass  # a read-only store checks again next time
+
     def _origin(self, module: str, content_id: str, commit: str | None) -> str | None:
-        """Find the commit that brought ``module``'s code ``content_id`` (None: not found)."""
+        """Find the commit that brought ``module``'s code ``content_id`` (None: not found).
+
+        At the head the index knows the commit that changed the module last:
+        that is the answer unless it is a merge, which brought the module from
+        one of its parents (then walk back while the module is unchanged).
+        """
+        head = self.head
+        if commit == head and head is not None and self._source_at(head, module) == content_id:
+            known = self._introducer(head, module)
+            if len(self._commit(known).parent_ids) <= 1:
+                return known
         start = commit
         if start is None or self._source_at(start, module) != content_id:
             try:
@@ -482,3 +524,14 @@ class TrustMixin(_ReadMixin):
         except FnStoreError:
             return None
         return self._read_module(tree)[0] if tree is not None else None
+
+
+def _digest(path: Path) -> str:
+    """Name the allowed-signers file's content (``none`` when absent): part of a verdict's key."""
+    import hashlib
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return "none"
+    return hashlib.sha256(data).hexdigest()[:16]

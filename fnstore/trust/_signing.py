@@ -44,10 +44,16 @@ _TIMEOUT = 30.0
 
 @dataclass(frozen=True)
 class SignatureCheck:
-    """The verdict on one commit's signature: ``ok``, and who signed or why not."""
+    """The verdict on one commit's signature: ``ok``, and who signed or why not.
+
+    ``final`` is False when the verdict depends on this machine rather than on
+    the commit and the signers (no ssh-keygen, a check that timed out): such a
+    verdict is never kept.
+    """
 
     ok: bool
     detail: str
+    final: bool = True
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,10 @@ def sign_ssh(payload: bytes, key: str | Path) -> str:
 def verify(signature: bytes, payload: bytes, allowed_signers: Path) -> SignatureCheck:
     """Check a commit signature over ``payload``: by an allowed SSH key, or a trusted gpg key."""
     if _SSH_BEGIN in signature:
-        return _verify_ssh(signature, payload, allowed_signers)
+        try:
+            return _verify_ssh(signature, payload, allowed_signers)
+        except TrustError as exc:  # no ssh-keygen, or it hung: not the commit's fault
+            return SignatureCheck(False, f"its SSH signature cannot be checked here ({exc})", False)
     if _PGP_BEGIN in signature:
         return _verify_gpg(signature, payload)
     return SignatureCheck(False, "its signature is of a kind fnstore cannot check")
@@ -164,7 +173,9 @@ def _verify_ssh(signature: bytes, payload: bytes, allowed: Path) -> SignatureChe
 def _verify_gpg(signature: bytes, payload: bytes) -> SignatureCheck:
     gpg = shutil.which("gpg")
     if gpg is None:
-        return SignatureCheck(False, "signed with OpenPGP, and gpg is not installed to check it")
+        return SignatureCheck(
+            False, "signed with OpenPGP, and gpg is not installed to check it", False
+        )
     with tempfile.TemporaryDirectory(prefix="fnstore-sig-") as tmp:
         sig = Path(tmp, "commit.asc")
         sig.write_bytes(signature)

@@ -180,3 +180,48 @@ def test_plain_git_verifies_the_store_is_still_a_repository(member: Member) -> N
     bob.accept("blur")
     done = subprocess.run(["git", "fsck", "--full"], cwd=bob.path, capture_output=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_merge_trusts_your_side_only(member: Member) -> None:
+    alice, bob = member("alice"), member("bob")
+    _share(alice, module_code("shared", 1))
+    bob.pull("lab")
+    bob.accept_all()
+    bob.save(module_code("mine", 4))  # both sides move: the next pull is a merge commit
+    _share(alice, module_code("theirs", 2))
+    assert bob.pull("lab").status == "merged"
+    assert [p.module for p in bob.pending()] == ["theirs"]
+    registry = Registry.load(bob)
+    assert registry.get("mine")(np.ones(1)).tolist() == [4.0]
+    with pytest.raises(UntrustedCodeError):
+        registry.get("theirs")
+
+
+def test_keeping_both_sides_of_a_conflict_does_not_trust_theirs(member: Member) -> None:
+    alice, bob = member("alice"), member("bob")
+    _share(alice, module_code("blur", 1))
+    bob.pull("lab")
+    bob.accept_all()
+    bob.save(module_code("blur", 5))
+    _share(alice, module_code("blur", 7))
+    assert bob.pull("lab").status == "conflicts"
+    bob.resolve("blur", "both")  # theirs comes in renamed: new code, still theirs
+    assert [p.module for p in bob.pending()] == ["blur_theirs"]
+    registry = Registry.load(bob)
+    assert registry.get("blur")(np.ones(1)).tolist() == [5.0]
+    assert registry.info("blur_theirs").trusted is False
+    # its lineage is the lab's blur, whose version 1 you accepted: that runs, not 7
+    assert registry.get("blur_theirs")(np.ones(1)).tolist() == [1.0]
+    with pytest.raises(UntrustedCodeError):
+        registry.get(f"blur_theirs@{bob.get('blur_theirs').content_id}")
+
+
+def test_bench_refuses_what_may_not_run(member: Member, tmp_path: Path) -> None:
+    mark = tmp_path / "ran-at-import"
+    alice, bob = member("alice"), member("bob")
+    _share(alice, touch_code("evil", mark), mark)
+    bob.pull("lab")
+    with pytest.raises(UntrustedCodeError, match="fnstore accept evil@"):
+        bob.bench("evil", shapes=[(1, 8, 8)], rounds=1, save=False)
+    assert not mark.exists()
+    assert bob.bench_history("evil") == []

@@ -166,3 +166,27 @@ def test_an_openpgp_signed_commit_is_verified_with_gpg(
     verdict = bob.trust_verdict("blur", bob.get("blur").content_id)
     assert verdict.trusted and "Alice <alice@lab>" in verdict.reason
     assert Registry.load(bob).get("blur")(np.ones(1)).tolist() == [4.0]
+
+
+def test_signature_verdicts_are_kept_until_the_signers_change(
+    member: Member, keys: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fnstore.store import open_store
+
+    alice, bob = member("alice"), member("bob")
+    alice.set_signing(keys["alice"], always=True)
+    alice.save(module_code("blur"))
+    alice.push("lab")
+    bob.set_trust("signed")
+    bob.add_signer("alice@lab", keys["alice"].with_suffix(".pub"))
+    bob.pull("lab")
+    assert bob.pending() == []  # checked once with ssh-keygen...
+    monkeypatch.setenv("PATH", "")  # ...and not again: no ssh-keygen from here on
+    again = open_store(bob.path)
+    assert again.trust_verdict("blur", again.get("blur").content_id).reason == "signed by alice@lab"
+    again.add_signer("carol@lab", keys["mallory"].with_suffix(".pub"))  # the file changed
+    verdict = again.trust_verdict("blur", again.get("blur").content_id)
+    assert not verdict.trusted
+    assert "cannot be checked here (ssh-keygen is not installed" in verdict.reason
+    monkeypatch.undo()  # with ssh-keygen back, that verdict was not kept: checked again
+    assert again.trust_verdict("blur", again.get("blur").content_id).trusted

@@ -1,4 +1,9 @@
-"""A fast writer for the one big tree of a store: ``functions/`` (one entry per module).
+"""The hand-written writer the store used for ``functions/``, kept as a benchmark challenger.
+
+The store now keeps a :class:`pygit2.TreeBuilder` between saves instead
+(``benchmarks/test_treewrite_bench.py`` measured both; ``docs/architecture.md``
+has the figures and the decision).  This copy lets anyone rerun the
+comparison.  What it said of itself:
 
 A save changes one entry of a tree of N entries, and git must store the whole
 new tree.  libgit2's tree builder re-sorts all entries and deflates the result
@@ -29,19 +34,10 @@ if TYPE_CHECKING:
 
     import pygit2
 
-__all__ = ["SortedTree", "blob_ids"]
+__all__ = ["SortedTree"]
 
 _ENTRY = re.compile(rb"([0-7]+) ([^\0]*)\0(.{20})", re.DOTALL)
 _TREE_MODE = b"40000"
-
-
-def blob_ids(data: bytes) -> dict[bytes, str]:
-    """Map the names of the files in a raw tree object to their blob ids (hex).
-
-    Parsing the object's bytes costs a fraction of building pygit2 entries,
-    which matters when a thousand module trees are read.
-    """
-    return {m[2]: m[3].hex() for m in _ENTRY.finditer(data) if m[1] != _TREE_MODE}
 
 
 def _key(name: bytes, mode: bytes) -> bytes:
