@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-from typing import TYPE_CHECKING
+import functools
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pygit2
 
@@ -28,7 +29,7 @@ from fnstore.store._indexing import _IndexMixin
 from fnstore.store._types import FunctionVersion, Scan
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from fnstore.manifest import Manifest
 
@@ -40,6 +41,25 @@ _CACHE_SIZE = 20_000
 
 def _entry_id(tree: pygit2.Tree, name: str) -> str | None:
     return str(tree[name].id) if name in tree else None
+
+
+_F = TypeVar("_F", bound="Callable[..., Any]")
+
+
+def _one_thread_at_a_time(method: _F) -> _F:
+    """Run a read under the store object's thread lock.
+
+    Reads bring the cached head index forward, and writes change it: threads
+    sharing one store object take turns on it (a read waits for a write's
+    commit, never for its save check).
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: _ReadMixin, *args: Any, **kwargs: Any) -> Any:
+        with self._lock.threads:
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 class _ReadMixin(_IndexMixin):
@@ -224,6 +244,7 @@ class _ReadMixin(_IndexMixin):
 
     # -- public queries ---------------------------------------------------------
 
+    @_one_thread_at_a_time
     def scan(self, *, rev: str | None = None) -> Scan:
         """Every module at ``rev`` (default: the branch head): manifests, and errors per module."""
         if rev is None and self.head is None:
@@ -241,10 +262,12 @@ class _ReadMixin(_IndexMixin):
         manifests.sort(key=lambda m: m.module)
         return Scan(commit=commit_id, manifests=manifests, errors=errors)
 
+    @_one_thread_at_a_time
     def functions(self, *, rev: str | None = None) -> list[Manifest]:
         """Return the readable manifests at ``rev``, by module (:meth:`scan` has the errors)."""
         return self.scan(rev=rev).manifests
 
+    @_one_thread_at_a_time
     def get(self, ref: str, *, rev: str | None = None) -> FunctionVersion:
         """One version: ``name``, ``name@3``, ``name@<content id prefix>``, ``name@<tag|commit>``.
 
@@ -360,10 +383,12 @@ class _ReadMixin(_IndexMixin):
         entry = self._head_index().entry(module)
         return self._tree(entry.tree) if entry is not None else None
 
+    @_one_thread_at_a_time
     def history(self, name: str, *, rev: str | None = None) -> list[FunctionVersion]:
         """Every version of ``name``'s module up to ``rev``, newest first."""
         return self._walk(name, self.resolve(rev))
 
+    @_one_thread_at_a_time
     def source(self, module: str, *, rev: str | None = None) -> str:
         """Return the code of a module (or of the module holding function ``module``) at ``rev``."""
         commit_id = self.resolve(rev)
@@ -373,6 +398,7 @@ class _ReadMixin(_IndexMixin):
             raise FunctionNotFoundError(f"no source for {module!r} at {commit_id[:12]}")
         return data.decode("utf-8", errors="replace")
 
+    @_one_thread_at_a_time
     def diff(self, ref_a: str, ref_b: str) -> str:
         """Return a unified diff of ``source.py`` between two references (see :meth:`get`)."""
         a, b = self.get(ref_a), self.get(ref_b)
@@ -384,6 +410,7 @@ class _ReadMixin(_IndexMixin):
         )
         return "".join(lines)
 
+    @_one_thread_at_a_time
     def manifest_blobs(
         self, *, rev: str | None = None, known: Mapping[str, str] | None = None
     ) -> tuple[str | None, dict[str, tuple[str, bytes | None]]]:
@@ -430,6 +457,7 @@ class _ReadMixin(_IndexMixin):
             return data, blob_id
         return derived, content_id(derived)
 
+    @_one_thread_at_a_time
     def blob_text(self, content_id_prefix: str) -> tuple[str, str]:
         """``(full content id, text)`` of a ``source.py`` blob given a prefix of its id."""
         try:
