@@ -22,7 +22,7 @@ from PyQt6.QtCore import QObject, QRunnable, QThreadPool, QTimer, pyqtSignal
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["Cancelled", "Job", "start"]
+__all__ = ["Cancelled", "Job", "start", "wait_idle"]
 
 
 class Cancelled(Exception):
@@ -93,20 +93,27 @@ class _Runner(QRunnable):
         try:
             result = self._call(job)
         except Cancelled:
-            job.cancelled.emit()
+            _emit(job.cancelled)
         except BaseException as exc:  # reported to the UI thread, never lost
             if job.is_cancelled:
-                job.cancelled.emit()
+                _emit(job.cancelled)
             else:
                 if not _is_user_error(exc):
                     traceback.print_exception(exc)
-                job.failed.emit(exc)
+                _emit(job.failed, exc)
         else:
             if job.is_cancelled:
-                job.cancelled.emit()
+                _emit(job.cancelled)
             else:
-                job.done.emit(result)
-        job.finished.emit()
+                _emit(job.done, result)
+        _emit(job.finished)
+
+
+def _emit(signal: Any, *args: object) -> None:
+    try:
+        signal.emit(*args)
+    except RuntimeError:  # the application is shutting down: nobody is listening
+        pass
 
 
 def _is_user_error(exc: BaseException) -> bool:
@@ -166,3 +173,8 @@ def _pool() -> QThreadPool:
         pool.setMaxThreadCount(8)  # a save check that never returns holds one thread only
         _POOL.append(pool)
     return _POOL[0]
+
+
+def wait_idle(timeout_ms: int = 60000) -> bool:
+    """Block until no job is running (an application quitting, a benchmark between rounds)."""
+    return _pool().waitForDone(timeout_ms)
