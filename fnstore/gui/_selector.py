@@ -191,7 +191,12 @@ class FunctionBrowser(QWidget):
             manifests = registry.store.functions(rev=commit)
             return {m.module: (m.author.name, m.created) for m in manifests}
 
-        _jobs.start("Reading authors", read, done=self.model.set_authors, owner=self)
+        def show(by_module: dict[str, tuple[str, datetime]]) -> None:
+            self.model.set_authors(by_module)
+            for column in (4, 5):  # sized now that they hold text
+                self.table.resizeColumnToContents(column)
+
+        _jobs.start("Reading authors", read, done=show, owner=self)
 
     def _fill_tree(self, listing: _Listing) -> None:
         self._by_type = listing.by_type
