@@ -1,7 +1,8 @@
-"""The private core of :class:`~fnstore.store.FunctionStore`: git plumbing.
+"""The private core of :class:`~fnstore.store.FunctionStore`: the store's view of its repository.
 
-Everything here is what the higher-level mixins (save/read in this package,
-``_remotes.py`` for sync, ``_notes.py`` for benchmark records) build on:
+Everything here is what the rest of the store (index, read, write, pins, and
+the collaborators: notes, and lab sync above it) builds on.  The repository
+is opened by the git plumbing (:func:`fnstore.git._repo.open_repository`):
 
 * ``_repo`` -- the :class:`pygit2.Repository` (bare);
 * ``_locked()`` -- the inter-process lock (``fcntl.flock``) as a context manager;
@@ -33,6 +34,7 @@ from fnstore.errors import (
 )
 from fnstore.git._housekeeping import beside_gc, pack_if_needed, pack_limit
 from fnstore.git._lock import StoreLock
+from fnstore.git._repo import signature
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
@@ -239,13 +241,13 @@ class _Core:
                 root.insert(FUNCTIONS, new_ftree, FileMode.TREE)
             elif root.get(FUNCTIONS) is not None:
                 root.remove(FUNCTIONS)
-            signature = _signature(author, when)
+            sig = signature(author, when)
             parents = [pygit2.Oid(hex=expected_head)] if expected_head else []
             text = message.rstrip("\n") + "\n"
             if len(changes) <= _TRAILER_MAX:
                 text += f"\n{MODULES_TRAILER}{', '.join(sorted(changes))}\n"
             root_id = beside_gc(root.write)
-            commit = beside_gc(lambda: self._create_commit(signature, text, root_id, parents))
+            commit = beside_gc(lambda: self._create_commit(sig, text, root_id, parents))
             self._move_branch(commit, expected_head, message)
         except (pygit2.GitError, OSError) as exc:
             raise StoreError(f"git could not write to the store {self.path}: {exc}") from exc
@@ -378,48 +380,3 @@ class _Core:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-
-
-def _signature(author: tuple[str, str], when: datetime) -> pygit2.Signature:
-    offset = when.utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    return pygit2.Signature(author[0], author[1], int(when.timestamp()), minutes)
-
-
-def open_repository(path: Path, *, create: bool) -> pygit2.Repository:
-    """Open (or create) the bare repository, with git's fast loose-object compression."""
-    from fnstore.errors import StoreNotFoundError
-
-    if not path.exists() or (path.is_dir() and not any(path.iterdir())):
-        if not create:
-            raise StoreNotFoundError(
-                f"no store at {path}: create one with fnstore.open_store({str(path)!r})"
-            )
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-            repo = pygit2.init_repository(str(path), bare=True, initial_head="main")
-        except (OSError, pygit2.GitError) as exc:
-            raise StoreError(f"could not create a store at {path}: {exc}") from exc
-    else:
-        try:
-            repo = pygit2.Repository(str(path))
-        except pygit2.GitError as exc:
-            raise StoreError(
-                f"{path} exists but is not a git repository: choose another path for the store"
-            ) from exc
-    _use_fast_loose_objects(repo)
-    return repo
-
-
-def _use_fast_loose_objects(repo: pygit2.Repository) -> None:
-    # libgit2 deflates loose objects at zlib's default level; git itself uses
-    # level 1 (core.looseCompression).  For a big functions/ tree that is most
-    # of the cost of a save, so use git's level.  Alternates are kept by
-    # falling back to the default object database if anything is unusual.
-    objects = Path(repo.path) / "objects"
-    if (objects / "info" / "alternates").exists():
-        return
-    odb = pygit2.Odb()
-    odb.add_backend(pygit2.OdbBackendPack(str(objects)), 2)
-    odb.add_backend(pygit2.OdbBackendLoose(str(objects), 1, False), 1)
-    repo.set_odb(odb)

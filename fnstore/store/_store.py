@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
-from fnstore.store._core import open_repository
+from fnstore.git._repo import open_repository
 from fnstore.store._notes import Notes
 from fnstore.store._pins import _PinMixin
 from fnstore.store._trust import TrustMixin

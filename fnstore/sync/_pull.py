@@ -28,7 +28,7 @@ import pygit2
 from fnstore.errors import ConflictError, FnStoreError, StoreError, SyncError
 from fnstore.git._housekeeping import beside_gc
 from fnstore.git._rawtree import blob_ids
-from fnstore.store._core import AuthorLike, _signature
+from fnstore.git._repo import signature
 from fnstore.sync import _merge
 from fnstore.sync._ignored import ignored_entries
 from fnstore.sync._types import FetchResult, PendingMerge, PullResult, PullStatus
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from fnstore.git._progress import ProgressCallback
     from fnstore.store import FunctionStore
+    from fnstore.store._core import AuthorLike
     from fnstore.sync._types import Choice, Conflict
 
 __all__ = ["_REMOTE_NOTES", "Pull"]
@@ -253,7 +254,7 @@ class Pull:
         lines = [f"{message}: {len(plan.incoming)} module(s) taken from {remote}", ""]
         lines += [f"  {p.split('/', 1)[-1]}" for p in plan.incoming]
         lines += [f"  kept {remote}'s {old} as {new}" for old, new in renamed.items()]
-        sig = _signature(who, when)
+        sig = signature(who, when)
 
         def write() -> pygit2.Oid:
             return self._store._create_commit(
@@ -397,7 +398,7 @@ class Pull:
                     functools.partial(ref.set_target, theirs, f"notes: fast-forward to {remote}")
                 )
             else:
-                sig = _signature(self._store._author(author), datetime.now().astimezone())
+                sig = signature(self._store._author(author), datetime.now().astimezone())
                 commit = beside_gc(
                     functools.partial(
                         _merge.merge_notes_commit, repo, ref.target, theirs, sig, remote
