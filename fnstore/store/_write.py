@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-import pygit2
-
 from fnstore.errors import (
     CodeTooLargeError,
     InvalidCodeError,
@@ -21,6 +19,7 @@ from fnstore.errors import (
     SchemaVersionError,
     StoreError,
 )
+from fnstore.git._refs import create_ref
 from fnstore.store._index import HeadIndex, ModuleEntry
 from fnstore.store._indexing import _PERSIST_EVERY
 from fnstore.store._read import _ReadMixin
@@ -283,10 +282,7 @@ class _WriteMixin(_ReadMixin):
         with self._locked():
             if self._repo.references.get(f"refs/tags/{tag}") is not None:
                 raise NameConflictError(f"tag {tag!r} already exists: choose another name")
-            try:
-                self._repo.references.create(f"refs/tags/{tag}", pygit2.Oid(hex=commit))
-            except (pygit2.GitError, ValueError) as exc:
-                raise StoreError(f"could not create tag {tag!r}: {exc}") from exc
+            create_ref(self._repo, f"refs/tags/{tag}", commit)
         return commit
 
     def tags(self) -> dict[str, str]:
