@@ -13,6 +13,7 @@ dropped.
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = ["Cancelled", "Job", "start", "wait_idle"]
+
+
+_REPORT_EVERY_S = 0.05
 
 
 class Cancelled(Exception):
@@ -72,10 +76,20 @@ class Job(QObject):
         return self._cancel.is_set()
 
     def report(self, value: object) -> None:
-        """Progress from the worker thread (raises Cancelled once cancelled)."""
+        """Progress from the worker thread (raises Cancelled once cancelled).
+
+        At most one report per 50 ms reaches the UI thread: git reports every
+        few objects, and a queue of thousands of label updates would stall
+        the window as surely as the work itself.
+        """
         if self._cancel.is_set():
             raise Cancelled
-        self.progress.emit(value)
+        now = time.monotonic()
+        if now - self._last_report >= _REPORT_EVERY_S:
+            self._last_report = now
+            self.progress.emit(value)
+
+    _last_report = 0.0
 
 
 # Jobs stay referenced here until they end, whatever happens to the widget

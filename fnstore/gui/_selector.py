@@ -105,11 +105,14 @@ class FunctionBrowser(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
         self.table.verticalHeader().hide()  # type: ignore[union-attr]
         header = self.table.horizontalHeader()
         assert header is not None
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        # widths from the first rows only: measuring 5,000 rows would cost more than listing them
+        header.setResizeContentsPrecision(100)
         self.table.doubleClicked.connect(self._double_clicked)
         selection = self.table.selectionModel()
         assert selection is not None
@@ -124,6 +127,8 @@ class FunctionBrowser(QWidget):
         split.addWidget(self.table)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 4)
+        split.setSizes([190, 700])
+        self.tree.setMinimumWidth(150)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search)
@@ -169,6 +174,10 @@ class FunctionBrowser(QWidget):
         self.error.clear_error()
         self.model.set_rows(listing.rows)
         self._fill_tree(listing)
+        self.table.resizeColumnsToContents()
+        for column, most in ((0, 260), (1, 200), (6, 260)):  # long names and reasons: tooltips
+            if self.table.columnWidth(column) > most:
+                self.table.setColumnWidth(column, most)
         self._update_count()
         self.loaded.emit(len(listing.rows))
         if self.model.rows:
@@ -182,7 +191,12 @@ class FunctionBrowser(QWidget):
             manifests = registry.store.functions(rev=commit)
             return {m.module: (m.author.name, m.created) for m in manifests}
 
-        _jobs.start("Reading authors", read, done=self.model.set_authors, owner=self)
+        def show(by_module: dict[str, tuple[str, datetime]]) -> None:
+            self.model.set_authors(by_module)
+            for column in (4, 5):  # sized now that they hold text
+                self.table.resizeColumnToContents(column)
+
+        _jobs.start("Reading authors", read, done=show, owner=self)
 
     def _fill_tree(self, listing: _Listing) -> None:
         self._by_type = listing.by_type
@@ -191,7 +205,8 @@ class FunctionBrowser(QWidget):
         everything.setData(0, _SCOPE, None)
         self.tree.addTopLevelItem(everything)
         for mt, modules in self._by_type.items():
-            item = QTreeWidgetItem([f"{mt} ({len(modules)} modules)"])
+            count = f"{len(modules)} module" + ("s" if len(modules) != 1 else "")
+            item = QTreeWidgetItem([f"{mt} ({count})"])
             item.setData(0, _SCOPE, ("type", mt))
             # children are made when the branch is opened: 5,000 modules cost nothing until then
             item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)

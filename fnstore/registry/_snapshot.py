@@ -62,7 +62,7 @@ __all__ = [
     "without_gc",
 ]
 
-_FORMAT = 6
+_FORMAT = 7  # 6: a name in several modules is listed qualified, sharpen[torch]; 7: columns
 # Lengths of the two parts and a CRC-32 of both: a damaged file is never used.
 _PREFIX = 24
 
@@ -231,17 +231,31 @@ def _wide_rows(module: str, record: ModuleRecord) -> list[_WideRow]:
 def _index(
     modules: Iterable[list[_WideRow]],
 ) -> tuple[tuple[Row, ...], tuple[tuple[str, ...], ...]]:
-    """Sort the rows by name (a later module wins a name) and number their package sets."""
-    by_name: dict[str, _WideRow] = {}
+    """Sort the rows by name and number their package sets.
+
+    A name that several modules hold once per memory type (OpenHCS's
+    ``sharpen`` for numpy and torch) is listed qualified, ``sharpen[numpy]``
+    and ``sharpen[torch]``, so that each can be picked; otherwise a later
+    module wins a name (two modules with the same function for the same
+    memory type, which the store refuses, from a hand edit).
+    """
+    by_name: dict[str, list[_WideRow]] = {}
     for rows in modules:
         for row in rows:
-            by_name[row[0]] = row
+            by_name.setdefault(row[0], []).append(row)
+    keyed: dict[str, _WideRow] = {}
+    for name, same in by_name.items():
+        if len(same) > 1 and len({row[3] for row in same}) == len(same):
+            for row in same:
+                keyed[f"{name}[{row[3]}]"] = row
+        else:
+            keyed[name] = same[-1]
     table: dict[tuple[str, ...], int] = {}
     listing = []
-    for name in sorted(by_name):
-        row = by_name[name]
+    for name in sorted(keyed):
+        row = keyed[name]
         index = table.setdefault(row[5], len(table))
-        listing.append((row[0], row[1], row[2], row[3], row[4], index))
+        listing.append((name, row[1], row[2], row[3], row[4], index))
     return tuple(listing), tuple(table)
 
 
@@ -251,7 +265,9 @@ def _previous_rows(previous: Snapshot | None) -> dict[str, list[_WideRow]]:
     if previous is not None:
         needs = previous.needs
         for row in previous.rows:
-            wide = (row[0], row[1], row[2], row[3], row[4], needs[row[5]])
+            # The function's own name: _index qualifies it again if still needed.
+            name = row[0].partition("[")[0]
+            wide = (name, row[1], row[2], row[3], row[4], needs[row[5]])
             by_module.setdefault(row[1], []).append(wide)
     return by_module
 

@@ -20,7 +20,6 @@ import contextlib
 import os
 import re
 import tempfile
-import time as _time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +33,7 @@ from fnstore.errors import (
 )
 from fnstore.git._housekeeping import beside_gc, pack_if_needed, pack_limit
 from fnstore.git._lock import StoreLock
+from fnstore.git._refs import move_ref
 from fnstore.git._repo import signature
 
 if TYPE_CHECKING:
@@ -51,8 +51,6 @@ STATE_DIR = "fnstore"  # local, never pushed: lock, pins, derived index
 #: Trailer of fnstore's commits naming the modules they change (lets walks skip trees).
 MODULES_TRAILER = "Fnstore-Modules: "
 _TRAILER_MAX = 50  # a commit changing more modules than this is compared tree to tree
-_STALE_AFTER = 0.1  # seconds after which a ref's .lock file is taken as left by a crash
-_REF_TRIES = 20  # tries to move the branch while git holds its .lock (about 2 s at most)
 
 AuthorLike = str | tuple[str, str]
 _AUTHOR = re.compile(r"\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*\Z")
@@ -256,47 +254,9 @@ class _Core:
         return str(commit)
 
     def _move_branch(self, new: pygit2.Oid, old: str | None, message: str) -> None:
-        refs = self._repo.references
-        for attempt in range(_REF_TRIES):
-            try:
-                if old is None:
-                    refs.create(self._ref_name, new)  # fails if it appeared meanwhile
-                else:
-                    ref = refs.get(self._ref_name)
-                    if ref is None or str(ref.target) != old:
-                        raise StoreError("the store's branch moved while saving: try again")
-                    ref.set_target(new, message.splitlines()[0] if message else "fnstore")
-                return
-            except (pygit2.GitError, OSError, ValueError) as exc:
-                # pygit2 reports a held '<ref>.lock' as OSError.  Its holder is
-                # git's pack-refs (run by every gc, the store's own background
-                # packing included) for a moment, or a process killed mid-update.
-                if "lock" in str(exc) and attempt < _REF_TRIES - 1:
-                    self._wait_out_ref_lock()
-                    continue
-                raise StoreError(
-                    f"could not move {self._ref_name} in {self.path}: {exc}; try again"
-                ) from exc
-
-    def _wait_out_ref_lock(self) -> None:
-        """Wait until ``<ref>.lock`` is released, or remove it once it is old enough to be stale.
-
-        We hold the store lock, so another fnstore cannot be writing it; a
-        plain git process holds it for milliseconds (were one still alive after
-        :data:`_STALE_AFTER`, its own rename would then fail loudly: nothing is
-        lost).  A lock already gone, or a younger one (git took it again), is
-        left alone: the caller simply tries again.
-        """
-        lock = self.path / f"{self._ref_name}.lock"
-        try:
-            age = _time.time() - lock.stat().st_mtime
-        except FileNotFoundError:
-            return  # released meanwhile
-        if age < _STALE_AFTER:
-            _time.sleep(_STALE_AFTER - age)
-            return
-        with contextlib.suppress(FileNotFoundError):  # gone by itself: fine too
-            lock.unlink()
+        """Move the branch from ``old`` to ``new``, compare-and-swap (lock held)."""
+        reflog = message.splitlines()[0] if message else "fnstore"
+        move_ref(self._repo, self.path, self._ref_name, new, old, reflog)
 
     def _create_commit(
         self,

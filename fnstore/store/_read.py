@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pygit2
 
 from fnstore.errors import (
+    AmbiguousNameError,
     FunctionNotFoundError,
     InvalidCodeError,
     ManifestError,
@@ -177,30 +178,69 @@ class _ReadMixin(_IndexMixin):
         source = self._blob(manifest.content_id).decode("utf-8", errors="replace")
         return FunctionVersion.of(name, commit_id, manifest, source, function=function)
 
-    def _module_of(self, name: str, commit_id: str) -> str:
-        """Return the module holding function ``name`` (or called ``name``) at a commit."""
+    def _candidates(self, name: str, commit_id: str) -> list[str]:
+        """List the modules holding function ``name`` at a commit, or ``[name]`` for a module."""
         if commit_id == self.head:
-            module = self._head_index().module_of(name)
-        else:
-            tree = self._functions_tree(commit_id)
-            module = None
-            if tree is not None:
-                candidate = tree[name] if name in tree else None
-                if isinstance(candidate, pygit2.Tree) and name in self._names_in(candidate):
-                    module = name
-                else:
-                    for entry in tree:
-                        if isinstance(entry, pygit2.Tree) and name in self._names_in(entry):
-                            module = entry.name or None
-                            break
-                    if module is None and name in tree:
-                        module = name
-        if module is None:
+            return self._head_index().candidates(name)
+        tree = self._functions_tree(commit_id)
+        if tree is None:
+            return []
+        candidate = tree[name] if name in tree else None
+        found = [
+            entry.name
+            for entry in tree
+            if isinstance(entry, pygit2.Tree) and entry.name and name in self._names_in(entry)
+        ]
+        if not found and isinstance(candidate, pygit2.Tree):
+            found = [name]
+        return found
+
+    def _module_of(self, name: str, commit_id: str) -> str:
+        """Return the module holding function ``name`` (or called ``name``) at a commit.
+
+        ``name`` may be qualified, ``sharpen[torch]``: one function name may
+        live in several modules, once per memory type.  This is the one place
+        where a reference's name becomes a module.
+
+        Raises
+        ------
+        FunctionNotFoundError
+            No such function or module.
+        AmbiguousNameError
+            Several modules hold ``name``: the message lists the qualified choices.
+        """
+        from fnstore.manifest import qualified, split_qualified
+
+        bare, memory_type = split_qualified(name)
+        found = self._candidates(bare, commit_id)
+        if memory_type is not None or len(found) > 1:
+            typed = [(m, self._memory_type_in(m, bare, commit_id)) for m in found]
+            if memory_type is not None:
+                found = [m for m, t in typed if t == memory_type]
+            else:
+                choices = [qualified(bare, t) if t else f"module {m}" for m, t in typed]
+                modules = ", ".join(
+                    f"{c} (module {m})" for c, (m, _) in zip(choices, typed, strict=True)
+                )
+                raise AmbiguousNameError(
+                    f"{bare!r} is in {len(found)} modules, once per memory type: {modules}; "
+                    f"say which, e.g. {choices[0]!r}",
+                    choices,
+                )
+        if not found:
             raise FunctionNotFoundError(
                 f"no function or module {name!r} at {commit_id[:12]}: list them with "
                 "store.functions()"
             )
-        return module
+        return found[0]
+
+    def _memory_type_in(self, module: str, name: str, commit_id: str) -> str | None:
+        """Return the input memory type of ``name`` in ``module`` at a commit (None: unreadable)."""
+        try:
+            manifest = self._manifest_at(commit_id, module, self._head_tree(commit_id, module))
+        except ManifestError:
+            return None
+        return next((f.input_memory_type for f in manifest.functions if f.name == name), None)
 
     # -- public queries ---------------------------------------------------------
 
@@ -241,7 +281,7 @@ class _ReadMixin(_IndexMixin):
             module = self._module_of(name, commit_id)
             introduced = self._introducer(commit_id, module)
             manifest = self._manifest_at(introduced, module, self._head_tree(commit_id, module))
-            return self._make_version(name, introduced, manifest)
+            return self._make_version(_bare(name), introduced, manifest)
         if spec.isdigit():
             for version in self._walk(name, commit_id):
                 if version.version == int(spec):
@@ -304,6 +344,7 @@ class _ReadMixin(_IndexMixin):
         from fnstore.manifest import function_for, name_in_parent
 
         module = self._module_of(name, commit_id)
+        name = _bare(name)
         at: str | None = self._introducer(commit_id, module)
         versions: list[FunctionVersion] = []
         seen: set[str] = set()
@@ -429,3 +470,10 @@ class _ReadMixin(_IndexMixin):
         if not isinstance(obj, pygit2.Blob):
             raise RevisionNotFoundError(f"{content_id_prefix!r} is not code in the store")
         return str(obj.id), obj.data.decode("utf-8", errors="replace")
+
+
+def _bare(name: str) -> str:
+    """``sharpen`` of ``sharpen[torch]`` (after the module has been resolved from it)."""
+    from fnstore.manifest import split_qualified
+
+    return split_qualified(name)[0]

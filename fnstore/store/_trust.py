@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import pygit2
 
 from fnstore.errors import FnStoreError, InvalidCodeError, TrustError
+from fnstore.store._core import SOURCE
 from fnstore.store._read import _ReadMixin
 from fnstore.trust._state import POLICIES, TrustState, append_record, untrusted_error
 
@@ -208,7 +209,9 @@ class TrustMixin(_ReadMixin):
         out: dict[str, str] = {}
         for module, entry in sorted(self._head_index().modules.items()):
             tree = self._tree(entry.tree)
-            source_id = self._read_module(tree)[0] if tree is not None else None
+            # the entry's id only: reading every module's code would cost a listing dearly
+            source = tree[SOURCE] if tree is not None and SOURCE in tree else None
+            source_id = str(source.id) if source is not None else None
             if source_id is None:
                 continue  # no code: nothing can run; doctor and pull report it
             if not state.strict and state.recorded(source_id) is not None:
