@@ -101,3 +101,42 @@ def test_the_cli_takes_the_qualified_name(processors: FunctionStore) -> None:
     picked = fnstore("log", "sharpen[jax]")
     assert picked.returncode == 0, picked.stderr
     assert "ohcs_jax_processor" in picked.stdout
+
+
+def test_a_module_named_after_the_function_does_not_hide_the_others(
+    store: FunctionStore,
+) -> None:
+    from fnstore.store import open_store
+
+    store.save(processor("numpy"))  # module "sharpen", named after its first function
+    store.save(processor("torch"), module="sharpen_torch")
+    for fresh in (store, open_store(store.path)):  # in memory, and read back from disk
+        with pytest.raises(AmbiguousNameError):
+            fresh.get("sharpen")
+        assert fresh.get("sharpen[numpy]").module == "sharpen"
+        assert fresh.get("sharpen[torch]").module == "sharpen_torch"
+
+
+def test_the_saved_head_index_finds_a_name_held_twice_without_parsing_first() -> None:
+    from fnstore.store._index import HeadIndex, ModuleEntry
+
+    tree, other = "1" * 40, "2" * 40
+    index = HeadIndex(
+        "main",
+        "3" * 40,
+        {
+            "sharpen": ModuleEntry(tree, ("sharpen",)),
+            "p_torch": ModuleEntry(other, ("sharpen", "blur")),
+            "sharpen_like": ModuleEntry(other, ("sharpen_like",)),
+        },
+    )
+    data = index.to_bytes()
+    assert data is not None
+    for name, expected in [
+        ("sharpen", ["sharpen", "p_torch"]),
+        ("blur", ["p_torch"]),
+        ("sharpen_like", ["sharpen_like"]),
+    ]:
+        back = HeadIndex.from_bytes(data, "main")
+        assert back is not None
+        assert back.candidates(name) == expected
