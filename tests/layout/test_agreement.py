@@ -22,7 +22,7 @@ from fnstore.cli import app
 from fnstore.errors import FnStoreError, ManifestError, SchemaVersionError
 from fnstore.git import _gitread
 from fnstore.registry import Registry
-from fnstore.registry._snapshot import flush
+from fnstore.registry._background import flush
 from fnstore.store import open_store
 from tests.store._helpers import git, snippet
 
