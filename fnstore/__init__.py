@@ -15,6 +15,7 @@ from fnstore._version import __version__
 
 # The error tree is part of the API (and cheap: fnstore.errors imports nothing).
 from fnstore.errors import (
+    AmbiguousNameError,
     AuthenticationError,
     AuthorRequiredError,
     BackendUnavailableError,
@@ -92,6 +93,7 @@ _LAZY: dict[str, str] = {
 # tests/test_public_api.py checks it against _LAZY and the error tree.
 __all__ = [
     "FUNC_REGISTRY",
+    "AmbiguousNameError",
     "AuthenticationError",
     "AuthorRequiredError",
     "BackendUnavailableError",

@@ -16,6 +16,7 @@ say what happened *and* what to do about it.
     ├── StoreError
     │   ├── StoreNotFoundError (FileNotFoundError)
     │   ├── FunctionNotFoundError (LookupError)
+    │   ├── AmbiguousNameError (LookupError)      sharpen in several modules: sharpen[torch]
     │   ├── RevisionNotFoundError (LookupError)
     │   ├── InvalidNameError (ValueError)
     │   ├── NameConflictError (ValueError)
@@ -45,6 +46,7 @@ say what happened *and* what to do about it.
 from __future__ import annotations
 
 __all__ = [
+    "AmbiguousNameError",
     "AuthenticationError",
     "AuthorRequiredError",
     "BackendUnavailableError",
@@ -132,6 +134,17 @@ class RevisionNotFoundError(StoreError, LookupError):
 
 class InvalidNameError(StoreError, ValueError):
     """A function, module, tag or remote name is unsafe or not an identifier."""
+
+
+class AmbiguousNameError(StoreError, LookupError):
+    """A function name that several modules hold (once per memory type): qualify it.
+
+    ``choices`` lists the references that pick one, e.g. ``["sharpen[numpy]", "sharpen[torch]"]``.
+    """
+
+    def __init__(self, message: str, choices: list[str]) -> None:
+        super().__init__(message)
+        self.choices = choices
 
 
 class NameConflictError(StoreError, ValueError):

@@ -28,6 +28,7 @@ methods back.  This module imports OpenHCS only inside :func:`install`.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,7 @@ _METHODS = (
     "load_custom_function",
 )
 _MESSAGE = "{verb} {name} from OpenHCS"
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -161,6 +163,15 @@ def _modules() -> list[_Stored]:
     registry.refresh()
     by_module: dict[str, list[Any]] = {}
     for meta in registry.functions().values():
+        if "[" in meta.name:
+            # sharpen[torch]: a name several modules hold, once per memory type.
+            # OpenHCS keeps one custom function per name, so it gets none of them.
+            _log.warning(
+                "%s is not given to OpenHCS: OpenHCS keeps one custom function per name, "
+                "and the store has this name once per memory type",
+                meta.name,
+            )
+            continue
         by_module.setdefault(meta.module, []).append(meta)
     found = []
     for module, metas in sorted(by_module.items()):

@@ -6,20 +6,24 @@ cycle between modules, and exits 1 if there is one.  Imports under
 ``TYPE_CHECKING`` are annotations, not arrows, and are left out; deferred
 imports inside functions are arrows like any other.  That arrows point down
 is import-linter's job (``lint-imports``, contracts in ``pyproject.toml``);
-this script adds what a layers contract cannot see: a cycle inside one room.
+this script adds what a layers contract cannot see: a cycle inside one room,
+and a room that the contract does not place at all (a new package or
+top-level module must be given its layer in ``pyproject.toml``).
 ``docs/architecture.md`` shows the picture.
 """
 
 from __future__ import annotations
 
 import sys
+import tomllib
 from collections import defaultdict
 from pathlib import Path
 
 import grimp
 
+ROOT = Path(__file__).resolve().parents[1]
 # this checkout's fnstore, not whichever one the environment has installed
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(ROOT))
 
 
 def room(module: str) -> str:
@@ -76,6 +80,19 @@ def cycles(graph: grimp.ImportGraph) -> list[list[str]]:
     return found
 
 
+def unplaced(rooms: set[str]) -> list[str]:
+    """Return the rooms that no layer of the ``layers`` contract in pyproject.toml names."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    layers = next(c["layers"] for c in contracts if c.get("id") == "layers")
+    placed = {
+        name.strip().removeprefix("fnstore.")
+        for layer in layers
+        for name in layer.replace(":", "|").split("|")
+    }
+    return sorted(rooms - placed - {"fnstore", "__main__"})
+
+
 def main() -> int:
     """Print the rooms and their arrows; return 1 if any import cycle exists."""
     graph = grimp.build_graph("fnstore", exclude_type_checking_imports=True)
@@ -91,7 +108,14 @@ def main() -> int:
         print(f"import cycle of {len(group)} modules: {', '.join(group)}", file=sys.stderr)
     if not found:
         print("no import cycle")
-    return 1 if found else 0
+    missing = unplaced({room(m) for m in graph.modules})
+    for name in missing:
+        print(
+            f"fnstore.{name} has no layer: add it to the layers contract in pyproject.toml "
+            "(and to the picture in docs/architecture.md)",
+            file=sys.stderr,
+        )
+    return 1 if found or missing else 0
 
 
 if __name__ == "__main__":

@@ -164,6 +164,8 @@ def store_report() -> dict[str, Any]:
         "functions": 0,
         "tags": 0,
         "unreadable": {},
+        "trust": None,
+        "awaiting_review": 0,
         "error": None,
     }
     if not report["exists"]:
@@ -178,6 +180,8 @@ def store_report() -> dict[str, Any]:
             functions=sum(len(m.functions) for m in scan.manifests),
             tags=len(store.tags()),
             unreadable={module: str(e) for module, e in sorted(scan.errors.items())},
+            trust=store.trust_policy,
+            awaiting_review=len(store.untrusted_modules()),
         )
     except FnStoreError as exc:
         report["error"] = str(exc)
@@ -278,3 +282,9 @@ def _print_report(
     )
     for module, error in store["unreadable"].items():
         console.print(f"  unreadable {module}: {error}", markup=False)
+    waiting = store["awaiting_review"]
+    console.print(
+        f"Trust policy: {store['trust']}"
+        + (f"; {waiting} module(s) await review (`fnstore pending`)." if waiting else "."),
+        markup=False,
+    )

@@ -14,6 +14,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -295,6 +296,12 @@ def list_functions(
                     "trusted": manifest.module not in waiting,
                 }
             )
+    # A name several modules hold (once per memory type) is shown as the
+    # reference that picks it, sharpen[torch], as the registry lists it.
+    counts = Counter(row["name"] for row in rows)
+    for row in rows:
+        if counts[row["name"]] > 1:
+            row["name"] = f"{row['name']}[{row['memory_types'][0]}]"
     broken = {module: str(error) for module, error in sorted(scan.errors.items())}
     if as_json:
         print_json({"functions": rows, "unreadable": broken})

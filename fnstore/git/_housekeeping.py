@@ -229,7 +229,7 @@ def beside_gc(write: Callable[[], _T]) -> _T:
     - gc's pack-refs holds each ``<ref>.lock`` for a moment; a reference
       update then fails with "failed to lock file".  It is tried again a
       little later.  (The store's branch has its own, stale-lock-aware
-      retry: ``_Core._move_branch``.)
+      retry: :func:`fnstore.git._refs.move_ref`.)
     """
     for attempt in range(_GC_RACE_TRIES):
         try:

@@ -81,6 +81,11 @@ class StoreLock:
             os.close(fd)  # our copy only: the parent's lock stays as it is
 
     @property
+    def threads(self) -> threading.RLock:
+        """The thread lock alone (re-entrant): readers take it to never see half a write."""
+        return self._threads
+
+    @property
     def held(self) -> bool:
         """Whether the calling thread holds the lock now."""
         return self._depth > 0 and self._owner == threading.get_ident()

@@ -120,6 +120,8 @@ class BenchView(QWidget):
         self.compare_a = named(QComboBox(), "Compare version A")
         self.compare_b = named(QComboBox(), "Compare with version B")
         self.compare_button = named(QPushButton("Compare"), "Compare")
+        for combo in (self.version_choice, self.compare_a, self.compare_b):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.compare_button.clicked.connect(self.compare)
         self.compare_table = named(QTableWidget(0, len(_COMPARE_COLUMNS)), "Comparison")
         self.compare_table.setHorizontalHeaderLabels(_COMPARE_COLUMNS)
@@ -205,10 +207,14 @@ class BenchView(QWidget):
             f"<b>{name}</b>: {len(loaded.versions)} version(s), {len(loaded.records)} record(s)"
         )
         labels = [f"version {v.version}" for v in loaded.versions]
+        # compare the two newest versions that have records (else the two newest)
+        measured = {r.content_id for r in loaded.records if r.ok}
+        with_records = [i for i, v in enumerate(loaded.versions) if v.content_id in measured]
+        newer, older = with_records[:2] if len(with_records) >= 2 else (0, 1)
         for combo, index in (
             (self.version_choice, 0),
-            (self.compare_a, 1),
-            (self.compare_b, 0),
+            (self.compare_a, older),
+            (self.compare_b, newer),
         ):
             combo.clear()
             combo.addItems(labels)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["FunctionEditor"]
 
 _ERROR_MARKER = 8
+_ERROR_SYMBOL = 9
 _AUTOSAVE_MS = 700
 
 
@@ -78,6 +79,14 @@ class FunctionEditor(QWidget):
         self.editor.setBraceMatching(QsciScintilla.BraceMatch.SloppyBraceMatch)
         self.editor.markerDefine(QsciScintilla.MarkerSymbol.Background, _ERROR_MARKER)
         self.editor.setMarkerBackgroundColor(QColor("#fbd3d7"), _ERROR_MARKER)
+        # the caret line hides a line's background: a mark in the margin shows it too
+        self.editor.markerDefine(QsciScintilla.MarkerSymbol.RightArrow, _ERROR_SYMBOL)
+        self.editor.setMarkerBackgroundColor(QColor("#c0142c"), _ERROR_SYMBOL)
+        self.editor.setMarkerForegroundColor(QColor("#c0142c"), _ERROR_SYMBOL)
+        self.editor.setMarginType(1, QsciScintilla.MarginType.SymbolMargin)
+        self.editor.setMarginWidth(1, "99")
+        self.editor.setMarginMarkerMask(1, 1 << _ERROR_SYMBOL)
+        self.editor.setMarginMarkerMask(0, 0)
         self.editor.setText(code)
         self._fit_margin()
         self.editor.textChanged.connect(self._changed)
@@ -123,7 +132,7 @@ class FunctionEditor(QWidget):
 
     def _changed(self) -> None:
         self._fit_margin()
-        self.editor.markerDeleteAll(_ERROR_MARKER)
+        self._clear_marks()
         self._autosave.start()
 
     def _fit_margin(self) -> None:
@@ -185,7 +194,7 @@ class FunctionEditor(QWidget):
         self.module = result.versions[0].module
         self.last_error = None
         self.error.clear_error()
-        self.editor.markerDeleteAll(_ERROR_MARKER)
+        self._clear_marks()
         if not self.modified:
             self.draft.remove()
         self._update_title()
@@ -199,12 +208,17 @@ class FunctionEditor(QWidget):
         self.last_error = text
         self.error.show_error(text)
         line = error_line(text, code)
-        self.editor.markerDeleteAll(_ERROR_MARKER)
+        self._clear_marks()
         if line is not None:
             self.editor.markerAdd(line - 1, _ERROR_MARKER)
+            self.editor.markerAdd(line - 1, _ERROR_SYMBOL)
             self.editor.setCursorPosition(line - 1, 0)
             self.editor.ensureLineVisible(line - 1)
         self.editor.setFocus()
+
+    def _clear_marks(self) -> None:
+        self.editor.markerDeleteAll(_ERROR_MARKER)
+        self.editor.markerDeleteAll(_ERROR_SYMBOL)
 
     def cursor_line(self) -> int:
         """Return the cursor's 1-based line."""

@@ -105,6 +105,8 @@ class HistoryView(QWidget):
 
         self.left_choice = named(QComboBox(), "Compare version")
         self.right_choice = named(QComboBox(), "With version")
+        for combo in (self.left_choice, self.right_choice):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.left_choice.currentIndexChanged.connect(self._show_diff)
         self.right_choice.currentIndexChanged.connect(self._show_diff)
         compare = QHBoxLayout()
@@ -190,7 +192,7 @@ class HistoryView(QWidget):
             pin = "pinned" if loaded.pinned == v.content_id else ""
             cells = [
                 str(v.version),
-                v.author,
+                v.author.split(" <")[0],
                 date_text(v.time),
                 v.message.strip().splitlines()[0] if v.message.strip() else "",
                 v.content_id[:12],
@@ -199,7 +201,7 @@ class HistoryView(QWidget):
             ]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(v.message if col == 3 else text)
+                item.setToolTip(v.message if col == 3 else v.author if col == 1 else text)
                 self.table.setItem(row, col, item)
         if loaded.versions:
             self.table.selectRow(0)

@@ -13,6 +13,7 @@ dropped.
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,10 @@ from PyQt6.QtCore import QObject, QRunnable, QThreadPool, QTimer, pyqtSignal
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["Cancelled", "Job", "start"]
+__all__ = ["Cancelled", "Job", "start", "wait_idle"]
+
+
+_REPORT_EVERY_S = 0.05
 
 
 class Cancelled(Exception):
@@ -72,10 +76,20 @@ class Job(QObject):
         return self._cancel.is_set()
 
     def report(self, value: object) -> None:
-        """Progress from the worker thread (raises Cancelled once cancelled)."""
+        """Progress from the worker thread (raises Cancelled once cancelled).
+
+        At most one report per 50 ms reaches the UI thread: git reports every
+        few objects, and a queue of thousands of label updates would stall
+        the window as surely as the work itself.
+        """
         if self._cancel.is_set():
             raise Cancelled
-        self.progress.emit(value)
+        now = time.monotonic()
+        if now - self._last_report >= _REPORT_EVERY_S:
+            self._last_report = now
+            self.progress.emit(value)
+
+    _last_report = 0.0
 
 
 # Jobs stay referenced here until they end, whatever happens to the widget
@@ -93,20 +107,27 @@ class _Runner(QRunnable):
         try:
             result = self._call(job)
         except Cancelled:
-            job.cancelled.emit()
+            _emit(job.cancelled)
         except BaseException as exc:  # reported to the UI thread, never lost
             if job.is_cancelled:
-                job.cancelled.emit()
+                _emit(job.cancelled)
             else:
                 if not _is_user_error(exc):
                     traceback.print_exception(exc)
-                job.failed.emit(exc)
+                _emit(job.failed, exc)
         else:
             if job.is_cancelled:
-                job.cancelled.emit()
+                _emit(job.cancelled)
             else:
-                job.done.emit(result)
-        job.finished.emit()
+                _emit(job.done, result)
+        _emit(job.finished)
+
+
+def _emit(signal: Any, *args: object) -> None:
+    try:
+        signal.emit(*args)
+    except RuntimeError:  # the application is shutting down: nobody is listening
+        pass
 
 
 def _is_user_error(exc: BaseException) -> bool:
@@ -166,3 +187,8 @@ def _pool() -> QThreadPool:
         pool.setMaxThreadCount(8)  # a save check that never returns holds one thread only
         _POOL.append(pool)
     return _POOL[0]
+
+
+def wait_idle(timeout_ms: int = 60000) -> bool:
+    """Block until no job is running (an application quitting, a benchmark between rounds)."""
+    return _pool().waitForDone(timeout_ms)

@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         split.addWidget(self.tabs)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
+        split.setSizes([560, 720])
         self.setCentralWidget(split)
         self._make_actions()
         self.drafts_label = named(QLabel(), "Drafts")

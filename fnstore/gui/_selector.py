@@ -8,6 +8,7 @@ reference (``name@<content id>``: the same code forever).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QItemSelectionModel, QModelIndex, Qt, pyqtSignal
@@ -44,6 +45,22 @@ if TYPE_CHECKING:
 __all__ = ["FunctionBrowser", "FunctionSelectorDialog"]
 
 _SCOPE = Qt.ItemDataRole.UserRole  # tree item -> ("type", mt) | ("module", name) | None
+
+
+@dataclass
+class _Listing:
+    """What the list and the tree show, built off the UI thread."""
+
+    rows: list[FunctionRow]
+    by_type: dict[str, list[str]]  # memory type -> its modules
+
+    @classmethod
+    def of(cls, registry: Registry) -> _Listing:
+        rows = FunctionTableModel.rows_of(registry.functions().values())
+        by_type: dict[str, set[str]] = {}
+        for row in rows:
+            by_type.setdefault(row.meta.input_memory_type, set()).add(row.module)
+        return cls(rows, {mt: sorted(mods) for mt, mods in sorted(by_type.items())})
 
 
 class FunctionBrowser(QWidget):
@@ -88,11 +105,14 @@ class FunctionBrowser(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
         self.table.verticalHeader().hide()  # type: ignore[union-attr]
         header = self.table.horizontalHeader()
         assert header is not None
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        # widths from the first rows only: measuring 5,000 rows would cost more than listing them
+        header.setResizeContentsPrecision(100)
         self.table.doubleClicked.connect(self._double_clicked)
         selection = self.table.selectionModel()
         assert selection is not None
@@ -107,6 +127,8 @@ class FunctionBrowser(QWidget):
         split.addWidget(self.table)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 4)
+        split.setSizes([190, 700])
+        self.tree.setMinimumWidth(150)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search)
@@ -127,17 +149,18 @@ class FunctionBrowser(QWidget):
         """Read the registry again (a save, a pull, a pin change) off the UI thread."""
         registry, store = self.registry, self._store
 
-        def load(job: _jobs.Job) -> Registry:
+        def load(job: _jobs.Job) -> tuple[Registry, _Listing]:
             from fnstore.registry import Registry
 
             if registry is not None:
                 registry.refresh()
-                return registry
-            return Registry.load(store)
+                return registry, _Listing.of(registry)
+            loaded = Registry.load(store)
+            return loaded, _Listing.of(loaded)
 
-        def loaded(result: Registry) -> None:
-            self.registry = result
-            self._show(result)
+        def loaded(result: tuple[Registry, _Listing]) -> None:
+            self.registry = result[0]
+            self._show(*result)
             if select is not None:
                 self.select(select)
 
@@ -146,13 +169,17 @@ class FunctionBrowser(QWidget):
         )
         self.busy.track(job, cancellable=False)
 
-    def _show(self, registry: Registry) -> None:
+    def _show(self, registry: Registry, listing: _Listing | None = None) -> None:
+        listing = listing or _Listing.of(registry)
         self.error.clear_error()
-        functions = list(registry.functions().values())
-        self.model.set_functions(functions)
-        self._fill_tree(functions)
+        self.model.set_rows(listing.rows)
+        self._fill_tree(listing)
+        self.table.resizeColumnsToContents()
+        for column, most in ((0, 260), (1, 200), (6, 260)):  # long names and reasons: tooltips
+            if self.table.columnWidth(column) > most:
+                self.table.setColumnWidth(column, most)
         self._update_count()
-        self.loaded.emit(len(functions))
+        self.loaded.emit(len(listing.rows))
         if self.model.rows:
             self._load_authors(registry)
 
@@ -164,19 +191,22 @@ class FunctionBrowser(QWidget):
             manifests = registry.store.functions(rev=commit)
             return {m.module: (m.author.name, m.created) for m in manifests}
 
-        _jobs.start("Reading authors", read, done=self.model.set_authors, owner=self)
+        def show(by_module: dict[str, tuple[str, datetime]]) -> None:
+            self.model.set_authors(by_module)
+            for column in (4, 5):  # sized now that they hold text
+                self.table.resizeColumnToContents(column)
 
-    def _fill_tree(self, functions: list[FunctionMetadata]) -> None:
-        by_type: dict[str, set[str]] = {}
-        for meta in functions:
-            by_type.setdefault(meta.input_memory_type, set()).add(meta.module)
-        self._by_type = {mt: sorted(mods) for mt, mods in sorted(by_type.items())}
+        _jobs.start("Reading authors", read, done=show, owner=self)
+
+    def _fill_tree(self, listing: _Listing) -> None:
+        self._by_type = listing.by_type
         self.tree.clear()
-        everything = QTreeWidgetItem([f"All functions ({len(functions)})"])
+        everything = QTreeWidgetItem([f"All functions ({len(listing.rows)})"])
         everything.setData(0, _SCOPE, None)
         self.tree.addTopLevelItem(everything)
         for mt, modules in self._by_type.items():
-            item = QTreeWidgetItem([f"{mt} ({len(modules)} modules)"])
+            count = f"{len(modules)} module" + ("s" if len(modules) != 1 else "")
+            item = QTreeWidgetItem([f"{mt} ({count})"])
             item.setData(0, _SCOPE, ("type", mt))
             # children are made when the branch is opened: 5,000 modules cost nothing until then
             item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)

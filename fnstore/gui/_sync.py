@@ -171,25 +171,38 @@ class SyncView(QWidget):
         self.load_review()
 
     def load_review(self) -> None:
-        """Read what awaits review, off the UI thread (it looks at every module)."""
+        """Read what awaits review, off the UI thread (it looks at every module).
+
+        One read at a time: a refresh while one runs asks for one more after it.
+        """
+        if self._reading_review is not None:
+            self._review_again = True
+            return
         store = self.store
-        _jobs.start(
+        job = _jobs.start(
             "Reading what awaits review",
             lambda job: store.pending(),
             done=self._fill_review,
             failed=self.error.show_error,
             owner=self,
         )
+        self._reading_review = job
+        job.when_finished(self._review_read)
+
+    _reading_review: _jobs.Job | None = None
+    _review_again = False
+
+    def _review_read(self) -> None:
+        self._reading_review = None
+        if self._review_again:
+            self._review_again = False
+            self.load_review()
 
     def _fill_review(self, pending: list[Any]) -> None:
         self.pending = pending
         self.review.clear()
-        for entry in pending:
-            item = QListWidgetItem(
-                f"{entry.module}@{entry.version} by {entry.author}: {entry.reason}"
-            )
-            item.setData(256, entry.ref)
-            self.review.addItem(item)
+        # plain strings in one call: a pull of 1,000 modules lists 1,000 at once
+        self.review.addItems([f"{e.module}@{e.version} by {e.author}: {e.reason}" for e in pending])
         self.review_box.setTitle(f"Incoming for review ({len(pending)})")
         if pending:
             self.review.setCurrentRow(0)
@@ -199,7 +212,7 @@ class SyncView(QWidget):
                 "Nothing waits for review."
                 if policy != "any"
                 else "The trust policy is 'any': every pulled version may run without review "
-                "(`fnstore trust review` turns review on)."
+                "(store.set_trust('review') turns review on)."
             )
         self._update_buttons()
 
@@ -388,10 +401,10 @@ class SyncView(QWidget):
     # -- review (trust policy) ---------------------------------------------------------
     def accept_selected(self) -> None:
         """Trust the selected incoming version."""
-        item = self.review.currentItem()
-        if item is None:
+        row = self.review.currentRow()
+        if not 0 <= row < len(self.pending):
             return
-        ref, store = str(item.data(256)), self.store
+        ref, store = self.pending[row].ref, self.store
         self._review_job(f"Accepting {ref}", lambda: store.accept(ref), f"Accepted {ref}.")
 
     def accept_all(self) -> None:

@@ -19,7 +19,13 @@ from fnstore.manifest._models import (
     ParameterKind,
     content_id,
 )
-from fnstore.manifest._names import MAX_NAME_LENGTH, check_name, check_tag
+from fnstore.manifest._names import (
+    MAX_NAME_LENGTH,
+    check_name,
+    check_tag,
+    qualified,
+    split_qualified,
+)
 
 __all__ = [
     "MAX_MANIFEST_BYTES",
@@ -39,4 +45,6 @@ __all__ = [
     "introspect",
     "name_in_parent",
     "parse",
+    "qualified",
+    "split_qualified",
 ]

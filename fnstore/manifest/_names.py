@@ -14,13 +14,43 @@ import re
 
 from fnstore.errors import InvalidNameError
 
-__all__ = ["MAX_NAME_LENGTH", "check_name", "check_tag"]
+__all__ = ["MAX_NAME_LENGTH", "check_name", "check_tag", "qualified", "split_qualified"]
 
 #: Longest accepted function/module name (well under any file system's limit).
 MAX_NAME_LENGTH = 100
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
+_QUALIFIED = re.compile(r"([^\[\]]*)\[([^\[\]]*)\]\Z")
+_MEMORY_TYPES = ("numpy", "cupy", "torch", "tensorflow", "jax", "pyclesperanto")
+
+
+def split_qualified(ref_name: str) -> tuple[str, str | None]:
+    """Split ``sharpen[torch]`` into ``("sharpen", "torch")``; ``sharpen`` gives ``(.., None)``.
+
+    One function name may exist once per memory type (OpenHCS has ``sharpen``
+    for numpy, torch, jax...); the memory type in brackets picks one.  The
+    CLI, the Python API and the GUI all take this form.
+
+    Raises
+    ------
+    InvalidNameError
+        The brackets do not hold a memory type.
+    """
+    if "[" not in ref_name and "]" not in ref_name:
+        return ref_name, None
+    match = _QUALIFIED.match(ref_name)
+    if match is None or match.group(2) not in _MEMORY_TYPES:
+        raise InvalidNameError(
+            f"{ref_name!r} is not a function reference: write name[memory type], e.g. "
+            f"'sharpen[torch]', with one of {', '.join(_MEMORY_TYPES)}"
+        )
+    return match.group(1), match.group(2)
+
+
+def qualified(name: str, memory_type: str) -> str:
+    """Return ``name[memory_type]``: the reference that picks one of same-named functions."""
+    return f"{name}[{memory_type}]"
 
 
 def check_name(name: object, what: str = "function") -> str:

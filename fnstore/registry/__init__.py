@@ -16,15 +16,19 @@ Modules (one per concern): ``_registry`` (the class), ``_pins`` and ``_where``
 with the git command by :mod:`fnstore.git._gitread`), ``_records`` (manifest ->
 tuples), ``_background`` (cache writes off the critical path), ``_loaded``,
 ``_modcache`` and ``_resolve`` (stored code as real, picklable modules),
-``_metadata``, ``_compat``, ``_manager``, ``_store_source``, ``_openhcs``.
+``_metadata`` and ``_listing`` (what ``functions()`` returns), ``_compat``,
+``_manager``, ``_store_source``, ``_openhcs``.
 
 How a start-up goes: read the pin and resolve it from the ref files; if the
-cache holds that commit, read its names index and stop (a second start);
-else read only the manifests changed since this store's last snapshot (``git
-diff-tree``; a new pin after a save or a pull), or, with no snapshot at all,
-every manifest's function names (``git ls-tree`` and ``git cat-file --batch``,
-parsed while git reads); anything unusual goes to the store (pygit2).  The
-cached path imports neither pygit2, pydantic, json nor subprocess.
+cache holds that commit, read its listing (one row per function) and stop (a
+second start); else, under the pin's build lock (workers starting together
+build it once), read only the manifests changed since this store's last
+snapshot (``git diff-tree``; a new pin after a save or a pull), or, with no
+snapshot at all, every manifest (``git ls-tree`` and ``git cat-file
+--batch``, parsed while git reads), and write the cache file; anything
+unusual goes to the store (pygit2).  ``functions()`` builds the listing from
+the rows (``_listing``).  The cached path imports neither pygit2, pydantic,
+json nor subprocess.
 """
 
 from __future__ import annotations

@@ -171,6 +171,8 @@ def get_function_by_name(function_name: str, memory_type: str) -> Callable[..., 
             if getattr(func, "__name__", None) == function_name and same_type:
                 return func
     registry = current_registry()
-    if function_name in registry and registry.info(function_name).memory_type == memory_type:
-        return registry.get(function_name)
+    # A name several modules hold is listed once per memory type: sharpen[torch].
+    for ref in (function_name, f"{function_name}[{memory_type}]"):
+        if ref in registry and registry.info(ref).memory_type == memory_type:
+            return registry.get(ref)
     return None

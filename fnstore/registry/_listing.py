@@ -55,7 +55,8 @@ class RegistrySource(MetadataSource):
             record = None
         if record is None:  # a damaged cache file: the registry reads the pin again
             return self._registry._hit(name)
-        return record, next(f for f in record[3] if f[0] == name)
+        bare = name.partition("[")[0]  # sharpen[torch], listed so when names repeat
+        return record, next(f for f in record[3] if f[0] == bare)
 
     def load(self, name: str, module: str) -> Callable[..., Any]:
         record, fn = self.function(name, module)

@@ -18,7 +18,12 @@ import _thread
 import os
 from typing import TYPE_CHECKING, Any
 
-from fnstore.errors import FunctionNotFoundError, ManifestError, MemoryTypeError
+from fnstore.errors import (
+    AmbiguousNameError,
+    FunctionNotFoundError,
+    ManifestError,
+    MemoryTypeError,
+)
 from fnstore.registry import _pins, _where
 from fnstore.registry._snapshot import (
     CacheDamagedError,
@@ -374,12 +379,20 @@ class Registry:
 
                 raise error_for(self._snap.errors[name])
             return None
-        fn = next((f for f in record[3] if f[0] == name), None)
+        bare = name.partition("[")[0]  # sharpen[torch]: listed qualified, defined as sharpen
+        fn = next((f for f in record[3] if f[0] == bare), None)
         return (record, fn) if fn is not None else None
 
     def _hit(self, name: str) -> _Hit:
         hit = self._find(name)
         if hit is None:
+            choices = [n for n in self._names if n.startswith(f"{name}[")]
+            if choices:
+                raise AmbiguousNameError(
+                    f"{name!r} is in {len(choices)} modules, once per memory type: say which, "
+                    f"one of {', '.join(choices)}",
+                    choices,
+                )
             raise FunctionNotFoundError(
                 f"no function {name!r} at pin {self.pin_spec or '(none)'}: "
                 "see `fnstore ls` for the names, or save it first"

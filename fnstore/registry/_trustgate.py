@@ -48,10 +48,20 @@ class TrustGate:
         self._verdicts: dict[tuple[str, str], str | None] = {}
 
     def _files_stamp(self) -> tuple[float, ...]:
+        from fnstore.trust._state import read_config
+
+        signers = read_config(self._path)[0].get("allowedsigners")
+        files = [
+            os.path.join(self._path, "config"),
+            os.path.join(self._path, "fnstore", "trusted"),
+            os.path.expanduser(signers)
+            if signers
+            else os.path.join(self._path, "fnstore", "allowed_signers"),
+        ]
         out = []
-        for part in (("config",), ("fnstore", "trusted"), ("fnstore", "allowed_signers")):
+        for path in files:
             try:
-                st = os.stat(os.path.join(self._path, *part))
+                st = os.stat(path)
                 out += [st.st_mtime, float(st.st_size)]
             except OSError:
                 out += [-1.0, -1.0]

@@ -1,7 +1,8 @@
-"""The private core of :class:`~fnstore.store.FunctionStore`: git plumbing.
+"""The private core of :class:`~fnstore.store.FunctionStore`: the store's view of its repository.
 
-Everything here is what the higher-level mixins (save/read in this package,
-``_remotes.py`` for sync, ``_notes.py`` for benchmark records) build on:
+Everything here is what the rest of the store (index, read, write, pins, and
+the collaborators: notes, and lab sync above it) builds on.  The repository
+is opened by the git plumbing (:func:`fnstore.git._repo.open_repository`):
 
 * ``_repo`` -- the :class:`pygit2.Repository` (bare);
 * ``_locked()`` -- the inter-process lock (``fcntl.flock``) as a context manager;
@@ -20,7 +21,6 @@ import contextlib
 import os
 import re
 import tempfile
-import time as _time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +34,8 @@ from fnstore.errors import (
 )
 from fnstore.git._housekeeping import beside_gc, pack_if_needed, pack_limit
 from fnstore.git._lock import StoreLock
+from fnstore.git._refs import move_ref
+from fnstore.git._repo import signature
 from fnstore.layout import (
     FLAT_LAYOUT,
     FUNCTIONS,
@@ -65,8 +67,6 @@ __all__ = ["MODULES_TRAILER", "AuthorLike"]
 #: Trailer of fnstore's commits naming the modules they change (lets walks skip trees).
 MODULES_TRAILER = "Fnstore-Modules: "
 _TRAILER_MAX = 50  # a commit changing more modules than this is compared tree to tree
-_STALE_AFTER = 0.1  # seconds after which a ref's .lock file is taken as left by a crash
-_REF_TRIES = 20  # tries to move the branch while git holds its .lock (about 2 s at most)
 
 AuthorLike = str | tuple[str, str]
 _AUTHOR = re.compile(r"\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*\Z")
@@ -324,13 +324,13 @@ class _Core:
             if self._write_layout != FLAT_LAYOUT and root.get(LAYOUT_FILE) is None:
                 layout_blob = beside_gc(lambda: self._repo.create_blob(LAYOUT_DOC))
                 root.insert(LAYOUT_FILE, layout_blob, FileMode.BLOB)
-            signature = _signature(author, when)
+            sig = signature(author, when)
             parents = [pygit2.Oid(hex=parent)] if parent else []
             text = message.rstrip("\n") + "\n"
             if len(changes) <= _TRAILER_MAX:
                 text += f"\n{MODULES_TRAILER}{', '.join(sorted(changes))}\n"
             root_id = beside_gc(root.write)
-            commit = beside_gc(lambda: self._create_commit(signature, text, root_id, parents))
+            commit = beside_gc(lambda: self._create_commit(sig, text, root_id, parents))
             self._move_branch(commit, expected_head, message)
         except (pygit2.GitError, OSError) as exc:
             self._builder, self._shards = None, {}
@@ -429,7 +429,7 @@ class _Core:
         if shards or len(top):
             root.insert(FUNCTIONS, top.write(), FileMode.TREE)
         root.insert(LAYOUT_FILE, self._repo.create_blob(LAYOUT_DOC), FileMode.BLOB)
-        signature = _signature(author, when)
+        sig = signature(author, when)
         text = (
             f"Move to fnstore layout {LAYOUT_VERSION}: {FUNCTIONS}/<shard>/<module>/\n\n"
             "Each module folder moves under functions/<first 2 hex digits of sha1(name)>/,\n"
@@ -437,54 +437,14 @@ class _Core:
             f"{LAYOUT_TRAILER}{LAYOUT_VERSION}\n"
         )
         root_id = beside_gc(root.write)
-        commit = beside_gc(
-            lambda: self._create_commit(signature, text, root_id, [pygit2.Oid(hex=head)])
-        )
+        commit = beside_gc(lambda: self._create_commit(sig, text, root_id, [pygit2.Oid(hex=head)]))
         self._builder, self._shards = None, {}
         return str(commit)
 
     def _move_branch(self, new: pygit2.Oid, old: str | None, message: str) -> None:
-        refs = self._repo.references
-        for attempt in range(_REF_TRIES):
-            try:
-                if old is None:
-                    refs.create(self._ref_name, new)  # fails if it appeared meanwhile
-                else:
-                    ref = refs.get(self._ref_name)
-                    if ref is None or str(ref.target) != old:
-                        raise StoreError("the store's branch moved while saving: try again")
-                    ref.set_target(new, message.splitlines()[0] if message else "fnstore")
-                return
-            except (pygit2.GitError, OSError, ValueError) as exc:
-                # pygit2 reports a held '<ref>.lock' as OSError.  Its holder is
-                # git's pack-refs (run by every gc, the store's own background
-                # packing included) for a moment, or a process killed mid-update.
-                if "lock" in str(exc) and attempt < _REF_TRIES - 1:
-                    self._wait_out_ref_lock()
-                    continue
-                raise StoreError(
-                    f"could not move {self._ref_name} in {self.path}: {exc}; try again"
-                ) from exc
-
-    def _wait_out_ref_lock(self) -> None:
-        """Wait until ``<ref>.lock`` is released, or remove it once it is old enough to be stale.
-
-        We hold the store lock, so another fnstore cannot be writing it; a
-        plain git process holds it for milliseconds (were one still alive after
-        :data:`_STALE_AFTER`, its own rename would then fail loudly: nothing is
-        lost).  A lock already gone, or a younger one (git took it again), is
-        left alone: the caller simply tries again.
-        """
-        lock = self.path / f"{self._ref_name}.lock"
-        try:
-            age = _time.time() - lock.stat().st_mtime
-        except FileNotFoundError:
-            return  # released meanwhile
-        if age < _STALE_AFTER:
-            _time.sleep(_STALE_AFTER - age)
-            return
-        with contextlib.suppress(FileNotFoundError):  # gone by itself: fine too
-            lock.unlink()
+        """Move the branch from ``old`` to ``new``, compare-and-swap (lock held)."""
+        reflog = message.splitlines()[0] if message else "fnstore"
+        move_ref(self._repo, self.path, self._ref_name, new, old, reflog)
 
     def _create_commit(
         self,
@@ -568,48 +528,3 @@ class _Core:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-
-
-def _signature(author: tuple[str, str], when: datetime) -> pygit2.Signature:
-    offset = when.utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    return pygit2.Signature(author[0], author[1], int(when.timestamp()), minutes)
-
-
-def open_repository(path: Path, *, create: bool) -> pygit2.Repository:
-    """Open (or create) the bare repository, with git's fast loose-object compression."""
-    from fnstore.errors import StoreNotFoundError
-
-    if not path.exists() or (path.is_dir() and not any(path.iterdir())):
-        if not create:
-            raise StoreNotFoundError(
-                f"no store at {path}: create one with fnstore.open_store({str(path)!r})"
-            )
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-            repo = pygit2.init_repository(str(path), bare=True, initial_head="main")
-        except (OSError, pygit2.GitError) as exc:
-            raise StoreError(f"could not create a store at {path}: {exc}") from exc
-    else:
-        try:
-            repo = pygit2.Repository(str(path))
-        except pygit2.GitError as exc:
-            raise StoreError(
-                f"{path} exists but is not a git repository: choose another path for the store"
-            ) from exc
-    _use_fast_loose_objects(repo)
-    return repo
-
-
-def _use_fast_loose_objects(repo: pygit2.Repository) -> None:
-    # libgit2 deflates loose objects at zlib's default level; git itself uses
-    # level 1 (core.looseCompression).  For a big functions/ tree that is most
-    # of the cost of a save, so use git's level.  Alternates are kept by
-    # falling back to the default object database if anything is unusual.
-    objects = Path(repo.path) / "objects"
-    if (objects / "info" / "alternates").exists():
-        return
-    odb = pygit2.Odb()
-    odb.add_backend(pygit2.OdbBackendPack(str(objects)), 2)
-    odb.add_backend(pygit2.OdbBackendLoose(str(objects), 1, False), 1)
-    repo.set_odb(odb)

@@ -1,7 +1,8 @@
 """The derived index of the branch head: which module holds which function, and where.
 
 It answers in O(1) what save and history need without reading every
-manifest: function name -> module (name uniqueness), and module -> its tree id
+manifest: function name -> modules (a name lives once per memory type, so
+several modules may hold it), and module -> its tree id
 and the commit that introduced that tree (where its latest version was
 committed).  It is derived data, keyed by the head commit it describes, kept in
 memory and persisted to ``<repo>/fnstore/head-index`` (never pushed); a missing,
@@ -11,6 +12,7 @@ unreadable or stale file is rebuilt or brought forward from what changed.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 __all__ = ["HeadIndex", "ModuleEntry"]
@@ -41,7 +43,7 @@ class HeadIndex:
         self.branch = branch
         self.head = head
         self._modules: dict[str, ModuleEntry] | None = modules if modules is not None else {}
-        self._names: dict[str, str] | None = None
+        self._names: dict[str, list[str]] | None = None
         # as read from disk, parsed on first need: a process that reads one
         # function's history looks up one line instead of parsing N
         self._text = ""
@@ -74,10 +76,14 @@ class HeadIndex:
         return ModuleEntry(tree, tuple(names) or (module,), self._commits[int(at)])
 
     @property
-    def names(self) -> dict[str, str]:
-        """Function name -> the module holding it."""
+    def names(self) -> dict[str, list[str]]:
+        """Function name -> the modules holding it (several: once per memory type)."""
         if self._names is None:
-            self._names = {n: m for m, e in self.modules.items() for n in e.functions}
+            names: dict[str, list[str]] = {}
+            for m, e in self.modules.items():
+                for n in e.functions:
+                    names.setdefault(n, []).append(m)
+            self._names = names
         return self._names
 
     def set(self, module: str, entry: ModuleEntry | None) -> None:
@@ -86,23 +92,40 @@ class HeadIndex:
         names = self._names
         if old is not None and names is not None:
             for name in old.functions:
-                if names.get(name) == module:
-                    del names[name]
+                owners = names.get(name, [])
+                if module in owners:
+                    owners.remove(module)
+                if not owners:
+                    names.pop(name, None)
         if entry is not None:
             self.modules[module] = entry
             if names is not None:
                 for name in entry.functions:
-                    names[name] = module
+                    names.setdefault(name, []).append(module)
+
+    def candidates(self, name: str) -> list[str]:
+        """Return the modules holding function ``name``, or ``[name]`` for a module so called."""
+        entry = self.entry(name)
+        if entry is not None and name in entry.functions and not self._elsewhere(name):
+            return [name]  # the usual case, a module named after its function: no name map
+        owners = self.names.get(name)
+        if owners:
+            return list(owners)
+        return [name] if entry is not None else []
+
+    def _elsewhere(self, name: str) -> bool:
+        """Whether a module not called ``name`` also holds a function ``name``."""
+        if self._modules is not None:
+            return self.names.get(name, [name]) != [name]
+        # Not parsed yet: a plain search of the saved lines keeps a history read cheap.
+        # Names are written only on a module's line (module, tree, commit, names...).
+        pattern = re.compile(rf"^(?!{re.escape(name)}\t)[^\n]*\t{re.escape(name)}(?:\t|$)", re.M)
+        return pattern.search(self._text) is not None
 
     def module_of(self, name: str) -> str | None:
-        """Return the module holding function ``name`` (or the module called ``name``)."""
-        entry = self.entry(name)
-        if entry is not None and name in entry.functions:
-            return name  # the usual case, a module named after its function: no name map
-        module = self.names.get(name)
-        if module is None and entry is not None:
-            module = name
-        return module
+        """Return the module holding function ``name`` (or called ``name``), if only one does."""
+        found = self.candidates(name)
+        return found[0] if len(found) == 1 else None
 
     def to_bytes(self) -> bytes | None:
         """Serialise for ``head-index``; None if a name cannot be written (then it is not kept).

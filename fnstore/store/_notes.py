@@ -17,10 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pygit2
-
 from fnstore.errors import StoreError
-from fnstore.git._housekeeping import beside_gc
+from fnstore.git._notes import annotated, read_note, write_note
 from fnstore.layout import NOTES_REF
 
 if TYPE_CHECKING:
@@ -41,22 +39,11 @@ class Notes:
 
     def text(self, content_id: str) -> str:
         """Return the note on ``content_id`` ("" when there is none)."""
-        try:
-            note = self._core._repo.lookup_note(content_id, NOTES_REF)
-        except KeyError:
-            return ""
-        except (ValueError, pygit2.GitError) as exc:
-            raise StoreError(f"cannot read benchmark notes of {content_id}: {exc}") from exc
-        return str(note.message)
+        return read_note(self._core._repo, content_id, NOTES_REF)
 
     def annotated(self) -> list[str]:
         """List the content ids that carry a note, sorted."""
-        repo = self._core._repo
-        if repo.references.get(NOTES_REF) is None:
-            return []
-        # pygit2's stub omits the notes-ref argument that the C method takes
-        notes = repo.notes(NOTES_REF)  # type: ignore[call-arg]
-        return sorted(str(note.annotated_id) for note in notes)
+        return annotated(self._core._repo, NOTES_REF)
 
     def has_object(self, object_id: str) -> bool:
         """Whether ``object_id`` (a content id) is stored here."""
@@ -71,17 +58,7 @@ class Notes:
         with core._locked():
             text = change(self.text(content_id))
             try:
-                name, email = core._configured_author()
+                who = core._configured_author()
             except StoreError:  # notes are not authored work: no identity is fine
-                name, email = _FALLBACK_SIGNATURE
-            signature = pygit2.Signature(name, email)
-            try:
-                beside_gc(
-                    lambda: core._repo.create_note(
-                        text, signature, signature, content_id, NOTES_REF, True
-                    )
-                )
-            except (pygit2.GitError, OSError) as exc:
-                raise StoreError(f"git could not write benchmark notes: {exc}") from exc
-            ref = core._repo.references.get(NOTES_REF)
-            return str(ref.target) if ref is not None else ""
+                who = _FALLBACK_SIGNATURE
+            return write_note(core._repo, text, who, content_id, NOTES_REF)

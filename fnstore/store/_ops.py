@@ -33,11 +33,11 @@ class _OpsMixin(_WriteMixin):
         who = self._author(author)
         with self._locked():
             index = self._head_index()
-            module = index.module_of(name)
-            if module is None or index.head is None:
+            if index.head is None:
                 raise FunctionNotFoundError(
                     f"no function or module {name!r} to delete: list them with store.functions()"
                 )
+            module = self._module_of(name, index.head)  # sharpen[torch] picks one of several
             entry = index.entry(module)
             names = ", ".join(entry.functions if entry is not None else ())
             text = (message or f"delete {module}") + f"\n\n{_DELETED}{module}\nfunctions: {names}\n"
@@ -67,7 +67,7 @@ class _OpsMixin(_WriteMixin):
             last = self._manifest_at(last_commit, module)
             data = self._blob(last.content_id)
             found, missing = _introspected(data), list(last.missing_imports)
-            self._check_free(index, module, [f.name for f in found.functions])
+            self._check_free(index, module, found.functions)
             last_tree = self._module_tree(before, module)
             parent = _Parent(
                 last.version,
@@ -120,15 +120,16 @@ class _OpsMixin(_WriteMixin):
         author: AuthorLike | None = None,
     ) -> SaveResult:
         """Rename a function (its ``def``, and its module if named after it) or a module."""
-        from fnstore.manifest import check_name
+        from fnstore.manifest import check_name, split_qualified
 
         check_name(new)
         who = self._author(author)
         with self._locked():
             index = self._head_index()
-            module = index.module_of(old)
-            if module is None or index.head is None:
+            if index.head is None:
                 raise FunctionNotFoundError(f"no function or module {old!r} to rename")
+            module = self._module_of(old, index.head)
+            old = split_qualified(old)[0]
             if index.module_of(new) is not None:
                 raise NameConflictError(f"{new!r} already exists: choose another name")
             source = self.source(module)
@@ -143,7 +144,7 @@ class _OpsMixin(_WriteMixin):
             if parent is not None and new_module != module:
                 parent = parent._replace(module=module)
             # a renamed module keeps its functions: they are not taken by "another" module
-            self._check_free(index, new_module, [f.name for f in found.functions], replacing=module)
+            self._check_free(index, new_module, found.functions, replacing=module)
             text = message or f"rename {old} to {new}"
             result = self._commit_version(
                 index,

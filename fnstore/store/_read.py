@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-from typing import TYPE_CHECKING
+import functools
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pygit2
 
 from fnstore.errors import (
+    AmbiguousNameError,
     FunctionNotFoundError,
     InvalidCodeError,
     ManifestError,
@@ -35,7 +37,7 @@ from fnstore.store._indexing import _IndexMixin
 from fnstore.store._types import FunctionVersion, Scan
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from fnstore.manifest import Manifest
 
@@ -47,6 +49,25 @@ _CACHE_SIZE = 20_000
 
 def _entry_id(tree: pygit2.Tree, name: str) -> str | None:
     return str(tree[name].id) if name in tree else None
+
+
+_F = TypeVar("_F", bound="Callable[..., Any]")
+
+
+def _one_thread_at_a_time(method: _F) -> _F:
+    """Run a read under the store object's thread lock.
+
+    Reads bring the cached head index forward, and writes change it: threads
+    sharing one store object take turns on it (a read waits for a write's
+    commit, never for its save check).
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: _ReadMixin, *args: Any, **kwargs: Any) -> Any:
+        with self._lock.threads:
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 class _ReadMixin(_IndexMixin):
@@ -174,31 +195,69 @@ class _ReadMixin(_IndexMixin):
         source = self._blob(manifest.content_id).decode("utf-8", errors="replace")
         return FunctionVersion.of(name, commit_id, manifest, source, function=function)
 
-    def _module_of(self, name: str, commit_id: str) -> str:
-        """Return the module holding function ``name`` (or called ``name``) at a commit."""
+    def _candidates(self, name: str, commit_id: str) -> list[str]:
+        """List the modules holding function ``name`` at a commit, or ``[name]`` for a module."""
         if commit_id == self.head:
-            module = self._head_index().module_of(name)
-        else:
-            candidate = self._module_tree(commit_id, name)
-            module = None
-            if candidate is not None and name in self._names_in(candidate, name):
-                module = name
+            return self._head_index().candidates(name)
+        found = [
+            module
+            for module, entry in self._module_items(commit_id)
+            if name in self._names_in(entry, module)
+        ]
+        if not found and self._module_tree(commit_id, name) is not None:
+            found = [name]
+        return found
+
+    def _module_of(self, name: str, commit_id: str) -> str:
+        """Return the module holding function ``name`` (or called ``name``) at a commit.
+
+        ``name`` may be qualified, ``sharpen[torch]``: one function name may
+        live in several modules, once per memory type.  This is the one place
+        where a reference's name becomes a module.
+
+        Raises
+        ------
+        FunctionNotFoundError
+            No such function or module.
+        AmbiguousNameError
+            Several modules hold ``name``: the message lists the qualified choices.
+        """
+        from fnstore.manifest import qualified, split_qualified
+
+        bare, memory_type = split_qualified(name)
+        found = self._candidates(bare, commit_id)
+        if memory_type is not None or len(found) > 1:
+            typed = [(m, self._memory_type_in(m, bare, commit_id)) for m in found]
+            if memory_type is not None:
+                found = [m for m, t in typed if t == memory_type]
             else:
-                for folder, entry in self._module_items(commit_id):
-                    if name in self._names_in(entry, folder):
-                        module = folder
-                        break
-                if module is None and candidate is not None:
-                    module = name
-        if module is None:
+                choices = [qualified(bare, t) if t else f"module {m}" for m, t in typed]
+                modules = ", ".join(
+                    f"{c} (module {m})" for c, (m, _) in zip(choices, typed, strict=True)
+                )
+                raise AmbiguousNameError(
+                    f"{bare!r} is in {len(found)} modules, once per memory type: {modules}; "
+                    f"say which, e.g. {choices[0]!r}",
+                    choices,
+                )
+        if not found:
             raise FunctionNotFoundError(
                 f"no function or module {name!r} at {commit_id[:12]}: list them with "
                 "store.functions()"
             )
-        return module
+        return found[0]
+
+    def _memory_type_in(self, module: str, name: str, commit_id: str) -> str | None:
+        """Return the input memory type of ``name`` in ``module`` at a commit (None: unreadable)."""
+        try:
+            manifest = self._manifest_at(commit_id, module, self._head_tree(commit_id, module))
+        except ManifestError:
+            return None
+        return next((f.input_memory_type for f in manifest.functions if f.name == name), None)
 
     # -- public queries ---------------------------------------------------------
 
+    @_one_thread_at_a_time
     def scan(self, *, rev: str | None = None) -> Scan:
         """Every module at ``rev`` (default: the branch head): manifests, and errors per module."""
         if rev is None and self.head is None:
@@ -214,10 +273,12 @@ class _ReadMixin(_IndexMixin):
         manifests.sort(key=lambda m: m.module)
         return Scan(commit=commit_id, manifests=manifests, errors=errors)
 
+    @_one_thread_at_a_time
     def functions(self, *, rev: str | None = None) -> list[Manifest]:
         """Return the readable manifests at ``rev``, by module (:meth:`scan` has the errors)."""
         return self.scan(rev=rev).manifests
 
+    @_one_thread_at_a_time
     def get(self, ref: str, *, rev: str | None = None) -> FunctionVersion:
         """One version: ``name``, ``name@3``, ``name@<content id prefix>``, ``name@<tag|commit>``.
 
@@ -231,7 +292,7 @@ class _ReadMixin(_IndexMixin):
             module = self._module_of(name, commit_id)
             introduced = self._introducer(commit_id, module)
             manifest = self._manifest_at(introduced, module, self._head_tree(commit_id, module))
-            return self._make_version(name, introduced, manifest)
+            return self._make_version(_bare(name), introduced, manifest)
         if spec.isdigit():
             for version in self._walk(name, commit_id):
                 if version.version == int(spec):
@@ -294,6 +355,7 @@ class _ReadMixin(_IndexMixin):
         from fnstore.manifest import function_for, name_in_parent
 
         module = self._module_of(name, commit_id)
+        name = _bare(name)
         at: str | None = self._introducer(commit_id, module)
         versions: list[FunctionVersion] = []
         seen: set[str] = set()
@@ -332,10 +394,12 @@ class _ReadMixin(_IndexMixin):
         entry = self._head_index().entry(module)
         return self._tree(entry.tree) if entry is not None else None
 
+    @_one_thread_at_a_time
     def history(self, name: str, *, rev: str | None = None) -> list[FunctionVersion]:
         """Every version of ``name``'s module up to ``rev``, newest first."""
         return self._walk(name, self.resolve(rev))
 
+    @_one_thread_at_a_time
     def source(self, module: str, *, rev: str | None = None) -> str:
         """Return the code of a module (or of the module holding function ``module``) at ``rev``."""
         commit_id = self.resolve(rev)
@@ -346,6 +410,7 @@ class _ReadMixin(_IndexMixin):
             raise FunctionNotFoundError(f"no source for {module!r} at {commit_id[:12]}")
         return self._blob(reading.source_id).decode("utf-8", errors="replace")
 
+    @_one_thread_at_a_time
     def diff(self, ref_a: str, ref_b: str) -> str:
         """Return a unified diff of ``source.py`` between two references (see :meth:`get`)."""
         a, b = self.get(ref_a), self.get(ref_b)
@@ -357,6 +422,7 @@ class _ReadMixin(_IndexMixin):
         )
         return "".join(lines)
 
+    @_one_thread_at_a_time
     def readings(
         self, *, rev: str | None = None, known: Mapping[str, str] | None = None
     ) -> tuple[str | None, dict[str, ModuleReading]]:
@@ -423,6 +489,7 @@ class _ReadMixin(_IndexMixin):
             if r.manifest_id is not None and (r.readable or not r.state)
         }
 
+    @_one_thread_at_a_time
     def blob_text(self, content_id_prefix: str) -> tuple[str, str]:
         """``(full content id, text)`` of a ``source.py`` blob given a prefix of its id."""
         try:
@@ -435,3 +502,10 @@ class _ReadMixin(_IndexMixin):
         if not isinstance(obj, pygit2.Blob):
             raise RevisionNotFoundError(f"{content_id_prefix!r} is not code in the store")
         return str(obj.id), obj.data.decode("utf-8", errors="replace")
+
+
+def _bare(name: str) -> str:
+    """``sharpen`` of ``sharpen[torch]`` (after the module has been resolved from it)."""
+    from fnstore.manifest import split_qualified
+
+    return split_qualified(name)[0]

@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
-from fnstore.store._core import open_repository
+from fnstore.git._repo import open_repository
 from fnstore.store._notes import Notes
 from fnstore.store._pins import _PinMixin
 from fnstore.store._trust import TrustMixin
@@ -44,6 +44,18 @@ class FunctionStore(TrustMixin, _PinMixin):
 
     Create one with :func:`open_store`.  See ``docs/contract.md`` for the API
     and ``docs/store.md`` for how it is laid out and kept fast.
+
+    Where each part of the API is written:
+
+    - revisions, the lock, compare-and-swap commits: ``_core.py``;
+    - ``get``, ``functions``, ``scan``, ``history``, ``source``, ``diff``:
+      ``_read.py`` (over the head index, ``_indexing.py``);
+    - ``save``, ``rollback``, ``tag``, ``tags``: ``_write.py``;
+      ``delete``, ``restore``, ``rename``: ``_ops.py``; pins: ``_pins.py``;
+    - the trust policy and review: ``_trust.py``;
+    - ``notes``: a collaborator (``_notes.py``);
+    - lab sync and benchmarks: the delegates below, to :mod:`fnstore.sync`
+      and :mod:`fnstore.bench`.
     """
 
     def __init__(self, repo: pygit2.Repository, path: Path, *, lock_timeout: float = 30.0) -> None:

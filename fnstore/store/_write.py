@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-import pygit2
-
 from fnstore.errors import (
     CodeTooLargeError,
     InvalidCodeError,
@@ -21,13 +19,16 @@ from fnstore.errors import (
     SchemaVersionError,
     StoreError,
 )
+from fnstore.git._refs import create_ref
 from fnstore.store._index import HeadIndex, ModuleEntry
 from fnstore.store._indexing import _PERSIST_EVERY
 from fnstore.store._read import _ReadMixin
 from fnstore.store._types import FunctionVersion, SaveResult
 
 if TYPE_CHECKING:
-    from fnstore.manifest import Introspection, Manifest
+    from collections.abc import Sequence
+
+    from fnstore.manifest import FunctionInfo, Introspection, Manifest
     from fnstore.store._core import AuthorLike
 
 __all__ = ["MAX_CODE_BYTES"]
@@ -116,7 +117,7 @@ class _WriteMixin(_ReadMixin):
         who, when = self._author(author), _when(time)
         with self._locked():
             index = self._head_index()
-            self._check_free(index, module, [f.name for f in found.functions])
+            self._check_free(index, module, found.functions)
             parent = self._parent_of(index, module)
             self._sign_request = sign
             try:
@@ -153,21 +154,36 @@ class _WriteMixin(_ReadMixin):
         return _Parent(current.version, current.content_id, commit, None, tree_id)
 
     def _check_free(
-        self, index: HeadIndex, module: str, names: list[str], *, replacing: str | None = None
+        self,
+        index: HeadIndex,
+        module: str,
+        functions: Sequence[FunctionInfo],
+        *,
+        replacing: str | None = None,
     ) -> None:
-        """Refuse names another module uses (``replacing``: the module this one replaces)."""
+        """Refuse a function another module holds for the same memory type, or a taken name.
+
+        One name may live in several modules once per memory type (OpenHCS
+        has ``sharpen`` for numpy, torch...); ``replacing`` is the module this
+        one replaces (a rename).
+        """
         mine = {module, replacing}
-        for name in names:
-            owner = index.names.get(name)
-            if owner is not None and owner not in mine:
-                raise NameConflictError(
-                    f"function {name!r} already exists in module {owner!r}: rename yours, or "
-                    f"save into that module with module={owner!r}"
-                )
-        owner = index.names.get(module)
-        if owner is not None and owner not in mine:
+        for function in functions:
+            for owner in index.names.get(function.name, ()):
+                if owner in mine:
+                    continue
+                taken = self._memory_type_in(owner, function.name, str(index.head))
+                if taken in (None, function.input_memory_type):
+                    raise NameConflictError(
+                        f"function {function.name!r} for {function.input_memory_type} already "
+                        f"exists in module {owner!r}: rename yours, give it another memory "
+                        f"type, or save into that module (fnstore save --module {owner}; "
+                        f"store.save(code, module={owner!r}))"
+                    )
+        holder = next((m for m in index.names.get(module, ()) if m not in mine), None)
+        if holder is not None:
             raise NameConflictError(
-                f"module name {module!r} is the name of a function in module {owner!r}: "
+                f"module name {module!r} is the name of a function in module {holder!r}: "
                 "choose another module name"
             )
 
@@ -266,10 +282,7 @@ class _WriteMixin(_ReadMixin):
         with self._locked():
             if self._repo.references.get(f"refs/tags/{tag}") is not None:
                 raise NameConflictError(f"tag {tag!r} already exists: choose another name")
-            try:
-                self._repo.references.create(f"refs/tags/{tag}", pygit2.Oid(hex=commit))
-            except (pygit2.GitError, ValueError) as exc:
-                raise StoreError(f"could not create tag {tag!r}: {exc}") from exc
+            create_ref(self._repo, f"refs/tags/{tag}", commit)
         return commit
 
     def tags(self) -> dict[str, str]:

@@ -26,8 +26,8 @@ import pygit2
 
 from fnstore.errors import ConflictError, FnStoreError, StoreError, SyncError
 from fnstore.git._housekeeping import beside_gc
+from fnstore.git._repo import signature
 from fnstore.layout import OK, files_of_tree, module_path, read_module
-from fnstore.store._core import AuthorLike, _signature
 from fnstore.sync import _merge
 from fnstore.sync._ignored import ignored_entries
 from fnstore.sync._types import FetchResult, PendingMerge, PullResult, PullStatus
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from fnstore.git._progress import ProgressCallback
     from fnstore.store import FunctionStore
+    from fnstore.store._core import AuthorLike
     from fnstore.sync._types import Choice, Conflict
 
 __all__ = ["_REMOTE_NOTES", "Pull"]
@@ -254,7 +255,7 @@ class Pull:
         lines = [f"{message}: {len(plan.incoming)} module(s) taken from {remote}", ""]
         lines += [f"  {p.split('/', 1)[-1]}" for p in plan.incoming]
         lines += [f"  kept {remote}'s {old} as {new}" for old, new in renamed.items()]
-        sig = _signature(who, when)
+        sig = signature(who, when)
 
         def write() -> pygit2.Oid:
             return self._store._create_commit(
@@ -380,7 +381,7 @@ class Pull:
                     functools.partial(ref.set_target, theirs, f"notes: fast-forward to {remote}")
                 )
             else:
-                sig = _signature(self._store._author(author), datetime.now().astimezone())
+                sig = signature(self._store._author(author), datetime.now().astimezone())
                 commit = beside_gc(
                     functools.partial(
                         _merge.merge_notes_commit, repo, ref.target, theirs, sig, remote

@@ -184,3 +184,26 @@ def test_commit_dialog_lists_what_will_be_committed(qtbot) -> None:
     assert (item.text(0), item.text(1), item.text(2)) == ("blur", "torch", "image, k: float = 1.0")
     assert "cupy_is_not_here" in dialog.missing_label.text()
     assert dialog.author() == "Ann <ann@example.org>"
+
+
+@pytest.mark.parametrize(
+    ("top_level", "words"),
+    [
+        ("while True:\n    pass\n", "time"),  # a check that never ends is stopped
+        ("import os\nos._exit(3)\n", ""),  # code that ends its process
+    ],
+    ids=["times-out", "exits"],
+)
+def test_a_check_that_loops_or_exits_keeps_the_editor_open(
+    qtbot, store, monkeypatch, top_level, words
+) -> None:
+    monkeypatch.setenv("FNSTORE_CHECK_TIMEOUT", "2")
+    editor = FunctionEditor(store, top_level + code("blur"))
+    qtbot.addWidget(editor)
+    editor.show()
+    answer(SaveCommitDialog, commit_with("x"))
+    press_save(qtbot, editor)
+    qtbot.waitUntil(lambda: editor.last_error is not None, timeout=60000)
+    assert editor.isVisible() and store.head is None
+    assert words in editor.error.text()
+    assert editor.text().startswith(top_level)

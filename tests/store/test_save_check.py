@@ -250,3 +250,36 @@ def test_a_forked_child_takes_the_lock_for_itself(store: FunctionStore) -> None:
         _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert [m.module for m in store.functions()] == ["blur"]
+
+
+def test_threads_reading_while_others_save_through_one_store(store: FunctionStore) -> None:
+    # A GUI lists and shows functions in jobs while another job saves.
+    for n in range(4):
+        store.save(snippet(f"t{n}"))
+    errors: list[BaseException] = []
+
+    def save(n: int) -> None:
+        for i in range(8):
+            try:
+                store.save(snippet(f"t{n}", f"return image + {i}"))
+            except BaseException as exc:  # collected for the assertion
+                errors.append(exc)
+
+    def read(n: int) -> None:
+        for _ in range(30):
+            try:
+                assert {m.module for m in store.functions()} >= {f"t{k}" for k in range(4)}
+                assert store.history(f"t{n}")[0].module == f"t{n}"
+                store.get(f"t{n}")
+                store.scan()
+            except BaseException as exc:  # collected for the assertion
+                errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(4)]
+    threads += [threading.Thread(target=read, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert {m.module: m.version for m in store.functions()} == {f"t{n}": 9 for n in range(4)}

@@ -71,6 +71,10 @@ def test_pull_pending_accept(fnstore: Run, pulled: tuple[FunctionStore, Path]) -
     assert "calls pathlib.Path(...).write_text(...) (file)" in listed.stdout  # the report
     assert "+pathlib.Path(" in listed.stdout  # the diff
     assert "awaits review (fnstore pending)" in fnstore("bob", "ls").stdout
+    assert (
+        "Trust policy: review; 1 module(s) await review"
+        in fnstore("bob", "doctor", "--no-devices", "-t", "numpy").stdout
+    )
     assert json.loads(fnstore("bob", "ls", "--json").stdout)["functions"][0]["trusted"] is False
     data = json.loads(fnstore("bob", "pending", "--json").stdout)
     assert data[0]["module"] == "evil"
