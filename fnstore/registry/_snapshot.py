@@ -62,7 +62,7 @@ __all__ = [
     "without_gc",
 ]
 
-_FORMAT = 6  # 6: names in several modules are listed qualified, sharpen[torch]
+_FORMAT = 7  # 6: a name in several modules is listed qualified, sharpen[torch]; 7: columns
 # Lengths of the two parts and a CRC-32 of both: a damaged file is never used.
 _PREFIX = 24
 
@@ -265,7 +265,9 @@ def _previous_rows(previous: Snapshot | None) -> dict[str, list[_WideRow]]:
     if previous is not None:
         needs = previous.needs
         for row in previous.rows:
-            wide = (row[0], row[1], row[2], row[3], row[4], needs[row[5]])
+            # The function's own name: _index qualifies it again if still needed.
+            name = row[0].partition("[")[0]
+            wide = (name, row[1], row[2], row[3], row[4], needs[row[5]])
             by_module.setdefault(row[1], []).append(wide)
     return by_module
 
@@ -282,6 +284,17 @@ def cache_key(target: str, overrides: Mapping[str, str]) -> str:
 
 def _cache_path(key: str) -> str:
     return os.path.join(_where.cache_dir(), "registry", key)
+
+
+def _head(data: memoryview) -> tuple[Any, ...] | None:
+    """Unmarshal a cache file's first part, its rows rebuilt from their columns."""
+    head = marshal.loads(data)
+    if not (isinstance(head, tuple) and len(head) == 7 and head[0] == _FORMAT):
+        return None
+    columns = head[3]
+    if not (isinstance(columns, tuple) and all(type(c) is tuple for c in columns)):
+        return None
+    return (*head[:3], tuple(zip(*columns, strict=True)), *head[4:])
 
 
 def load_cached(key: str) -> Snapshot | None:
@@ -301,15 +314,14 @@ def load_cached(key: str) -> Snapshot | None:
             if os.fstat(fh.fileno()).st_size != _PREFIX + head_size + body_size:
                 return None  # truncated, or not ours
             start += fh.read(head_size)
-        data = without_gc(marshal.loads, memoryview(start)[_PREFIX:])
+        data = without_gc(_head, memoryview(start)[_PREFIX:])
     except (OSError, ValueError, EOFError, TypeError):
         return None
-    if not (isinstance(data, tuple) and len(data) == 7 and data[0] == _FORMAT and data[1] == key):
+    if data is None or data[1] != key:
         return None
     _, _, commit, rows, needs, errors, overrides = data
     if not (
         (commit is None or isinstance(commit, str))
-        and isinstance(rows, tuple)
         and isinstance(needs, tuple)
         and isinstance(errors, dict)
         and isinstance(overrides, dict)
@@ -371,7 +383,17 @@ def save_cached(key: str, snap: Snapshot, *, target: str | None = None) -> None:
     """Write ``snap`` under ``key``; a cache that cannot be written is skipped."""
     target = target or _cache_path(key)
     head = marshal.dumps(
-        (_FORMAT, key, snap.commit, snap.rows, snap.needs, snap.errors, snap.overrides)
+        # The rows as columns: unmarshalling a few long tuples of strings and
+        # rebuilding the rows with zip() is much faster than unmarshalling rows.
+        (
+            _FORMAT,
+            key,
+            snap.commit,
+            tuple(zip(*snap.rows, strict=True)),
+            snap.needs,
+            snap.errors,
+            snap.overrides,
+        )
     )
     body = marshal.dumps(snap.packed())
     import zlib
