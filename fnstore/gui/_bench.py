@@ -31,9 +31,9 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from fnstore.errors import BenchError, FunctionNotFoundError
+from fnstore.errors import BenchError, FnStoreError, FunctionNotFoundError
 from fnstore.gui import _jobs
-from fnstore.gui._benchproc import bench_in_process
+from fnstore.gui._benchproc import bench_in_process, devices_in_process
 from fnstore.gui._chart import BenchChart
 from fnstore.gui._format import seconds_text
 from fnstore.gui._widgets import BusyBar, ErrorBanner, named
@@ -176,15 +176,15 @@ class BenchView(QWidget):
                 versions = store.history(name)
             except FunctionNotFoundError:
                 return _Loaded([], [], [], f"{name} is deleted")
-            from fnstore.memory import devices
-
             memory_type = versions[0].manifest.functions[0].input_memory_type
             for info in versions[0].manifest.functions:
                 if info.name == versions[0].name:
                     memory_type = info.input_memory_type
             try:
-                found, why = devices(memory_type), ""
-            except Exception as exc:  # a backend that is missing or broken: say why
+                # numpy runs on the CPU; asking anything else imports its backend
+                found = ["cpu"] if memory_type == "numpy" else devices_in_process(job, memory_type)
+                why = ""
+            except FnStoreError as exc:  # a backend missing or broken here: say why
                 found, why = [], f"no {memory_type} device here: {exc}"
             if not found and not why:
                 why = f"no {memory_type} device here"

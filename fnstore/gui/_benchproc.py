@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from fnstore.bench import BenchRecord
     from fnstore.gui._jobs import Job
 
-__all__ = ["bench_in_process"]
+__all__ = ["bench_in_process", "devices_in_process"]
 
 _POLL_S = 0.1
 
@@ -40,13 +40,25 @@ def bench_in_process(
     """Run ``store.bench`` in a child process; progress goes to ``job.report``."""
     from fnstore.bench import BenchRecord
 
+    args = (store_path, ref, list(devices), [list(s) for s in shapes], rounds)
+    texts = _in_child(job, _child, args)
+    return [BenchRecord.model_validate_json(text) for text in texts]
+
+
+def devices_in_process(job: Job, memory_type: str) -> list[str]:
+    """List the devices ``memory_type`` can use here, asked in a child process.
+
+    Finding GPUs imports the backend (torch, jax...): seconds of work that,
+    in this process, would hold the GIL and the window with it.
+    """
+    found: list[str] = _in_child(job, _devices_child, (memory_type,))
+    return found
+
+
+def _in_child(job: Job, target: Any, args: tuple[Any, ...]) -> Any:
     context = multiprocessing.get_context("spawn")
     messages: Any = context.Queue()
-    child = context.Process(
-        target=_child,
-        args=(store_path, ref, list(devices), [list(s) for s in shapes], rounds, messages),
-        daemon=True,
-    )
+    child = context.Process(target=target, args=(*args, messages), daemon=True)
     child.start()
     try:
         while True:
@@ -64,7 +76,7 @@ def bench_in_process(
             if kind == "progress":
                 job.report(payload)
             elif kind == "done":
-                return [BenchRecord.model_validate_json(text) for text in payload]
+                return payload
             else:
                 raise _rebuilt(*payload)
     finally:
@@ -110,3 +122,14 @@ def _child(
         messages.put(("error", (type(exc).__name__, str(exc))))
     except BaseException as exc:  # anything else is a bug: say what it was
         messages.put(("error", ("BenchError", f"{type(exc).__name__}: {exc}")))
+
+
+def _devices_child(memory_type: str, messages: Any) -> None:  # pragma: no cover - child
+    from fnstore.memory import devices
+
+    try:
+        messages.put(("done", devices(memory_type)))
+    except FnStoreError as exc:
+        messages.put(("error", (type(exc).__name__, str(exc))))
+    except BaseException as exc:  # a backend that fails to load: say what it was
+        messages.put(("error", ("BackendUnavailableError", f"{type(exc).__name__}: {exc}")))

@@ -15,7 +15,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test here drives Qt: mark it ``qt``."""
+    """Every test here drives Qt (but those checking life without it): mark it ``qt``."""
     for item in items:
-        if "/tests/gui/" in str(item.path).replace(os.sep, "/"):
+        path = str(item.path).replace(os.sep, "/")
+        if "/tests/gui/" in path and not path.endswith("/test_missing_qt.py"):
             item.add_marker(pytest.mark.qt)

@@ -83,3 +83,13 @@ def test_a_bad_shape_is_refused_with_words(qtbot, view) -> None:
     with pytest.raises(BenchError):
         parse_shape("ax2x3")
     assert parse_shape("4, 64, 64") == (4, 64, 64)
+
+
+def test_devices_of_a_torch_function_are_found_in_a_child(qtbot, tmp_path) -> None:
+    pytest.importorskip("torch", reason='needs torch: pip install "fnstore[torch]"')
+    store = open_store(tmp_path / "t.git")
+    store.save(code("sharpen", deco="torch"))
+    view = BenchView(store, "sharpen")
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: bool(view.device_checks), timeout=120000)
+    assert view.device_checks[0].text() == "cpu"
