@@ -94,7 +94,12 @@ def _normalise_url(url: str) -> str:
         return url
     if re.match(r"[^/]+:", url) and not Path(url).exists():
         return url  # scp-like ssh address: user@host:path
-    return str(Path(url).expanduser().resolve())  # a local path, made absolute
+    try:
+        return str(Path(url).expanduser().resolve())  # a local path, made absolute
+    except RuntimeError as exc:  # "~someone" names no user here
+        raise SyncError(
+            f"cannot read {url!r} as a path: {exc}; give the folder's full path"
+        ) from exc
 
 
 class LabSync(Pull):

@@ -86,3 +86,13 @@ def test_ordinary_urls_are_still_added(make_store, url):
     store = make_store()
     store.add_remote("lab", url)
     assert store.remotes() == {"lab": url}
+
+
+def test_a_path_naming_an_unknown_user_is_a_clear_error(tmp_path):
+    from fnstore.errors import SyncError
+    from fnstore.store import open_store
+
+    store = open_store(tmp_path / "me.git")
+    with pytest.raises(SyncError, match="full path"):
+        store.add_remote("lab", "~no-such-user-here/lab.git")
+    assert store.remotes() == {}
