@@ -91,6 +91,17 @@ class Job(QObject):
 
     _last_report = 0.0
 
+    def forget(self) -> None:
+        """Let the job go once it ended.
+
+        A method, not a closure over the job: a closure would make a cycle
+        (job -> its connection -> closure -> job) that keeps the widget that
+        started it, and all it lists, alive until a full garbage collection,
+        a pause the user sees.
+        """
+        self.running = False
+        _LIVE.discard(self)
+
 
 # Jobs stay referenced here until they end, whatever happens to the widget
 # that started them (a closed dialog must not delete a QObject a worker emits on).
@@ -163,12 +174,7 @@ def start(
     if finished is not None:
         job.finished.connect(guarded(finished))
     _LIVE.add(job)
-
-    def forget() -> None:
-        job.running = False
-        _LIVE.discard(job)
-
-    job.finished.connect(forget)
+    job.finished.connect(job.forget)
     # Started from the event loop, not here: whatever the caller connects to the
     # job after this returns (a busy bar, a button) is connected before any
     # signal can be emitted.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PyQt6.QtCore import QItemSelectionModel, QModelIndex, Qt, pyqtSignal
+from PyQt6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QAbstractItemView,
@@ -67,8 +67,9 @@ class FunctionBrowser(QWidget):
     """Every function of a registry, searchable, by memory type and module.
 
     Give it a :class:`~fnstore.registry.Registry` (listed at once) or a
-    :class:`~fnstore.store.FunctionStore` (its registry is loaded off the UI
-    thread).  ``loaded(count)`` says when the list is complete.
+    :class:`~fnstore.store.FunctionStore` (listed from the registry's cache
+    when its pin was read before, else loaded off the UI thread).
+    ``loaded(count)`` says when the list is complete.
     """
 
     loaded = pyqtSignal(int)
@@ -142,9 +143,27 @@ class FunctionBrowser(QWidget):
         if self.registry is not None:
             self._show(self.registry)
         else:
-            self.reload()
+            # A pin read before lists from the registry's cache in a few
+            # milliseconds: here, so the dialog opens full.  A cold pin reads
+            # every manifest: in the background.
+            warm = self._warm_registry()
+            if warm is None:
+                self.reload()
+            else:
+                self.registry = warm
+                self._show(warm, announce_later=True)
 
     # -- loading ------------------------------------------------------------
+    def _warm_registry(self) -> Registry | None:
+        from fnstore.errors import FnStoreError
+        from fnstore.registry import Registry
+
+        assert self._store is not None
+        try:
+            return Registry.load_cached(self._store)
+        except FnStoreError:
+            return None  # the background load reports it, in words
+
     def reload(self, *, select: str | None = None) -> None:
         """Read the registry again (a save, a pull, a pin change) off the UI thread."""
         registry, store = self.registry, self._store
@@ -169,7 +188,9 @@ class FunctionBrowser(QWidget):
         )
         self.busy.track(job, cancellable=False)
 
-    def _show(self, registry: Registry, listing: _Listing | None = None) -> None:
+    def _show(
+        self, registry: Registry, listing: _Listing | None = None, *, announce_later: bool = False
+    ) -> None:
         listing = listing or _Listing.of(registry)
         self.error.clear_error()
         self.model.set_rows(listing.rows)
@@ -179,7 +200,14 @@ class FunctionBrowser(QWidget):
             if self.table.columnWidth(column) > most:
                 self.table.setColumnWidth(column, most)
         self._update_count()
-        self.loaded.emit(len(listing.rows))
+        if announce_later:  # from the constructor: once the caller could connect ``loaded``
+            count = len(listing.rows)
+            announce = QTimer(self)
+            announce.setSingleShot(True)
+            announce.timeout.connect(lambda: self.loaded.emit(count))
+            announce.start(0)
+        else:
+            self.loaded.emit(len(listing.rows))
         if self.model.rows:
             self._load_authors(registry)
 

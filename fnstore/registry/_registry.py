@@ -141,26 +141,47 @@ class Registry:
         reg._read(None)
         return reg
 
+    @classmethod
+    def load_cached(cls, store: FunctionStore) -> Registry | None:
+        """Load the store's pin only if this pin was read before; else None.
+
+        A warm load reads one cache file (a few milliseconds), so a GUI can
+        list at once on its own thread and load in the background only when
+        this returns None (the first start at a pin reads every manifest).
+        """
+        reg = cls(os.fspath(store.path), store)
+        return reg if reg._read(None, build=False) else None
+
     _explicit = True
 
-    def _read(self, previous: Snapshot | None, *, use_cache: bool = True) -> None:
-        """Install the snapshot at the current pin: cache, then git, then the store."""
+    def _read(
+        self, previous: Snapshot | None, *, use_cache: bool = True, build: bool = True
+    ) -> bool:
+        """Install the snapshot at the current pin: cache, then git, then the store.
+
+        With ``build=False`` only a cached snapshot is installed; False means
+        there was none and nothing changed.
+        """
         pin = _pins.read_pin(self._path)
         target = _pins.resolve(self._path, pin[0]) if pin is not None else None
         if pin is not None and target is not None:
             spec, overrides = pin
             key = cache_key(target, overrides)
             if previous is not None and key == self._key:
-                return  # same commit, same overrides: nothing can have changed
+                return True  # same commit, same overrides: nothing can have changed
             snap = load_cached(key) if use_cache else None
+            if snap is None and not build:
+                return False
             if snap is None:
                 snap = self._build_cached(key, target, overrides, previous, use_cache=use_cache)
             if snap is not None:
                 self._install(snap, key, spec, overrides)
-                return
+                return True
+        if not build:
+            return False
         if not os.path.exists(self._path) and not self._explicit:
             self._install(Snapshot(None), "", None, {})  # no store yet: nothing saved
-            return
+            return True
         from fnstore.registry._snapshot import add_overrides, read_from_store
 
         store = self.store
@@ -171,6 +192,7 @@ class Registry:
         if key:
             save_cached(key, snap)
         self._install(snap, key, spec, overrides)
+        return True
 
     def _build_cached(
         self,

@@ -36,6 +36,24 @@ def press_save(qtbot, editor: FunctionEditor) -> None:
     qtbot.keyClick(editor.editor, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
 
 
+def test_a_pin_read_before_opens_full_and_a_cold_one_in_the_background(qtbot, store) -> None:
+    store.save(code("blur"))
+    store.save(code("sharpen"))
+    first = FunctionSelectorDialog(store)  # cold: the registry reads every manifest
+    qtbot.addWidget(first)
+    assert first.browser.busy.busy and first.browser.model.rowCount() == 0
+    with qtbot.waitSignal(first.browser.loaded, timeout=20000) as cold:
+        first.show()
+    assert cold.args == [2]
+    second = FunctionSelectorDialog(open_store(store.path))  # warm: listed before it shows
+    qtbot.addWidget(second)
+    assert not second.browser.busy.busy
+    assert [row.name for row in second.browser.model.rows] == ["blur", "sharpen"]
+    with qtbot.waitSignal(second.browser.loaded, timeout=5000) as warm:  # still announced
+        second.show()
+    assert warm.args == [2]
+
+
 def test_new_function_from_template_is_listed(qtbot, store) -> None:
     dialog = FunctionSelectorDialog(store)
     qtbot.addWidget(dialog)

@@ -124,6 +124,20 @@ def test_a_second_start_reads_only_the_cache(store: FunctionStore) -> None:
     assert not pygit2_loaded and not pydantic_loaded
 
 
+def test_load_cached_lists_only_a_pin_read_before(store: FunctionStore) -> None:
+    store.save(numpy_code("warm_f"))
+    assert Registry.load_cached(store) is None  # cold: nothing is read, nothing written
+    assert not (paths.cache_dir() / "registry").exists()
+    Registry.load(store)
+    flush()
+    warm = Registry.load_cached(store)
+    assert warm is not None
+    assert list(warm.functions()) == list(Registry.load(store).functions())
+    assert float(warm.get("warm_f")(STACK)[0, 0, 0]) == 2.0  # image * 2
+    store.save(numpy_code("warm_g"))  # a new commit at the pin: cold again
+    assert Registry.load_cached(store) is None
+
+
 @needs_git
 def test_a_first_start_imports_neither_pydantic_nor_pygit2(store: FunctionStore) -> None:
     store.save(numpy_code("fresh_g"))
