@@ -5,12 +5,13 @@ can use here, found off the UI thread since finding GPUs imports the
 backend) with one input shape; progress arrives after each device, and
 Cancel ends the run at once (nothing is stored then).  The run itself
 happens in a child process (:mod:`fnstore.gui._benchproc`).  Compare
-shows the ratio of medians of two versions with its 95% interval and the
+shows the ratio of medians of two versions with its interval and the
 verdict, per machine, device and input.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,12 +40,12 @@ from fnstore.gui._format import seconds_text
 from fnstore.gui._widgets import BusyBar, ErrorBanner, named
 
 if TYPE_CHECKING:
-    from fnstore.bench import BenchRecord, Comparison
+    from fnstore.bench import BenchRecord, Comparison, RatioInterval
     from fnstore.store import FunctionStore, FunctionVersion
 
 __all__ = ["BenchView"]
 
-_COMPARE_COLUMNS = ["Where", "Backend", "Input", "A", "B", "Ratio B/A [95% CI]", "Verdict"]
+_COMPARE_COLUMNS = ["Where", "Backend", "Input", "A", "B", "Ratio B/A [interval]", "Verdict"]
 
 
 @dataclass
@@ -332,7 +333,7 @@ class BenchView(QWidget):
                     "x".join(str(n) for n in c.shape),
                     seconds_text(c.median_a),
                     seconds_text(c.median_b),
-                    f"{iv.ratio:.3f} [{iv.low:.3f}, {iv.high:.3f}]",
+                    _ratio_text(iv),
                     c.verdict,
                 ]
                 for col, text in enumerate(cells):
@@ -351,3 +352,10 @@ class BenchView(QWidget):
         )
         self.busy.track(job, cancellable=False)
         job.when_finished(self._update_buttons)
+
+
+def _ratio_text(iv: RatioInterval) -> str:
+    """``0.882 [0.801, 0.970] 99%``, or why there is no interval yet."""
+    if math.isinf(iv.high):
+        return f"{iv.ratio:.3f} (one run each: run again for an interval)"
+    return f"{iv.ratio:.3f} [{iv.low:.3f}, {iv.high:.3f}] {iv.confidence:.0%}"

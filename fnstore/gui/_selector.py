@@ -200,16 +200,21 @@ class FunctionBrowser(QWidget):
             if self.table.columnWidth(column) > most:
                 self.table.setColumnWidth(column, most)
         self._update_count()
-        if announce_later:  # from the constructor: once the caller could connect ``loaded``
+        if announce_later:  # from the constructor: once the caller has connected its slots
             count = len(listing.rows)
             announce = QTimer(self)
             announce.setSingleShot(True)
-            announce.timeout.connect(lambda: self.loaded.emit(count))
+            announce.timeout.connect(lambda: self._announce(count))
             announce.start(0)
         else:
             self.loaded.emit(len(listing.rows))
         if self.model.rows:
             self._load_authors(registry)
+
+    def _announce(self, count: int) -> None:
+        """Say what the constructor listed: the count, and the row it highlighted."""
+        self.loaded.emit(count)
+        self.current_changed.emit(self.current())
 
     def _load_authors(self, registry: Registry) -> None:
         """Read author and date off-thread (the manifests have them, not the registry)."""

@@ -65,7 +65,8 @@ def test_each_run_adds_a_point_per_version(qtbot, view, store) -> None:
     qtbot.waitUntil(lambda: view.compare_table.rowCount() == 1, timeout=60000)
     verdict = view.compare_table.item(0, 6).text()
     assert verdict in {"faster", "slower", "no clear difference"}
-    assert "[" in view.compare_table.item(0, 5).text()
+    # one run of each version: a ratio, and no interval until there are more runs
+    assert view.compare_table.item(0, 5).text().endswith("run again for an interval)")
 
 
 def test_cancel_stores_nothing(qtbot, view, store) -> None:
@@ -93,3 +94,11 @@ def test_devices_of_a_torch_function_are_found_in_a_child(qtbot, tmp_path) -> No
     qtbot.addWidget(view)
     qtbot.waitUntil(lambda: bool(view.device_checks), timeout=120000)
     assert view.device_checks[0].text() == "cpu"
+
+
+def test_the_ratio_shows_its_interval_once_runs_vary() -> None:
+    from fnstore.bench import RatioInterval
+    from fnstore.gui._bench import _ratio_text
+
+    assert _ratio_text(RatioInterval(0.9, 0.8, 1.01, 0.99, 3, 3)) == "0.900 [0.800, 1.010] 99%"
+    assert "run again" in _ratio_text(RatioInterval(0.9, 0.0, float("inf"), 0.99, 1, 1))

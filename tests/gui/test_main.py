@@ -33,6 +33,7 @@ from fnstore.gui import (
     SyncView,
 )
 from fnstore.manifest import introspect
+from fnstore.registry import Registry
 from fnstore.sync import Conflict
 from tests.gui._helpers import code
 
@@ -79,6 +80,18 @@ def test_selection_drives_history_and_bench_and_edit(qtbot, store) -> None:
     qtbot.waitUntil(lambda: len(window.editors) == 1, timeout=20000)
     assert window.editors[0].text() == code("blur", "return image * k")
     assert window.editors[0].module == "blur"
+
+
+def test_a_warm_start_shows_the_highlighted_functions_history(qtbot, store) -> None:
+    Registry.load(store)  # an earlier start read this pin: the window lists at once
+    window = MainWindow(open_store(store.path))
+    qtbot.addWidget(window)
+    assert window.browser.model.rowCount() == 2  # listed before it is shown
+    with qtbot.waitSignal(window.browser.loaded, timeout=20000):
+        window.show()
+    assert window.browser.current() is not None
+    assert window.history.name == window.browser.current().name == "blur"
+    qtbot.waitUntil(lambda: window.history.table.rowCount() == 2, timeout=20000)
 
 
 def _unnamed_controls(root: QWidget) -> list[str]:
