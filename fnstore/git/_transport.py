@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import subprocess
 from contextlib import contextmanager
 from pathlib import Path
@@ -351,13 +352,14 @@ _NO_REPO = (
 _AUTH = (
     "authentication",
     "unauthorized",
-    "401",
-    "403",
     "permission denied",
     "credentials",
     "could not read username",  # git, asked for a login it may not prompt for
     "terminal prompts disabled",
 )
+
+# HTTP 401 and 403 as a status, not as digits inside a port number or an address
+_DENIED_STATUS = re.compile(r"(?:code|error|status)\W{0,3}40[13](?!\d)")
 
 
 def translate_error(exc: pygit2.GitError, url: str, action: str) -> SyncError:
@@ -387,7 +389,7 @@ def translate_message(text: str, url: str, action: str, *, auth: bool = False) -
     """
     low = text.lower()
     where = redact(url)
-    if auth or any(w in low for w in _AUTH):
+    if auth or any(w in low for w in _AUTH) or _DENIED_STATUS.search(low):
         return AuthenticationError(
             f"{action}: {where} refused to let us in ({text}); check your ssh key "
             "(FNSTORE_SSH_KEY) or token (FNSTORE_TOKEN) and that you have access"

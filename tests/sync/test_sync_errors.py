@@ -220,6 +220,13 @@ def test_token_from_git_credential_helper(store, http_lab, isolated_home):
         ),
         ("unexpected http status code: 404", RemoteUnreachableError, "no git repository"),
         ("unexpected http status code: 401", AuthenticationError, "FNSTORE_TOKEN"),
+        ("The requested URL returned error: 403", AuthenticationError, "FNSTORE_TOKEN"),
+        (  # a port number holding "401" is not a refused login (seen once in CI)
+            "Failed to connect to 127.0.0.1 port 54013 after 0 ms: Couldn't connect to server",
+            RemoteUnreachableError,
+            "could not reach",
+        ),
+        ("no route to host 10.40.3.1", RemoteUnreachableError, "could not reach"),
         ("something else entirely", SyncError, "nothing local was changed"),
     ],
 )
