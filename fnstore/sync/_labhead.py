@@ -18,14 +18,13 @@ fix belongs where the repository is made and where it is first pushed to:
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from pathlib import Path
 
-import pygit2
-
 from fnstore.errors import SyncError
+from fnstore.git._bare import advertised_refs, init_bare, name_unborn_head
+from fnstore.git._errors import GitError
 from fnstore.git._localcopy import local_path
-from fnstore.git._transport import SyncCallbacks, network_settings, redact
+from fnstore.git._transport import network_settings, redact
 
 __all__ = ["create_lab_repository", "fix_remote_head"]
 
@@ -55,13 +54,8 @@ def create_lab_repository(url: str, branch: str) -> Path:
             "add it without --create if it is a lab repository already"
         )
     try:
-        pygit2.init_repository(
-            str(path),
-            bare=True,
-            initial_head=branch,
-            mode=pygit2.enums.RepositoryInitMode.SHARED_GROUP,
-        )
-    except (pygit2.GitError, OSError) as exc:
+        init_bare(path, branch, group_shared=True)
+    except (GitError, OSError) as exc:
         raise SyncError(
             f"could not create a lab repository at {path} ({exc}): check that its parent "
             "folder exists and that you may write there"
@@ -79,15 +73,13 @@ def fix_remote_head(url: str, branch: str) -> str | None:
     """
     path = local_path(url)
     if path is not None:
-        with contextlib.suppress(pygit2.GitError, OSError, KeyError, ValueError):
-            remote = pygit2.Repository(str(path))
-            if remote.head_is_unborn and f"refs/heads/{branch}" in remote.references:
-                remote.references.create("HEAD", f"refs/heads/{branch}", force=True)
+        with contextlib.suppress(GitError, OSError, KeyError, ValueError):
+            name_unborn_head(path, branch)
         return None
     try:
         with network_settings():
-            names = _advertised(url)
-    except (pygit2.GitError, OSError, ValueError):
+            names = advertised_refs(url)
+    except (GitError, OSError, ValueError):
         return None
     if "HEAD" in names or f"refs/heads/{branch}" not in names:
         return None
@@ -96,13 +88,3 @@ def fix_remote_head(url: str, branch: str) -> str | None:
         f"checkout; whoever looks after it can fix that once with `git --git-dir PATH "
         f"symbolic-ref HEAD refs/heads/{branch}` on the server"
     )
-
-
-def _advertised(url: str) -> set[str]:
-    """Return the reference names a remote advertises (HEAD only if it names a branch)."""
-    # libgit2 lists a remote's references from a repository: a scratch one will do.
-    with tempfile.TemporaryDirectory(prefix="fnstore-ls-") as scratch:
-        repo = pygit2.init_repository(scratch, bare=True)
-        handle = repo.remotes.create_anonymous(url)
-        heads = handle.list_heads(callbacks=SyncCallbacks(url))
-        return {head.name for head in heads if head.name}

@@ -1,0 +1,42 @@
+"""fnstore.git's own error for a failed git operation, and the one place it is made.
+
+The rooms above catch :class:`GitError` instead of ``pygit2.GitError``, so
+they need not know which library did the work.  :func:`git_errors` turns
+libgit2's error into it, keeping libgit2's message word for word (the rooms
+quote it in theirs) and whether it was a refused login.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+import pygit2
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+__all__ = ["GitError", "git_errors"]
+
+
+class GitError(Exception):
+    """A git operation failed; ``str()`` is git's own message.
+
+    Attributes
+    ----------
+    auth
+        The server refused the credentials offered (a refused login).
+    """
+
+    def __init__(self, message: str, *, auth: bool = False) -> None:
+        super().__init__(message)
+        self.auth = auth
+
+
+@contextlib.contextmanager
+def git_errors() -> Iterator[None]:
+    """Raise :class:`GitError` for any ``pygit2.GitError`` raised inside the block."""
+    try:
+        yield
+    except pygit2.GitError as exc:
+        raise GitError(str(exc), auth=isinstance(exc, pygit2.errors.AuthError)) from exc
