@@ -26,8 +26,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pygit2
-
 from fnstore.errors import (
     InvalidNameError,
     PushRejectedError,
@@ -35,15 +33,14 @@ from fnstore.errors import (
     RemoteNotFoundError,
     SyncError,
 )
+from fnstore.git._ancestry import is_descendant
+from fnstore.git._errors import GitError
+from fnstore.git._fetchpush import fetch_remote, git_dir, push_remote
 from fnstore.git._gitcli import git_fetch, git_push, uses_git
 from fnstore.git._localcopy import copy_fetch, local_path
-from fnstore.git._transport import (
-    ProgressCallback,
-    SyncCallbacks,
-    network_settings,
-    redact,
-    translate_error,
-)
+from fnstore.git._refnames import delete_ref, ref_names, ref_target
+from fnstore.git._remoteconfig import add_remote, delete_remote, remote_names, remote_url, remotes
+from fnstore.git._transport import ProgressCallback, redact, translate_message
 from fnstore.git._urls import check_url
 from fnstore.sync._labhead import create_lab_repository, fix_remote_head
 from fnstore.sync._pull import _REMOTE_NOTES, Pull
@@ -134,27 +131,26 @@ class LabSync(Pull):
         _check_remote_name(name)
         url = _normalise_url(url)
         with self._store._locked():
-            if name in self._repo.remotes.names():
-                existing = self._repo.remotes[name].url or ""
+            existing = remote_url(self._repo, name)
+            if existing is not None:
                 raise RemoteExistsError(
                     f"a remote called {name!r} exists already ({redact(existing)}): pick another "
                     f"name, or remove it first with store.remove_remote({name!r})"
                 )
             if create:
                 url = str(create_lab_repository(url, self._store.branch))
+            fetch = [
+                f"+refs/heads/*:refs/remotes/{name}/*",
+                f"+refs/notes/*:{_REMOTE_NOTES}/{name}/*",
+            ]
             try:
-                self._repo.remotes.create(name, url, f"+refs/heads/*:refs/remotes/{name}/*")
-                self._repo.remotes.add_fetch(name, f"+refs/notes/*:{_REMOTE_NOTES}/{name}/*")
-            except pygit2.GitError as exc:
+                add_remote(self._repo, name, url, fetch)
+            except GitError as exc:
                 raise SyncError(f"could not add remote {name!r} ({redact(url)}): {exc}") from exc
 
     def remotes(self) -> dict[str, str]:
         """Return the registered remotes: name -> URL (passwords redacted), sorted."""
-        return {
-            str(r.name): redact(r.url or "")
-            for r in sorted(self._repo.remotes, key=lambda r: r.name or "")
-            if r.name
-        }
+        return {name: redact(url) for name, url in remotes(self._repo).items()}
 
     def remove_remote(self, name: str) -> None:
         """Forget a remote, its fetched refs and any pull from it awaiting resolution.
@@ -164,25 +160,25 @@ class LabSync(Pull):
         RemoteNotFoundError
             No remote of that name.
         """
-        self._remote(name)
+        self._remote_url(name)
         with self._store._locked():
-            self._repo.remotes.delete(name)
-            for ref in list(self._repo.references):
-                if ref.startswith(f"{_REMOTE_NOTES}/{name}/"):
-                    self._repo.references.delete(ref)
+            delete_remote(self._repo, name)
+            for ref in ref_names(self._repo, f"{_REMOTE_NOTES}/{name}/"):
+                delete_ref(self._repo, ref)
             pending = self._pending()
             if pending is not None and pending.remote == name:
                 self._clear_pending(name)
 
-    def _remote(self, name: str) -> pygit2.Remote:
-        try:
-            return self._repo.remotes[name]
-        except (KeyError, ValueError, pygit2.GitError):
-            known = ", ".join(str(n) for n in self._repo.remotes.names()) or "none yet"
+    def _remote_url(self, name: str) -> str:
+        """Return remote ``name``'s URL ("" if it has none); RemoteNotFoundError if unknown."""
+        url = remote_url(self._repo, name)
+        if url is None:
+            known = ", ".join(remote_names(self._repo)) or "none yet"
             raise RemoteNotFoundError(
                 f"no remote called {name!r} (known: {known}): add it with "
                 f"store.add_remote({name!r}, url) or `fnstore remote add {name} URL`"
-            ) from None
+            )
+        return url
 
     # -- fetch and push -----------------------------------------------------
 
@@ -204,8 +200,7 @@ class LabSync(Pull):
             Unknown remote; the server cannot be reached in time or has no
             repository there; it refused our credentials.
         """
-        handle = self._remote(remote)
-        url = handle.url or ""
+        url = self._remote_url(remote)
         check_url(url)  # again: plain git may have added or changed it
         source = local_path(url)
         if source is not None:
@@ -216,32 +211,27 @@ class LabSync(Pull):
             copied = copy_fetch(self._repo, source, mapping, progress)
             if copied is not None:
                 return FetchResult(remote, self._tracking(remote), *copied)
-        git = uses_git(url, Path(self._repo.path), remote, push=False)
+        where = git_dir(self._repo)
+        git = uses_git(url, where, remote, push=False)
         if git is not None:
             objects, size = git_fetch(
                 git,
-                Path(self._repo.path),
+                where,
                 remote,
                 url=url,
                 action=f"fetching from {remote!r}",
                 progress=progress,
             )
             return FetchResult(remote, self._tracking(remote), objects, size)
-        callbacks = SyncCallbacks(url, progress)
         try:
-            with network_settings():
-                stats = handle.fetch(callbacks=callbacks)
-        except pygit2.GitError as exc:
-            callbacks.finish(ok=False)
-            raise translate_error(exc, url, f"fetching from {remote!r}") from exc
-        callbacks.finish(ok=True)
-        return FetchResult(
-            remote, self._tracking(remote), stats.received_objects, stats.received_bytes
-        )
+            objects, size = fetch_remote(self._repo, remote, url, progress)
+        except GitError as exc:
+            action = f"fetching from {remote!r}"
+            raise translate_message(str(exc), url, action, auth=exc.auth) from exc
+        return FetchResult(remote, self._tracking(remote), objects, size)
 
     def _tracking(self, remote: str) -> str | None:
-        tip = self._repo.references.get(f"refs/remotes/{remote}/{self._store.branch}")
-        return str(tip.target) if tip is not None else None
+        return ref_target(self._repo, f"refs/remotes/{remote}/{self._store.branch}")
 
     def push(
         self,
@@ -260,39 +250,32 @@ class LabSync(Pull):
             As for :meth:`fetch`.
         """
         branch = branch or self._store.branch
-        handle = self._remote(remote)
-        url = handle.url or ""
+        url = self._remote_url(remote)
         check_url(url)  # again: plain git may have added or changed it
-        local = self._repo.references.get(f"refs/heads/{branch}")
+        local = ref_target(self._repo, f"refs/heads/{branch}")
         if local is None:
             raise SyncError(f"branch {branch!r} has no commits yet: save a function, then push")
         notes = self._notes_to_push(remote)
         specs = [f"refs/heads/{branch}:refs/heads/{branch}", *(f"{n}:{n}" for n in notes)]
         action = f"pushing to {remote!r}"
         # Only a first push can meet a lab repository whose HEAD names no branch.
-        first = self._repo.references.get(f"refs/remotes/{remote}/{branch}") is None
-        git = uses_git(url, Path(self._repo.path), remote, push=True)
+        first = ref_target(self._repo, f"refs/remotes/{remote}/{branch}") is None
+        where = git_dir(self._repo)
+        git = uses_git(url, where, remote, push=True)
         if git is not None:
             rejected = git_push(
-                git, Path(self._repo.path), remote, specs, url=url, action=action, progress=progress
+                git, where, remote, specs, url=url, action=action, progress=progress
             )
-            if rejected:
-                raise self._refused(remote, rejected)
-            return self._pushed(remote, branch, str(local.target), notes, url, first=first)
-        callbacks = SyncCallbacks(url, progress)
-        try:
-            with network_settings():
-                # threads=0: the pack builder uses every core (libgit2 defaults to one)
-                handle.push(specs, callbacks=callbacks, threads=0)
-        except pygit2.GitError as exc:
-            callbacks.finish(ok=False)
-            if any(word in str(exc).lower() for word in _REJECTED):
-                raise self._rejected(remote, str(exc)) from exc
-            raise translate_error(exc, url, action) from exc
-        callbacks.finish(ok=True)
-        if callbacks.rejected:
-            raise self._refused(remote, callbacks.rejected)
-        return self._pushed(remote, branch, str(local.target), notes, url, first=first)
+        else:
+            try:
+                rejected = push_remote(self._repo, remote, url, specs, progress)
+            except GitError as exc:
+                if any(word in str(exc).lower() for word in _REJECTED):
+                    raise self._rejected(remote, str(exc)) from exc
+                raise translate_message(str(exc), url, action, auth=exc.auth) from exc
+        if rejected:
+            raise self._refused(remote, rejected)
+        return self._pushed(remote, branch, local, notes, url, first=first)
 
     @staticmethod
     def _pushed(
@@ -310,11 +293,13 @@ class LabSync(Pull):
         """
         repo = self._repo
         out = []
-        for name in sorted(r for r in repo.references if r.startswith("refs/notes/")):
-            theirs = repo.references.get(f"{_REMOTE_NOTES}/{remote}/{name[len('refs/notes/') :]}")
-            mine = repo.references[name].target
-            if theirs is not None and (
-                theirs.target == mine or repo.descendant_of(theirs.target, mine)
+        for name in sorted(ref_names(repo, "refs/notes/")):
+            theirs = ref_target(repo, f"{_REMOTE_NOTES}/{remote}/{name[len('refs/notes/') :]}")
+            mine = ref_target(repo, name)
+            if (
+                theirs is not None
+                and mine is not None
+                and (theirs == mine or is_descendant(repo, theirs, mine))
             ):
                 continue
             out.append(name)
