@@ -16,7 +16,7 @@ import pygit2
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["GitError", "git_errors"]
+__all__ = ["GitError", "ObjectMissingError", "git_errors"]
 
 
 class GitError(Exception):
@@ -33,10 +33,20 @@ class GitError(Exception):
         self.auth = auth
 
 
+class ObjectMissingError(GitError, KeyError):
+    """An object git was asked for is not in the repository.
+
+    A ``KeyError`` too, as libgit2's own is: a failed lookup, which the
+    module reader reports as an unreadable module rather than a failure.
+    """
+
+
 @contextlib.contextmanager
 def git_errors() -> Iterator[None]:
     """Raise :class:`GitError` for any ``pygit2.GitError`` raised inside the block."""
     try:
         yield
     except pygit2.GitError as exc:
+        if isinstance(exc, KeyError):  # libgit2's "not found": keep the lookup's message
+            raise ObjectMissingError(exc.args[0] if exc.args else "") from exc
         raise GitError(str(exc), auth=isinstance(exc, pygit2.errors.AuthError)) from exc

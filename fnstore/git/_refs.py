@@ -31,11 +31,13 @@ def move_ref(
     repo: pygit2.Repository,
     git_dir: Path,
     name: str,
-    new: pygit2.Oid,
+    new: pygit2.Oid | str,
     old: str | None,
     reflog: str,
 ) -> None:
     """Point ref ``name`` at ``new`` if it still names ``old`` (None: it must not exist yet).
+
+    ``new`` is a commit, as an ``Oid`` or in hex.
 
     Raises
     ------
@@ -43,6 +45,8 @@ def move_ref(
         The ref moved meanwhile, or git could not move it (the message says try again).
     """
     refs = repo.references
+    if isinstance(new, str):
+        new = pygit2.Oid(hex=new)  # a str would make a symbolic ref
     for attempt in range(_TRIES):
         try:
             if old is None:

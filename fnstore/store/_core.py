@@ -441,7 +441,7 @@ class _Core:
         self._builder, self._shards = None, {}
         return str(commit)
 
-    def _move_branch(self, new: pygit2.Oid, old: str | None, message: str) -> None:
+    def _move_branch(self, new: pygit2.Oid | str, old: str | None, message: str) -> None:
         """Move the branch from ``old`` to ``new``, compare-and-swap (lock held)."""
         reflog = message.splitlines()[0] if message else "fnstore"
         move_ref(self._repo, self.path, self._ref_name, new, old, reflog)
@@ -450,7 +450,7 @@ class _Core:
         self,
         who: pygit2.Signature,
         message: str,
-        tree: pygit2.Oid,
+        tree: pygit2.Oid | str,
         parents: Sequence[str | pygit2.Oid],
     ) -> pygit2.Oid:
         """Write a commit object (no ref moves), signed when :meth:`_signing_key` says so."""

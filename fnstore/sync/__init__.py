@@ -1,7 +1,7 @@
 """Lab sync: share one function repository by push and pull.
 
-The verbs are methods of :class:`~fnstore.store.FunctionStore` (the store
-layer is the only one that talks to git)::
+The verbs are methods of :class:`~fnstore.store.FunctionStore` (this package
+reaches git only through :mod:`fnstore.git`)::
 
     store.add_remote("lab", "ssh://git@lab-server/functions.git")
     store.remotes()                  # {"lab": "ssh://git@lab-server/functions.git"}

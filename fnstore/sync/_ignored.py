@@ -17,35 +17,29 @@ not listed here: its module cannot be read, and the pull reports it as broken.
 
 from __future__ import annotations
 
-import pygit2
+from typing import TYPE_CHECKING
 
+from fnstore.git._treeread import GITLINK, LINK, TREE, TreeEntries, read_tree
 from fnstore.layout import FUNCTIONS as _FUNCTIONS
 from fnstore.layout import LAYOUT_FILE, module_path
 from fnstore.layout import MODULE_FILES as _MODULE_FILES
-from fnstore.sync._merge import layout_at, module_entries
+from fnstore.sync._merge import Entry, layout_at, module_entries
+
+if TYPE_CHECKING:
+    import pygit2
 
 __all__ = ["ignored_entries"]
 
-_KINDS = {
-    pygit2.GIT_FILEMODE_LINK: "a symbolic link",
-    pygit2.GIT_FILEMODE_COMMIT: "a submodule",
-    pygit2.GIT_FILEMODE_TREE: "a folder",
-}
+_KINDS = {LINK: "a symbolic link", GITLINK: "a submodule", TREE: "a folder"}
 
 
 def _kind(mode: int) -> str:
     return _KINDS.get(mode, "a file")
 
 
-def _entries(tree: pygit2.Tree | None) -> dict[str, tuple[int, str]]:
-    return {} if tree is None else {str(e.name): (e.filemode, str(e.id)) for e in tree}
-
-
-def _tree(repo: pygit2.Repository, entry: tuple[int, str] | None) -> pygit2.Tree | None:
-    if entry is None or entry[0] != pygit2.GIT_FILEMODE_TREE:
-        return None
-    obj = repo.get(entry[1])
-    return obj if isinstance(obj, pygit2.Tree) else None
+def _inside(repo: pygit2.Repository, entry: Entry) -> TreeEntries:
+    """Return the entries of a module folder's tree ({} if it is none)."""
+    return read_tree(repo, entry[0]) if entry is not None and entry[1] == TREE else {}
 
 
 def ignored_entries(
@@ -57,15 +51,15 @@ def ignored_entries(
     looked at, so a pull costs what it brought).  Each item reads
     ``"<path> (<what it is>)"``.
     """
-    old_root = repo[old].peel(pygit2.Tree) if old is not None else None
-    new_root = repo[new].peel(pygit2.Tree)
-    before_root, after_root = _entries(old_root), _entries(new_root)
+    old_root = read_tree(repo, old) if old is not None else None
+    new_root = read_tree(repo, new)
+    before_root = old_root or {}
     out: list[str] = []
-    for name, entry in sorted(after_root.items()):
-        if name == LAYOUT_FILE or (name == _FUNCTIONS and entry[0] == pygit2.GIT_FILEMODE_TREE):
+    for name, entry in sorted(new_root.items()):
+        if name == LAYOUT_FILE or (name == _FUNCTIONS and entry[1] == TREE):
             continue
         if before_root.get(name) != entry:
-            out.append(f"{name} ({_kind(entry[0])} outside {_FUNCTIONS}/)")
+            out.append(f"{name} ({_kind(entry[1])} outside {_FUNCTIONS}/)")
     before, before_strays = module_entries(repo, old_root)
     after, after_strays = module_entries(repo, new_root)
     for path, found in sorted(after_strays.items()):
@@ -73,15 +67,10 @@ def ignored_entries(
             out.append(f"{path} ({_kind(found[1])}, not a module folder)")
     layout = layout_at(repo, new_root)
     for module in modules:
-        inside = _entries(_tree(repo, _swap(after.get(module))))
-        old_inside = _entries(_tree(repo, _swap(before.get(module))))
+        inside = _inside(repo, after.get(module))
+        old_inside = _inside(repo, before.get(module))
         for name, entry in sorted(inside.items()):
             if name not in _MODULE_FILES and old_inside.get(name) != entry:
                 where = module_path(module, layout)
-                out.append(f"{where}/{name} ({_kind(entry[0])}, not part of the module)")
+                out.append(f"{where}/{name} ({_kind(entry[1])}, not part of the module)")
     return out
-
-
-def _swap(entry: tuple[str, int] | None) -> tuple[int, str] | None:
-    """Turn a merge entry ``(id, mode)`` into this module's ``(mode, id)``."""
-    return (entry[1], entry[0]) if entry is not None else None

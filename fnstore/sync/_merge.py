@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-import pygit2
-
 from fnstore.errors import SyncError
 from fnstore.git._housekeeping import beside_gc
+from fnstore.git._merging import write_blob, write_commit, write_tree
+from fnstore.git._treeread import BLOB, TREE, TreeEntries, read_blob, read_raw, read_tree
 from fnstore.layout import (
     FLAT_LAYOUT,
     FUNCTIONS,
@@ -52,6 +52,8 @@ from fnstore.sync._types import Choice, Conflict
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    import pygit2
+
     from fnstore.layout import ModuleReading
 
 __all__ = [
@@ -59,7 +61,6 @@ __all__ = [
     "Conflict",
     "Entry",
     "MergePlan",
-    "blob_of",
     "changed_modules",
     "layout_at",
     "merge_notes_commit",
@@ -69,8 +70,7 @@ __all__ = [
     "plan_merge",
     "rename_functions",
     "theirs_copy",
-    "tree_of",
-    "write_tree",
+    "write_merged_tree",
 ]
 
 _PREFIX = FUNCTIONS + "/"
@@ -103,26 +103,8 @@ class MergePlan:
     both: dict[str, Entry] = field(default_factory=dict)
 
 
-def tree_of(repo: pygit2.Repository, oid: str | pygit2.Oid) -> pygit2.Tree:
-    """Return the tree ``oid`` (a commit gives its tree)."""
-    obj = repo[oid]
-    if isinstance(obj, pygit2.Commit):
-        return obj.tree
-    if not isinstance(obj, pygit2.Tree):
-        raise ValueError(f"{oid} is not a tree")
-    return obj
-
-
-def blob_of(repo: pygit2.Repository, oid: str | pygit2.Oid) -> bytes:
-    """Return the content of blob ``oid``."""
-    obj = repo[oid]
-    if not isinstance(obj, pygit2.Blob):
-        raise ValueError(f"{oid} is not a file")
-    return bytes(obj.data)
-
-
-def layout_at(repo: pygit2.Repository, root: pygit2.Tree | None) -> int:
-    """Return the layout of a root tree (see :mod:`fnstore.layout`).
+def layout_at(repo: pygit2.Repository, root: TreeEntries | None) -> int:
+    """Return the layout of a root tree's entries (see :mod:`fnstore.layout`).
 
     Raises
     ------
@@ -131,11 +113,11 @@ def layout_at(repo: pygit2.Repository, root: pygit2.Tree | None) -> int:
     """
     if root is None or LAYOUT_FILE not in root:
         return FLAT_LAYOUT
-    blob_id = str(root[LAYOUT_FILE].id)
+    blob_id = root[LAYOUT_FILE][0]
     if blob_id == LAYOUT_BLOB_ID:
         return LAYOUT_VERSION
     try:
-        layout = layout_of(blob_of(repo, blob_id))
+        layout = layout_of(read_blob(repo, blob_id))
     except ValueError as exc:
         raise SyncError(
             f"the commit's {LAYOUT_FILE} cannot be read ({exc}): fix it with git"
@@ -146,7 +128,7 @@ def layout_at(repo: pygit2.Repository, root: pygit2.Tree | None) -> int:
 
 
 def module_entries(
-    repo: pygit2.Repository, root: pygit2.Tree | None
+    repo: pygit2.Repository, root: TreeEntries | None
 ) -> tuple[dict[str, Entry], dict[str, Entry]]:
     """Return a root tree's module folders (module -> entry) and what else is in ``functions/``.
 
@@ -156,31 +138,25 @@ def module_entries(
     """
     modules: dict[str, Entry] = {}
     strays: dict[str, Entry] = {}
-    if root is None or FUNCTIONS not in root:
-        return modules, strays
-    top = root[FUNCTIONS]
-    if not isinstance(top, pygit2.Tree):
+    top = root.get(FUNCTIONS) if root is not None else None
+    if top is None or top[1] != TREE:
         return modules, strays
     sharded = layout_at(repo, root) != FLAT_LAYOUT
-    for entry in top:
-        name = str(entry.name)
-        if entry.filemode != pygit2.GIT_FILEMODE_TREE:
-            strays[f"{_PREFIX}{name}"] = (str(entry.id), entry.filemode)
+    for name, entry in read_tree(repo, top[0]).items():
+        if entry[1] != TREE or (sharded and not is_shard(name)):
+            strays[f"{_PREFIX}{name}"] = entry
         elif not sharded:
-            modules[name] = (str(entry.id), entry.filemode)
-        elif not is_shard(name):
-            strays[f"{_PREFIX}{name}"] = (str(entry.id), entry.filemode)
+            modules[name] = entry
         else:
-            for sub in tree_of(repo, entry.id):
-                path = f"{_PREFIX}{name}/{sub.name}"
-                if sub.filemode == pygit2.GIT_FILEMODE_TREE and shard(str(sub.name)) == name:
-                    modules[str(sub.name)] = (str(sub.id), sub.filemode)
+            for sub, sub_entry in read_tree(repo, entry[0]).items():
+                if sub_entry[1] == TREE and shard(sub) == name:
+                    modules[sub] = sub_entry
                 else:
-                    strays[path] = (str(sub.id), sub.filemode)
+                    strays[f"{_PREFIX}{name}/{sub}"] = sub_entry
     return modules, strays
 
 
-def _units(repo: pygit2.Repository, tree: pygit2.Tree | None) -> dict[str, Entry]:
+def _units(repo: pygit2.Repository, tree: TreeEntries | None) -> dict[str, Entry]:
     """Map each unit of a root tree to its entry: ``functions/<module>`` in any layout.
 
     The layout file is no unit: a merge writes the current layout.
@@ -192,19 +168,19 @@ def _units(repo: pygit2.Repository, tree: pygit2.Tree | None) -> dict[str, Entry
     for module, entry in modules.items():
         found[f"{_PREFIX}{module}"] = entry
     found.update(strays)
-    for item in tree:
-        if item.name not in (FUNCTIONS, LAYOUT_FILE):
-            found[str(item.name)] = (str(item.id), item.filemode)
+    for name, entry in tree.items():
+        if name not in (FUNCTIONS, LAYOUT_FILE):
+            found[name] = entry
     return found
 
 
-def module_trees(repo: pygit2.Repository, tree: pygit2.Tree | None) -> dict[str, pygit2.Oid]:
+def module_trees(repo: pygit2.Repository, tree: TreeEntries | None) -> dict[str, str]:
     """Map each function module of a root tree (any layout) to its tree id."""
     modules, _ = module_entries(repo, tree)
-    return {m: pygit2.Oid(hex=e[0]) for m, e in modules.items() if e is not None}
+    return {m: e[0] for m, e in modules.items() if e is not None}
 
 
-def changed_modules(before: dict[str, pygit2.Oid], after: dict[str, pygit2.Oid]) -> list[str]:
+def changed_modules(before: dict[str, str], after: dict[str, str]) -> list[str]:
     """List the modules added, changed or removed between two :func:`module_trees` maps.
 
     Comparing module tree ids costs far less than a full diff: a first pull
@@ -215,10 +191,10 @@ def changed_modules(before: dict[str, pygit2.Oid], after: dict[str, pygit2.Oid])
 
 def unit_reading(repo: pygit2.Repository, path: str, entry: Entry) -> ModuleReading | None:
     """Read a module unit with the one module reader (None: not a module folder)."""
-    if entry is None or entry[1] != pygit2.GIT_FILEMODE_TREE or not path.startswith(_PREFIX):
+    if entry is None or entry[1] != TREE or not path.startswith(_PREFIX):
         return None
-    files = files_of_tree(repo.odb.read(entry[0])[1])
-    return read_module(path[len(_PREFIX) :], files, lambda oid: bytes(repo.odb.read(oid)[1]))
+    files = files_of_tree(read_raw(repo, entry[0]))
+    return read_module(path[len(_PREFIX) :], files, lambda oid: read_raw(repo, oid))
 
 
 def function_names(repo: pygit2.Repository, path: str, entry: Entry) -> list[str]:
@@ -235,9 +211,9 @@ def source_id(repo: pygit2.Repository, path: str, entry: Entry) -> str | None:
 
 def plan_merge(
     repo: pygit2.Repository,
-    base: pygit2.Tree | None,
-    mine: pygit2.Tree,
-    theirs: pygit2.Tree,
+    base: TreeEntries | None,
+    mine: TreeEntries,
+    theirs: TreeEntries,
     choices: dict[str, Choice] | None = None,
     names: Callable[[str, Entry], list[str]] | None = None,
 ) -> MergePlan:
@@ -325,39 +301,33 @@ def conflicts_of(
     return out
 
 
-def write_tree(repo: pygit2.Repository, units: dict[str, Entry]) -> pygit2.Oid:
+def write_merged_tree(repo: pygit2.Repository, units: dict[str, Entry]) -> str:
     """Write the tree holding ``units`` in the current layout (entries that are None are left out).
 
     Module folders go to their shard; other entries of ``functions/`` (files
-    put there with plain git) keep their paths.
+    put there with plain git) keep their paths.  Returns the tree's id.
     """
-    top = repo.TreeBuilder()
-    functions: dict[str, dict[str, tuple[pygit2.Oid, int]]] = {"": {}}
+    top: TreeEntries = {}
+    functions: dict[str, TreeEntries] = {"": {}}
     for path, entry in units.items():
         if entry is None:
             continue
-        oid = pygit2.Oid(hex=entry[0])
         if not path.startswith(_PREFIX):
-            top.insert(path, oid, entry[1])
+            top[path] = entry
             continue
         rest = path[len(_PREFIX) :]
         folder, _, name = rest.rpartition("/")
-        if not folder and entry[1] == pygit2.GIT_FILEMODE_TREE:
+        if not folder and entry[1] == TREE:
             folder = shard(name)  # a module folder
-        functions.setdefault(folder, {})[name] = (oid, entry[1])
+        functions.setdefault(folder, {})[name] = entry
     loose = functions.pop("")
     if functions or loose:
-        builder = repo.TreeBuilder()
-        for name, (oid, mode) in loose.items():
-            builder.insert(name, oid, mode)
+        inside = dict(loose)
         for folder, entries in functions.items():
-            inner = repo.TreeBuilder()
-            for name, (oid, mode) in entries.items():
-                inner.insert(name, oid, mode)
-            builder.insert(folder, inner.write(), pygit2.GIT_FILEMODE_TREE)
-        top.insert(FUNCTIONS, builder.write(), pygit2.GIT_FILEMODE_TREE)
-    top.insert(LAYOUT_FILE, repo.create_blob(LAYOUT_DOC), pygit2.GIT_FILEMODE_BLOB)
-    return top.write()
+            inside[folder] = (write_tree(repo, entries), TREE)
+        top[FUNCTIONS] = (write_tree(repo, inside), TREE)
+    top[LAYOUT_FILE] = (write_blob(repo, LAYOUT_DOC), BLOB)
+    return write_tree(repo, top)
 
 
 def theirs_copy(
@@ -382,10 +352,10 @@ def theirs_copy(
     """
     from fnstore.manifest import SCHEMA_VERSION, Manifest, check_name, content_id, introspect
 
-    if entry is None or entry[1] != pygit2.GIT_FILEMODE_TREE:
+    if entry is None or entry[1] != TREE:
         raise ValueError(f"{module} has no remote version to keep")
-    tree = tree_of(repo, entry[0])
-    source = blob_of(repo, tree[SOURCE].id).decode("utf-8")
+    tree = read_tree(repo, entry[0])
+    source = read_blob(repo, tree[SOURCE][0]).decode("utf-8")
     names = [f.name for f in introspect(source).functions]
     modules, functions = set(taken_modules), set(taken_functions)
     n = 1
@@ -401,13 +371,13 @@ def theirs_copy(
         check_name(new)
     new_source = rename_functions(source, renames).encode("utf-8")
     info = introspect(new_source.decode("utf-8"))
-    old = Manifest.from_json(blob_of(repo, tree[MANIFEST].id))
+    old = Manifest.from_json(read_blob(repo, tree[MANIFEST][0]))
     manifest = Manifest(
         schema_version=SCHEMA_VERSION,
         module=new_module,
         version=old.version + 1,
         content_id=content_id(new_source),
-        parent_content_id=str(tree[SOURCE].id),
+        parent_content_id=tree[SOURCE][0],
         parent_commit=commit,
         parent_module=module,
         author=old.author,
@@ -418,30 +388,26 @@ def theirs_copy(
     )
 
     def write() -> str:
-        builder = repo.TreeBuilder(tree)
-        builder.insert(SOURCE, repo.create_blob(new_source), pygit2.GIT_FILEMODE_BLOB)
-        builder.insert(
-            MANIFEST,
-            repo.create_blob(manifest.to_json().encode()),
-            pygit2.GIT_FILEMODE_BLOB,
-        )
-        return str(builder.write())
+        files = dict(tree)
+        files[SOURCE] = (write_blob(repo, new_source), BLOB)
+        files[MANIFEST] = (write_blob(repo, manifest.to_json().encode()), BLOB)
+        return write_tree(repo, files)
 
-    return new_module, (beside_gc(write), pygit2.GIT_FILEMODE_TREE), renames
+    return new_module, (beside_gc(write), TREE), renames
 
 
 # -- notes -------------------------------------------------------------------
 
 
-def _flatten(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str = "") -> dict[str, str]:
+def _flatten(repo: pygit2.Repository, tree: TreeEntries, prefix: str = "") -> dict[str, str]:
     # git writes notes with fan-out folders (ab/cdef...) once there are many;
     # the annotated object's id is the concatenated path.
     out: dict[str, str] = {}
-    for entry in tree:
-        if entry.filemode == pygit2.GIT_FILEMODE_TREE:
-            out.update(_flatten(repo, tree_of(repo, entry.id), prefix + str(entry.name)))
+    for name, (oid, mode) in tree.items():
+        if mode == TREE:
+            out.update(_flatten(repo, read_tree(repo, oid), prefix + name))
         else:
-            out[prefix + str(entry.name)] = str(entry.id)
+            out[prefix + name] = oid
     return out
 
 
@@ -470,30 +436,27 @@ def _merge_note(mine: bytes, theirs: bytes) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def merge_notes_trees(
-    repo: pygit2.Repository, mine: pygit2.Tree, theirs: pygit2.Tree
-) -> pygit2.Oid:
+def merge_notes_trees(repo: pygit2.Repository, mine: TreeEntries, theirs: TreeEntries) -> str:
     """Write the union of two notes trees; notes on the same object are merged."""
     a, b = _flatten(repo, mine), _flatten(repo, theirs)
-    builder = repo.TreeBuilder()
+    notes: TreeEntries = {}
     for obj in sorted(set(a) | set(b)):
         if obj in a and obj in b and a[obj] != b[obj]:
-            blob = repo.create_blob(_merge_note(blob_of(repo, a[obj]), blob_of(repo, b[obj])))
+            blob = write_blob(repo, _merge_note(read_blob(repo, a[obj]), read_blob(repo, b[obj])))
         else:
-            blob = pygit2.Oid(hex=a.get(obj) or b[obj])
-        builder.insert(obj, blob, pygit2.GIT_FILEMODE_BLOB)
-    return builder.write()
+            blob = a.get(obj) or b[obj]
+        notes[obj] = (blob, BLOB)
+    return write_tree(repo, notes)
 
 
 def merge_notes_commit(
     repo: pygit2.Repository,
-    mine: pygit2.Oid | str,
-    theirs: pygit2.Oid | str,
-    signature: pygit2.Signature,
+    mine: str,
+    theirs: str,
+    author: tuple[str, str],
+    when: datetime,
     remote: str,
-) -> pygit2.Oid:
+) -> str:
     """Write the merge commit of two notes histories (both sides' records kept)."""
-    tree = merge_notes_trees(repo, tree_of(repo, mine), tree_of(repo, theirs))
-    return repo.create_commit(
-        None, signature, signature, f"Merge notes from {remote}\n", tree, [mine, theirs]
-    )
+    tree = merge_notes_trees(repo, read_tree(repo, mine), read_tree(repo, theirs))
+    return write_commit(repo, author, when, f"Merge notes from {remote}\n", tree, [mine, theirs])

@@ -22,12 +22,14 @@ import functools
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import pygit2
-
 from fnstore.errors import ConflictError, FnStoreError, StoreError, SyncError
+from fnstore.git._ancestry import is_descendant, merge_base
+from fnstore.git._errors import GitError, git_errors
 from fnstore.git._housekeeping import beside_gc
+from fnstore.git._refnames import delete_ref, point_ref, ref_names, ref_target
 from fnstore.git._repo import signature
-from fnstore.layout import OK, files_of_tree, module_path, read_module
+from fnstore.git._treeread import TREE, read_blob, read_raw, read_tree
+from fnstore.layout import DERIVED, OK, files_of_tree, module_path, read_module
 from fnstore.sync import _merge
 from fnstore.sync._ignored import ignored_entries
 from fnstore.sync._types import FetchResult, PendingMerge, PullResult, PullStatus
@@ -176,10 +178,11 @@ class Pull:
 
     @contextlib.contextmanager
     def _git_errors(self, action: str) -> Iterator[None]:
-        """Translate a libgit2 failure while changing local refs into a StoreError."""
+        """Translate a git failure while changing local refs into a StoreError."""
         try:
-            yield
-        except pygit2.GitError as exc:
+            with git_errors():  # what the store's own git calls raise, too
+                yield
+        except GitError as exc:
             raise StoreError(
                 f"{action} failed in {self._store.path}: {exc}; "
                 "your branch was not changed, try again"
@@ -188,7 +191,7 @@ class Pull:
     def _check_branch_exists(self, remote: str) -> None:
         """Refuse quietly pulling nothing from a remote whose branches have other names."""
         prefix = f"refs/remotes/{remote}/"
-        others = sorted(r[len(prefix) :] for r in self._repo.references if r.startswith(prefix))
+        others = sorted(r[len(prefix) :] for r in ref_names(self._repo, prefix))
         others = [o for o in others if o != "HEAD"]
         branch = self._store.branch
         if others:
@@ -202,16 +205,12 @@ class Pull:
         return PendingMerge.load(self._store._state_path(_PENDING_FILE))
 
     def _save_pending(self, pending: PendingMerge) -> None:
-        self._repo.references.create(
-            f"{_PENDING_REF}/{pending.remote}", pygit2.Oid(hex=pending.theirs), force=True
-        )
+        point_ref(self._repo, f"{_PENDING_REF}/{pending.remote}", pending.theirs, reflog=None)
         self._store._write_state(_PENDING_FILE, pending.to_bytes())
 
     def _clear_pending(self, remote: str) -> None:
         self._store._state_path(_PENDING_FILE).unlink(missing_ok=True)
-        ref = f"{_PENDING_REF}/{remote}"
-        if ref in self._repo.references:
-            self._repo.references.delete(ref)
+        delete_ref(self._repo, f"{_PENDING_REF}/{remote}")
 
     def _integrate(
         self, remote: str, theirs: str, choices: dict[str, Choice], author: AuthorLike | None
@@ -220,21 +219,21 @@ class Pull:
         repo = self._repo
         ours = self._store.head
         message = f"Merge {remote}/{self._store.branch}"
-        if ours is not None and (ours == theirs or repo.descendant_of(ours, theirs)):
+        if ours is not None and (ours == theirs or is_descendant(repo, ours, theirs)):
             self._clear_pending(remote)
             return PullResult(remote, "up-to-date", ours)
         # a layout newer than this fnstore's is refused before anything moves
-        _merge.layout_at(repo, _merge.tree_of(repo, theirs))
-        if ours is None or repo.descendant_of(theirs, ours):
-            self._store._move_branch(pygit2.Oid(hex=theirs), ours, f"Fast-forward to {remote}")
+        _merge.layout_at(repo, read_tree(repo, theirs))
+        if ours is None or is_descendant(repo, theirs, ours):
+            self._store._move_branch(theirs, ours, f"Fast-forward to {remote}")
             self._clear_pending(remote)
             return self._result(remote, "fast-forward", ours, theirs, {})
-        base_id = repo.merge_base(ours, theirs)
+        base_id = merge_base(repo, ours, theirs)
         plan = _merge.plan_merge(
             repo,
-            _merge.tree_of(repo, base_id) if base_id is not None else None,
-            _merge.tree_of(repo, ours),
-            _merge.tree_of(repo, theirs),
+            read_tree(repo, base_id) if base_id is not None else None,
+            read_tree(repo, ours),
+            read_tree(repo, theirs),
             choices,
             self._unit_names,
         )
@@ -257,22 +256,21 @@ class Pull:
         lines += [f"  kept {remote}'s {old} as {new}" for old, new in renamed.items()]
         sig = signature(who, when)
 
-        def write() -> pygit2.Oid:
-            return self._store._create_commit(
-                sig,
-                "\n".join(lines) + "\n",
-                _merge.write_tree(repo, plan.units),
-                [pygit2.Oid(hex=ours), pygit2.Oid(hex=theirs)],
-            )
+        def write() -> str:
+            tree = _merge.write_merged_tree(repo, plan.units)
+            with git_errors():  # the store writes the commit (signed, if it signs)
+                return str(
+                    self._store._create_commit(sig, "\n".join(lines) + "\n", tree, [ours, theirs])
+                )
 
         try:
             commit = beside_gc(write)
-        except (pygit2.GitError, OSError) as exc:
+        except (GitError, OSError) as exc:
             where = self._store.path
             raise StoreError(f"git could not write the merge into {where}: {exc}") from exc
         self._store._move_branch(commit, ours, message)
         self._clear_pending(remote)
-        return self._result(remote, "merged", ours, str(commit), renamed)
+        return self._result(remote, "merged", ours, commit, renamed)
 
     def _keep_both(self, plan: _merge.MergePlan, theirs: str) -> dict[str, str]:
         """Add the remote's side of each ``both`` choice under new names."""
@@ -303,11 +301,27 @@ class Pull:
         return renamed
 
     def _unit_names(self, path: str, entry: _merge.Entry) -> list[str]:
-        """Return a unit's function names, as the store reads them (stale manifests too)."""
-        if entry is None or entry[1] != pygit2.GIT_FILEMODE_TREE:
+        """Return a unit's function names, as the store reads them (stale manifests too).
+
+        The one module reader's names; a module whose manifest is missing or
+        stale for its code (a plain-git edit) has the names its code defines.
+        """
+        if entry is None or entry[1] != TREE:
             return []
         module = path.rpartition("/")[2]
-        return list(self._store._names_in(_merge.tree_of(self._repo, entry[0]), module))
+        files = files_of_tree(read_raw(self._repo, entry[0]))
+        reading = read_module(module, files, self._store._raw_blob)
+        if reading.state == OK and reading.names:
+            return list(reading.names)
+        if reading.state != DERIVED or reading.source_id is None:
+            return []  # unreadable: reported by the store's readers, owns no name
+        from fnstore.manifest import introspect
+
+        try:
+            code = read_blob(self._repo, reading.source_id).decode("utf-8")
+            return [f.name for f in introspect(code).functions]
+        except (ValueError, GitError):  # bad code or UTF-8; no file there
+            return []
 
     def _result(
         self,
@@ -319,8 +333,8 @@ class Pull:
     ) -> PullResult:
         """Build a pull result: the modules that came in; those fnstore cannot read, on demand."""
         repo = self._repo
-        old_tree = _merge.tree_of(repo, old) if old is not None else None
-        after = _merge.module_trees(repo, _merge.tree_of(repo, new))
+        old_tree = read_tree(repo, old) if old is not None else None
+        after = _merge.module_trees(repo, read_tree(repo, new))
         changed = _merge.changed_modules(_merge.module_trees(repo, old_tree), after)
         return PullResult(
             remote,
@@ -333,7 +347,7 @@ class Pull:
         )
 
     def _broken_modules(
-        self, new: str, changed: list[str], after: dict[str, pygit2.Oid]
+        self, new: str, changed: list[str], after: dict[str, str]
     ) -> dict[str, str]:
         """Map each module of ``changed`` that fnstore cannot read at commit ``new`` to why.
 
@@ -352,7 +366,7 @@ class Pull:
                 broken[module] = str(exc)
         return broken
 
-    def _readable(self, module_tree: pygit2.Oid, module: str) -> bool:
+    def _readable(self, module_tree: str, module: str) -> bool:
         """Whether a module's manifest is fnstore's own, for its code (the usual case).
 
         The one module reader's verdict, from raw object reads, so that a
@@ -360,7 +374,7 @@ class Pull:
         manifest stale for its code, a broken one) goes to the store's full
         reading.
         """
-        files = files_of_tree(self._repo.odb.read(module_tree)[1])
+        files = files_of_tree(read_raw(self._repo, module_tree))
         return read_module(module, files, self._store._raw_blob).state == OK
 
     def _merge_notes(self, remote: str, author: AuthorLike | None) -> list[str]:
@@ -368,25 +382,27 @@ class Pull:
         repo = self._repo
         prefix = f"{_REMOTE_NOTES}/{remote}/"
         updated: list[str] = []
-        for name in sorted(r for r in repo.references if r.startswith(prefix)):
+        for name in sorted(ref_names(repo, prefix)):
             local = "refs/notes/" + name[len(prefix) :]
-            theirs = repo.references[name].target
-            ref = repo.references.get(local)
-            if ref is None:
-                beside_gc(functools.partial(repo.references.create, local, theirs))
-            elif ref.target == theirs or repo.descendant_of(ref.target, theirs):
+            theirs = ref_target(repo, name)
+            mine = ref_target(repo, local)
+            if theirs is None:
+                continue  # gone meanwhile
+            if mine is None:
+                beside_gc(functools.partial(point_ref, repo, local, theirs, reflog=None))
+            elif mine == theirs or is_descendant(repo, mine, theirs):
                 continue
-            elif repo.descendant_of(theirs, ref.target):
-                beside_gc(
-                    functools.partial(ref.set_target, theirs, f"notes: fast-forward to {remote}")
-                )
+            elif is_descendant(repo, theirs, mine):
+                reflog = f"notes: fast-forward to {remote}"
+                beside_gc(functools.partial(point_ref, repo, local, theirs, reflog=reflog))
             else:
-                sig = signature(self._store._author(author), datetime.now().astimezone())
+                who, when = self._store._author(author), datetime.now().astimezone()
                 commit = beside_gc(
                     functools.partial(
-                        _merge.merge_notes_commit, repo, ref.target, theirs, sig, remote
+                        _merge.merge_notes_commit, repo, mine, theirs, who, when, remote
                     )
                 )
-                beside_gc(functools.partial(ref.set_target, commit, f"notes: merge {remote}"))
+                reflog = f"notes: merge {remote}"
+                beside_gc(functools.partial(point_ref, repo, local, commit, reflog=reflog))
             updated.append(local)
         return updated
