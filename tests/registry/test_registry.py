@@ -116,12 +116,14 @@ def test_a_second_start_reads_only_the_cache(store: FunctionStore) -> None:
         "from fnstore.registry import Registry\n"
         f"r = Registry.load({str(store.path)!r})\n"
         "names = [m.name for m in r.functions().values() if m.available]\n"
-        "print(json.dumps([names, 'pygit2' in sys.modules, 'pydantic' in sys.modules]))\n"
+        "heavy = ['pygit2', 'pydantic', 'fnstore.layout._reader']\n"
+        "print(json.dumps([names, [m for m in heavy if m in sys.modules]]))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    names, pygit2_loaded, pydantic_loaded = json.loads(out.stdout)
+    names, loaded = json.loads(out.stdout)
     assert names == ["cached_f"]
-    assert not pygit2_loaded and not pydantic_loaded
+    # Neither git nor manifests are read: not even the layout's module reader.
+    assert loaded == []
 
 
 def test_load_cached_lists_only_a_pin_read_before(store: FunctionStore) -> None:
