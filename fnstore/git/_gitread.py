@@ -227,8 +227,10 @@ def read_changed_manifests(
     ``old`` maps each module readable at ``old_commit`` to its (manifest blob
     id, content id), and ``broken`` names the modules that were not readable
     there; ``git diff-tree`` names the files that changed, so the unchanged
-    modules cost nothing, however many there are.  The third value is the
-    set of modules the diff touched.
+    modules cost nothing, however many there are: the readings returned are
+    of the modules the diff touched (none for one it removed whole), and the
+    third value is the set of those modules.  Every other module of ``old``
+    is as it was.
     """
     try:
         code, out = Process.output(
@@ -246,9 +248,7 @@ def read_changed_manifests(
         sharded = _layout_from(meta[-40:].decode("ascii") if found else None)
         # An unchanged readable module holds a regular manifest and source.py.
         regular = 0o100644
-        files_of = {
-            m: {MANIFEST: (regular, blob), SOURCE: (regular, cid)} for m, (blob, cid) in old.items()
-        }
+        files_of: dict[str, dict[str, tuple[int, str]]] = {}
         touched: set[str] = set()
         folders: dict[str, str] = {}  # module -> its path, for messages
         fields = out.split(b"\0")
@@ -262,8 +262,14 @@ def read_changed_manifests(
                 continue
             name = steps[-1]
             folders[module] = path.rpartition(b"/")[0].decode("utf-8", "surrogateescape")
-            if module not in old and module not in touched:
-                files_of[module] = {}  # a new module: the diff adds all its files
+            if module not in touched:
+                blob_cid = old.get(module)
+                # A new module: the diff adds all its files.
+                files_of[module] = (
+                    {MANIFEST: (regular, blob_cid[0]), SOURCE: (regular, blob_cid[1])}
+                    if blob_cid is not None
+                    else {}
+                )
             touched.add(module)
             files = files_of[module]
             if parts[4].startswith(b"D"):
@@ -276,14 +282,10 @@ def read_changed_manifests(
         readings = {
             m: check_files(m, files, folders.get(m))
             for m, files in files_of.items()
-            if files or m in old
+            if files  # (no files left: the whole module is gone)
         }
-        for module in touched & old.keys():
-            if not files_of[module]:
-                del readings[module]  # the whole module is gone
         # A touched module's manifest is judged again, even unchanged: its code may have changed.
-        known = {m: blob for m, (blob, _) in old.items() if m not in touched}
-        commit = _read_wanted(repo, target, readings, known)
+        commit = _read_wanted(repo, target, readings, {})
     except (_Unreadable, OSError):
         return None
     return commit, readings, touched

@@ -59,6 +59,7 @@ _LAZY: dict[str, str] = {
     "parse_manifest": "fnstore.layout._reader",
     "parse_pins": "fnstore.layout._pins",
     "read_module": "fnstore.layout._reader",
+    "sha1_hex": "fnstore.layout._names",
     "shard": "fnstore.layout._names",
 }
 
@@ -85,6 +86,7 @@ if TYPE_CHECKING:  # let type checkers see the lazy names (redundant aliases re-
     from fnstore.layout._names import layout_of as layout_of
     from fnstore.layout._names import module_path as module_path
     from fnstore.layout._names import newer_layout_error as newer_layout_error
+    from fnstore.layout._names import sha1_hex as sha1_hex
     from fnstore.layout._names import shard as shard
     from fnstore.layout._pins import PINS_FORMAT as PINS_FORMAT
     from fnstore.layout._pins import dump_pins as dump_pins

@@ -254,7 +254,12 @@ class Registry:
             changed = _gitread.read_changed_manifests(self._path, base.commit, target, old, broken)
             if changed is not None:
                 commit, readings, touched = changed
-                snap = build(commit, parsed_of(readings), base)
+                # The modules the diff did not touch are as they were (None: kept).
+                parsed: dict[str, tuple[str, ModuleRecord | str | None]] = {
+                    m: (blob, None) for m, (blob, _) in old.items() if m not in touched
+                }
+                parsed.update(parsed_of(readings))
+                snap = build(commit, parsed, base)
                 for module, why in base.errors.items():
                     if "@" not in module and module not in touched:
                         snap.errors.setdefault(module, why)  # still broken

@@ -32,7 +32,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from fnstore.errors import FnStoreError, FunctionNotFoundError
-from fnstore.layout import MANIFEST, module_path
+from fnstore.layout import MANIFEST, module_path, sha1_hex
 from fnstore.registry import _where
 
 if TYPE_CHECKING:
@@ -278,10 +278,8 @@ def cache_key(target: str, overrides: Mapping[str, str]) -> str:
     """Return the cache file name for a pinned object id and its overrides."""
     if not overrides:
         return target
-    import hashlib  # only with overrides: hashlib's import is not free
-
     text = "\n".join(f"{name}@{cid}" for name, cid in sorted(overrides.items()))
-    return f"{target}-{hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]}"
+    return f"{target}-{sha1_hex(text.encode())[:16]}"
 
 
 def _cache_path(key: str) -> str:
