@@ -9,7 +9,6 @@ memory types and parameters, the imports, and those not installed here
 from __future__ import annotations
 
 import importlib.util
-import subprocess
 import sys
 from typing import TYPE_CHECKING
 
@@ -35,19 +34,11 @@ if TYPE_CHECKING:
 __all__ = ["SaveCommitDialog", "git_author", "missing_here"]
 
 
-def git_author() -> str:
+def git_author(store_path: str | None = None) -> str:
     """``Name <email>`` from git's config (what the store uses by default), or ''."""
+    from fnstore.git._identity import configured_identity
 
-    def get(key: str) -> str:
-        try:
-            out = subprocess.run(
-                ["git", "config", "--get", key], capture_output=True, text=True, timeout=5
-            )
-        except (OSError, subprocess.SubprocessError):
-            return ""
-        return out.stdout.strip()
-
-    name, email = get("user.name"), get("user.email")
+    name, email = configured_identity(store_path)
     return f"{name} <{email}>" if name and email else name
 
 
@@ -86,6 +77,7 @@ class SaveCommitDialog(QDialog):
         *,
         module: str | None = None,
         author: str | None = None,
+        store_path: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -97,7 +89,9 @@ class SaveCommitDialog(QDialog):
         self.message_edit = named(QLineEdit(), "Commit message", "What changed, and why")
         self.message_edit.setPlaceholderText(f"e.g. faster {found.functions[0].name}")
         self.author_edit = named(
-            QLineEdit(author if author is not None else git_author()), "Author", "Name <email>"
+            QLineEdit(author if author is not None else git_author(store_path)),
+            "Author",
+            "Name <email>",
         )
         self.author_edit.setPlaceholderText("Name <email> (git's user.name and user.email)")
         form = QFormLayout()

@@ -168,7 +168,9 @@ class FunctionEditor(QWidget):
         except FnStoreError as exc:
             self.show_failure(exc, code)
             return
-        dialog = SaveCommitDialog(found, module=self.module, parent=self)
+        dialog = SaveCommitDialog(
+            found, module=self.module, store_path=str(self.store.path), parent=self
+        )
         if dialog.exec() != SaveCommitDialog.DialogCode.Accepted:
             return
         self.save_now(code, message=dialog.message(), author=dialog.author())
