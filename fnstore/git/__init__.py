@@ -1,8 +1,10 @@
 """Git plumbing: the only package that imports pygit2 or starts ``git``.
 
-Repository access, object reading (:mod:`fnstore.git._rawtree`), the
-store's inter-process lock, housekeeping (packing beside ``git gc``), the
-transports (libgit2 callbacks, local copies) and the git-command engine
+Repository access, reading and writing objects in plain ids
+(:mod:`fnstore.git._objects`, :mod:`fnstore.git._history`,
+:mod:`fnstore.git._rawtree`), the store's inter-process lock, housekeeping
+(packing beside ``git gc``), the transports (libgit2 callbacks, local
+copies) and the git-command engine
 (:mod:`fnstore.git._gitcli` for sync, :mod:`fnstore.git._gitread` for the
 registry's fast start-up).  The rooms above (store, sync, registry) reach git
 only through here; see ``docs/architecture.md``.

@@ -4,7 +4,7 @@ Everything here is what the rest of the store (index, read, write, pins, and
 the collaborators: notes, and lab sync above it) builds on.  The repository
 is opened by the git plumbing (:func:`fnstore.git._repo.open_repository`):
 
-* ``_repo`` -- the :class:`pygit2.Repository` (bare);
+* ``_repo`` -- the (bare) repository, a handle for :mod:`fnstore.git`'s functions;
 * ``_locked()`` -- the inter-process lock (``fcntl.flock``) as a context manager;
 * ``_commit_change(changes, ...)`` -- write a new tree with some modules
   replaced or removed and move the branch to a commit of it, compare-and-swap;
@@ -12,7 +12,9 @@ is opened by the git plumbing (:func:`fnstore.git._repo.open_repository`):
   (read through the one module reader, :mod:`fnstore.layout`);
 * ``resolve(rev)`` -- branch, tag, commit or ``HEAD`` to a commit id.
 
-Every :class:`pygit2.GitError` is translated here into a :class:`StoreError`.
+The store reaches git only through :mod:`fnstore.git` (objects in
+:mod:`fnstore.git._objects`, history in :mod:`fnstore.git._history`), whose
+:class:`~fnstore.git._errors.GitError` is translated here into a :class:`StoreError`.
 """
 
 from __future__ import annotations
@@ -21,21 +23,31 @@ import contextlib
 import os
 import re
 import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
-
-import pygit2
-from pygit2.enums import FileMode
 
 from fnstore.errors import (
     AuthorRequiredError,
     RevisionNotFoundError,
     StoreError,
 )
+from fnstore.git._errors import GitError, ObjectMissingError
 from fnstore.git._housekeeping import beside_gc, pack_if_needed, pack_limit
 from fnstore.git._lock import StoreLock
+from fnstore.git._merging import write_blob
+from fnstore.git._objects import (
+    Commit,
+    Tree,
+    TreeWriter,
+    create_commit,
+    has_object,
+    read_commit,
+    resolve_commit,
+    write_commit,
+)
+from fnstore.git._refnames import ref_target
 from fnstore.git._refs import move_ref
-from fnstore.git._repo import signature
+from fnstore.git._repoinfo import config_value, git_dir, head_branch
+from fnstore.git._treeread import BLOB, TREE, read_blob, read_raw
 from fnstore.layout import (
     FLAT_LAYOUT,
     FUNCTIONS,
@@ -57,8 +69,12 @@ from fnstore.layout import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
     from datetime import datetime
+    from pathlib import Path
+
+    # the repository handle, and the signature sync/_pull hands _create_commit
+    import pygit2
 
     from fnstore.manifest import Manifest
 
@@ -78,15 +94,14 @@ class _Core:
     def __init__(self, repo: pygit2.Repository, path: Path, *, lock_timeout: float = 30.0) -> None:
         self._repo = repo
         self.path = path
-        head = repo.references.get("HEAD")
-        target = head.target if head is not None else "refs/heads/main"
-        self.branch: str = target.removeprefix("refs/heads/") if isinstance(target, str) else "main"
+        target = head_branch(repo)
+        self.branch: str = target.removeprefix("refs/heads/") if target is not None else "main"
         self._lock = StoreLock(path / STATE_DIR / "lock", timeout=lock_timeout)
-        # (functions tree id, a TreeBuilder holding its entries): saves reuse it so that
+        # (functions tree id, a TreeWriter holding its entries): saves reuse it so that
         # each save does not re-read, re-sort and re-deflate a tree of N modules
-        self._builder: tuple[str | None, pygit2.TreeBuilder] | None = None
+        self._builder: tuple[str | None, TreeWriter] | None = None
         # the same for each shard folder of functions/ (layout 2), by shard name
-        self._shards: dict[str, tuple[str, pygit2.TreeBuilder]] = {}
+        self._shards: dict[str, tuple[str, TreeWriter]] = {}
         #: The layout writes use; tests set FLAT_LAYOUT to act as an older fnstore.
         self._write_layout = LAYOUT_VERSION
         self._default_author: tuple[str, str] | None = None
@@ -122,8 +137,7 @@ class _Core:
     @property
     def head(self) -> str | None:
         """Commit id of the branch, or None while the store is empty."""
-        ref = self._repo.references.get(self._ref_name)
-        return str(ref.target) if ref is not None else None
+        return ref_target(self._repo, self._ref_name)
 
     def resolve(self, rev: str | None = None) -> str:
         """Return the commit id that ``rev`` names (branch, tag, commit, ``HEAD``, ``main~2``).
@@ -141,34 +155,31 @@ class _Core:
                 )
             return head
         try:
-            obj = self._repo.revparse_single(rev)
-            commit = obj.peel(pygit2.Commit)
-        except (KeyError, ValueError, pygit2.GitError) as exc:
+            return resolve_commit(self._repo, rev)
+        except (KeyError, ValueError, GitError) as exc:
             raise RevisionNotFoundError(
                 f"no branch, tag or commit {rev!r} in the store: list tags with store.tags() "
                 "and versions with store.history(name)"
             ) from exc
-        return str(commit.id)
 
-    def _commit(self, commit_id: str) -> pygit2.Commit:
-        try:
-            obj = self._repo[commit_id]
-        except (KeyError, ValueError) as exc:
-            raise RevisionNotFoundError(f"commit {commit_id} is not in the store") from exc
-        if not isinstance(obj, pygit2.Commit):
-            raise RevisionNotFoundError(f"{commit_id} is not a commit")
-        return obj
+    def _commit(self, commit_id: str) -> Commit:
+        commit = read_commit(self._repo, commit_id)
+        if commit is None:
+            try:
+                there = has_object(self._repo, commit_id)
+            except ValueError:
+                there = False  # not an id at all
+            if there:
+                raise RevisionNotFoundError(f"{commit_id} is not a commit")
+            raise RevisionNotFoundError(f"commit {commit_id} is not in the store")
+        return commit
 
     # -- trees ----------------------------------------------------------------
 
-    def _functions_tree(self, commit_id: str | None) -> pygit2.Tree | None:
+    def _functions_tree(self, commit_id: str | None) -> Tree | None:
         if commit_id is None:
             return None
-        root = self._commit(commit_id).tree
-        if FUNCTIONS not in root:
-            return None
-        obj = root[FUNCTIONS]
-        return obj if isinstance(obj, pygit2.Tree) else None
+        return self._commit(commit_id).tree.folder(FUNCTIONS)
 
     def _layout(self, commit_id: str | None) -> int:
         """Return the layout of the tree at a commit (an empty store: the current one).
@@ -180,10 +191,10 @@ class _Core:
         """
         if commit_id is None:
             return self._write_layout
-        root = self._commit(commit_id).tree
-        if LAYOUT_FILE not in root:
+        layout_file = self._commit(commit_id).tree.entry(LAYOUT_FILE)
+        if layout_file is None:
             return FLAT_LAYOUT
-        blob_id = str(root[LAYOUT_FILE].id)
+        blob_id = layout_file.id
         if blob_id == LAYOUT_BLOB_ID:
             return LAYOUT_VERSION
         try:
@@ -201,85 +212,72 @@ class _Core:
             raise StoreError(newer_layout_error(layout))
         return layout
 
-    def _module_items(self, commit_id: str | None) -> Iterator[tuple[str, pygit2.Tree]]:
+    def _module_items(self, commit_id: str | None) -> Iterator[tuple[str, Tree]]:
         """Yield ``(module, folder tree)`` for every module folder at a commit, in any layout."""
         ftree = self._functions_tree(commit_id)
         if ftree is None:
             return
         if self._known_layout(commit_id) == FLAT_LAYOUT:
-            for entry in ftree:
-                if isinstance(entry, pygit2.Tree) and entry.name:
-                    yield entry.name, entry
+            yield from ftree.folders()
             return
-        for folder in ftree:
-            if isinstance(folder, pygit2.Tree) and folder.name and is_shard(folder.name):
-                for entry in folder:
+        for name, folder in ftree.folders():
+            if is_shard(name):
+                for module, tree in folder.folders():
                     # a folder moved into another shard by hand is not where
                     # readers look for it: no reader sees it (it is not a module)
-                    if isinstance(entry, pygit2.Tree) and entry.name:
-                        if shard(entry.name) == folder.name:
-                            yield entry.name, entry
+                    if shard(module) == name:
+                        yield module, tree
 
-    def _module_ids(self, commit_id: str | None) -> dict[str, pygit2.Oid]:
+    def _module_ids(self, commit_id: str | None) -> dict[str, str]:
         """Map every module at a commit to its folder's tree id."""
         return {name: tree.id for name, tree in self._module_items(commit_id)}
 
-    def _module_tree(self, commit_id: str | None, module: str) -> pygit2.Tree | None:
+    def _module_tree(self, commit_id: str | None, module: str) -> Tree | None:
         """Return a module's folder tree at a commit (in that commit's layout), or None."""
         tree = self._functions_tree(commit_id)
-        if tree is None:
-            return None
-        if self._known_layout(commit_id) != FLAT_LAYOUT:
-            folder = shard(module)
-            obj = tree[folder] if folder in tree else None
-            if not isinstance(obj, pygit2.Tree):
-                return None
-            tree = obj
-        if module not in tree:
-            return None
-        obj = tree[module]
-        return obj if isinstance(obj, pygit2.Tree) else None
+        if tree is not None and self._known_layout(commit_id) != FLAT_LAYOUT:
+            tree = tree.folder(shard(module))
+        return tree.folder(module) if tree is not None else None
 
     def _module_path(self, commit_id: str | None, module: str) -> str:
         """Return a module's folder path at a commit, for messages."""
         return module_path(module, min(self._layout(commit_id), LAYOUT_VERSION))
 
-    def _reading(
-        self, tree: pygit2.Tree, module: str, commit_id: str | None = None
-    ) -> ModuleReading:
+    def _reading(self, tree: Tree, module: str, commit_id: str | None = None) -> ModuleReading:
         """Read a module's folder with the one module reader (state, identity, manifest).
 
         ``commit_id`` (default: the head) names the layout its messages give paths in.
         """
-        files = {str(e.name): (int(e.filemode), str(e.id)) for e in tree}
         path = self._module_path(commit_id if commit_id is not None else self.head, module)
-        return read_module(module, files, self._raw_blob, path)
+        return read_module(module, tree.files(), self._raw_blob, path)
 
     def _raw_blob(self, blob_id: str) -> bytes:
         try:
-            return bytes(self._repo.odb.read(blob_id)[1])
-        except pygit2.GitError as exc:  # the reader reports OSError as 'unreadable'
+            return read_raw(self._repo, blob_id)
+        except GitError as exc:  # the reader reports OSError as 'unreadable'
             raise OSError(str(exc)) from exc
 
     def _write_module(self, source: bytes, manifest: bytes) -> str:
         """Write a module's two files; return the id of its tree."""
 
         def write() -> str:
-            builder = self._repo.TreeBuilder()
-            builder.insert(MANIFEST, self._repo.create_blob(manifest), FileMode.BLOB)
-            builder.insert(SOURCE, self._repo.create_blob(source), FileMode.BLOB)
-            return str(builder.write())
+            folder = TreeWriter(self._repo)
+            folder.put(MANIFEST, write_blob(self._repo, manifest), BLOB)
+            folder.put(SOURCE, write_blob(self._repo, source), BLOB)
+            return folder.write()
 
         try:
             return beside_gc(write)
-        except (pygit2.GitError, OSError) as exc:
+        except (GitError, OSError) as exc:
             raise StoreError(f"git could not write to the store {self.path}: {exc}") from exc
 
     def _blob(self, blob_id: str) -> bytes:
-        obj = self._repo[blob_id]
-        if not isinstance(obj, pygit2.Blob):
-            raise StoreError(f"{blob_id} is not a file in the store")
-        return obj.data
+        try:
+            return read_blob(self._repo, blob_id)
+        except ObjectMissingError:
+            raise  # a KeyError, as a lookup's
+        except (ValueError, GitError) as exc:
+            raise StoreError(f"{blob_id} is not a file in the store") from exc
 
     # -- writing ------------------------------------------------------------------
 
@@ -312,58 +310,43 @@ class _Core:
                 new_ftree = self._flat_functions(parent, changes)
             else:
                 new_ftree = self._sharded_functions(parent, changes)
-            root = (
-                self._repo.TreeBuilder(self._commit(parent).tree)
-                if parent is not None
-                else self._repo.TreeBuilder()
-            )
-            if new_ftree is not None:
-                root.insert(FUNCTIONS, pygit2.Oid(hex=new_ftree), FileMode.TREE)
-            elif root.get(FUNCTIONS) is not None:
-                root.remove(FUNCTIONS)
-            if self._write_layout != FLAT_LAYOUT and root.get(LAYOUT_FILE) is None:
-                layout_blob = beside_gc(lambda: self._repo.create_blob(LAYOUT_DOC))
-                root.insert(LAYOUT_FILE, layout_blob, FileMode.BLOB)
-            sig = signature(author, when)
-            parents = [pygit2.Oid(hex=parent)] if parent else []
+            root = TreeWriter(self._repo, self._commit(parent).tree if parent is not None else None)
+            root.set_folder(FUNCTIONS, new_ftree)
+            if self._write_layout != FLAT_LAYOUT and root.id_of(LAYOUT_FILE) is None:
+                layout_blob = beside_gc(lambda: write_blob(self._repo, LAYOUT_DOC))
+                root.put(LAYOUT_FILE, layout_blob, BLOB)
+            parents = [parent] if parent else []
             text = message.rstrip("\n") + "\n"
             if len(changes) <= _TRAILER_MAX:
                 text += f"\n{MODULES_TRAILER}{', '.join(sorted(changes))}\n"
             root_id = beside_gc(root.write)
-            commit = beside_gc(lambda: self._create_commit(sig, text, root_id, parents))
+            commit = beside_gc(lambda: self._write_commit(author, when, text, root_id, parents))
             self._move_branch(commit, expected_head, message)
-        except (pygit2.GitError, OSError) as exc:
+        except (GitError, OSError) as exc:
             self._builder, self._shards = None, {}
             raise StoreError(f"git could not write to the store {self.path}: {exc}") from exc
         except BaseException:
             self._builder, self._shards = None, {}
             raise
-        pack_if_needed(Path(self._repo.path), self._pack_limit)
-        return str(commit)
+        pack_if_needed(git_dir(self._repo), self._pack_limit)
+        return commit
 
-    def _top_entries(self, tree: pygit2.Tree | None) -> pygit2.TreeBuilder:
-        """Return a builder of ``functions/`` holding ``tree``'s entries, kept between saves."""
-        key = str(tree.id) if tree is not None else None
+    def _top_entries(self, tree: Tree | None) -> TreeWriter:
+        """Return a writer of ``functions/`` holding ``tree``'s entries, kept between saves."""
+        key = tree.id if tree is not None else None
         cached, self._builder = self._builder, None  # put back only once written
         if cached is not None and cached[0] == key:
             return cached[1]
-        return self._repo.TreeBuilder(tree) if tree is not None else self._repo.TreeBuilder()
-
-    @staticmethod
-    def _set_folder(builder: pygit2.TreeBuilder, name: str, tree_id: str | None) -> None:
-        if tree_id is not None:  # replaces a file of that name too, as git does
-            builder.insert(name, pygit2.Oid(hex=tree_id), FileMode.TREE)
-        elif builder.get(name) is not None:
-            builder.remove(name)
+        return TreeWriter(self._repo, tree)
 
     def _flat_functions(self, parent: str | None, changes: Mapping[str, str | None]) -> str | None:
         """Write ``functions/`` of layout 1 (a folder per module); None when it is empty."""
         entries = self._top_entries(self._functions_tree(parent))
         for module, tree_id in changes.items():
-            self._set_folder(entries, module, tree_id)
+            entries.set_folder(module, tree_id)
         if not len(entries):
             return None
-        new = str(beside_gc(entries.write))
+        new = beside_gc(entries.write)
         self._builder = (new, entries)
         return new
 
@@ -380,29 +363,23 @@ class _Core:
         for module, tree_id in changes.items():
             by_shard.setdefault(shard(module), []).append((module, tree_id))
         for folder, items in by_shard.items():
-            found = top.get(folder)
-            shard_id = str(found.id) if found is not None else None
+            shard_id = top.id_of(folder)
             cached = self._shards.pop(folder, None)
             if cached is not None and cached[0] == shard_id:
                 entries = cached[1]
             else:
-                old = self._repo.get(shard_id) if shard_id is not None else None
-                entries = (
-                    self._repo.TreeBuilder(old)
-                    if isinstance(old, pygit2.Tree)
-                    else self._repo.TreeBuilder()
-                )
+                entries = TreeWriter(self._repo, shard_id)  # a file of that name: empty
             for module, tree_id in items:
-                self._set_folder(entries, module, tree_id)
+                entries.set_folder(module, tree_id)
             if len(entries):
-                new_shard = str(beside_gc(entries.write))
-                self._set_folder(top, folder, new_shard)
+                new_shard = beside_gc(entries.write)
+                top.set_folder(folder, new_shard)
                 self._shards[folder] = (new_shard, entries)
             else:
-                self._set_folder(top, folder, None)
+                top.set_folder(folder, None)
         if not len(top):
             return None
-        new = str(beside_gc(top.write))
+        new = beside_gc(top.write)
         self._builder = (new, top)
         return new
 
@@ -415,21 +392,20 @@ class _Core:
         it.  The caller moves the branch past it together with its own commit.
         """
         ftree = self._functions_tree(head)
-        top = self._repo.TreeBuilder()
-        shards: dict[str, pygit2.TreeBuilder] = {}
+        top = TreeWriter(self._repo)
+        shards: dict[str, TreeWriter] = {}
         for entry in ftree or ():
-            if isinstance(entry, pygit2.Tree) and entry.name:
-                builder = shards.setdefault(shard(entry.name), self._repo.TreeBuilder())
-                builder.insert(entry.name, entry.id, FileMode.TREE)
+            if entry.is_tree and entry.name:
+                folder = shards.setdefault(shard(entry.name), TreeWriter(self._repo))
+                folder.put(entry.name, entry.id, TREE)
             elif entry.name:  # a file put beside the modules with plain git stays there
-                top.insert(entry.name, entry.id, entry.filemode)
-        for folder, builder in shards.items():
-            top.insert(folder, builder.write(), FileMode.TREE)
-        root = self._repo.TreeBuilder(self._commit(head).tree)
+                top.put(entry.name, entry.id, entry.mode)
+        for name, folder in shards.items():
+            top.put(name, folder.write(), TREE)
+        root = TreeWriter(self._repo, self._commit(head).tree)
         if shards or len(top):
-            root.insert(FUNCTIONS, top.write(), FileMode.TREE)
-        root.insert(LAYOUT_FILE, self._repo.create_blob(LAYOUT_DOC), FileMode.BLOB)
-        sig = signature(author, when)
+            root.put(FUNCTIONS, top.write(), TREE)
+        root.put(LAYOUT_FILE, write_blob(self._repo, LAYOUT_DOC), BLOB)
         text = (
             f"Move to fnstore layout {LAYOUT_VERSION}: {FUNCTIONS}/<shard>/<module>/\n\n"
             "Each module folder moves under functions/<first 2 hex digits of sha1(name)>/,\n"
@@ -437,31 +413,40 @@ class _Core:
             f"{LAYOUT_TRAILER}{LAYOUT_VERSION}\n"
         )
         root_id = beside_gc(root.write)
-        commit = beside_gc(lambda: self._create_commit(sig, text, root_id, [pygit2.Oid(hex=head)]))
+        commit = beside_gc(lambda: self._write_commit(author, when, text, root_id, [head]))
         self._builder, self._shards = None, {}
-        return str(commit)
+        return commit
 
-    def _move_branch(self, new: pygit2.Oid | str, old: str | None, message: str) -> None:
+    def _move_branch(self, new: str, old: str | None, message: str) -> None:
         """Move the branch from ``old`` to ``new``, compare-and-swap (lock held)."""
         reflog = message.splitlines()[0] if message else "fnstore"
         move_ref(self._repo, self.path, self._ref_name, new, old, reflog)
 
-    def _create_commit(
+    def _write_commit(
         self,
-        who: pygit2.Signature,
+        author: tuple[str, str],
+        when: datetime,
         message: str,
-        tree: pygit2.Oid | str,
-        parents: Sequence[str | pygit2.Oid],
-    ) -> pygit2.Oid:
+        tree: str,
+        parents: Sequence[str],
+    ) -> str:
         """Write a commit object (no ref moves), signed when :meth:`_signing_key` says so."""
+        return write_commit(self._repo, author, when, message, tree, parents, sign=self._signer())
+
+    def _create_commit(
+        self, who: pygit2.Signature, message: str, tree: str, parents: Sequence[str]
+    ) -> str:
+        """:meth:`_write_commit` for sync's merge, which makes its signature itself."""
+        return create_commit(self._repo, who, message, tree, parents, self._signer())
+
+    def _signer(self) -> Callable[[bytes], str] | None:
+        """Return what signs the commit being made (per :meth:`_signing_key`); None: unsigned."""
         key = self._signing_key()
         if key is None:
-            return self._repo.create_commit(None, who, who, message, tree, parents)
+            return None
         from fnstore.trust._signing import sign_ssh
 
-        # pygit2's stubs call the commit text an Oid; it is the text git signs
-        text = str(self._repo.create_commit_string(who, who, message, tree, list(parents)))
-        return self._repo.create_commit_with_signature(text, sign_ssh(text.encode(), key))
+        return lambda text: sign_ssh(text, key)
 
     # -- hooks of the trust policy (fnstore.store._trust overrides them) ---------
 
@@ -499,16 +484,15 @@ class _Core:
 
     def _configured_author(self) -> tuple[str, str]:
         if self._default_author is None:
-            try:
-                config = self._repo.config
-                name, email = config["user.name"], config["user.email"]
-            except (KeyError, pygit2.GitError):
+            name = config_value(self._repo, "user.name")
+            email = config_value(self._repo, "user.email")
+            if name is None or email is None:
                 raise AuthorRequiredError(
                     "no author given and git has no identity: set one with "
                     "git config --global user.name 'Your Name' and "
                     "git config --global user.email 'you@example.org', or pass author="
-                ) from None
-            self._default_author = (str(name), str(email))
+                )
+            self._default_author = (name, email)
         return self._default_author
 
     def _state_path(self, name: str) -> Path:

@@ -13,13 +13,18 @@ one small read; other commits (plain git, merges) are compared tree to tree.
 
 from __future__ import annotations
 
-import pygit2
-from pygit2.enums import SortMode
+from typing import TYPE_CHECKING
 
 from fnstore.errors import FunctionNotFoundError, InvalidCodeError, StoreError
+from fnstore.git._ancestry import is_descendant
+from fnstore.git._errors import GitError
+from fnstore.git._history import walk
 from fnstore.layout import DERIVED, FLAT_LAYOUT, LAYOUT_TRAILER, OK, is_shard, shard
 from fnstore.store._core import MODULES_TRAILER, _Core
 from fnstore.store._index import HeadIndex, ModuleEntry
+
+if TYPE_CHECKING:
+    from fnstore.git._objects import Commit, Tree
 
 __all__: list[str] = []
 
@@ -59,8 +64,8 @@ class _IndexMixin(_Core):
             return index
         if index is not None and index.head is not None and head is not None:
             try:
-                ahead = self._repo.descendant_of(head, index.head)
-            except (pygit2.GitError, KeyError, ValueError):
+                ahead = is_descendant(self._repo, head, index.head)
+            except (GitError, KeyError, ValueError):
                 ahead = False  # the old head is gone (history rewritten elsewhere)
             if ahead:
                 self._advance_index(index, head)
@@ -74,7 +79,7 @@ class _IndexMixin(_Core):
         introduced = self._walk_changes(head, None) if head is not None else {}
         for module, entry in self._module_items(head):
             names = self._names_in(entry, module)
-            index.set(module, ModuleEntry(str(entry.id), names, introduced.get(module)))
+            index.set(module, ModuleEntry(entry.id, names, introduced.get(module)))
         self._persist_index(index)
         return index
 
@@ -85,7 +90,7 @@ class _IndexMixin(_Core):
             entry = self._module_tree(head, module)
             if entry is not None:
                 names = self._names_in(entry, module)
-                index.set(module, ModuleEntry(str(entry.id), names, commit))
+                index.set(module, ModuleEntry(entry.id, names, commit))
             else:
                 index.set(module, None)
         index.head = head
@@ -103,14 +108,14 @@ class _IndexMixin(_Core):
         except OSError:
             pass  # derived data: a read-only store simply rebuilds it next time
 
-    def _changed_modules(self, commit: pygit2.Commit) -> set[str]:
+    def _changed_modules(self, commit: Commit) -> set[str]:
         """Return the modules ``commit`` changed against its first parent."""
         parents = commit.parent_ids
         if len(parents) == 1:
             named = trailer_modules(commit.message)
             if named is not None:
                 return named
-        return self._changed_between(str(parents[0]) if parents else None, str(commit.id))
+        return self._changed_between(parents[0] if parents else None, commit.id)
 
     def _changed_between(self, old: str | None, new: str) -> set[str]:
         """Return the modules whose folders differ between two commits, in any layouts."""
@@ -125,20 +130,20 @@ class _IndexMixin(_Core):
             changed: set[str] = set()
             for folder in b:
                 if shards.pop(folder.name, None) != folder.id:
-                    changed.update(self._shard_changes(a, b, str(folder.name)))
+                    changed.update(self._shard_changes(a, b, folder.name))
             for name in shards:
-                changed.update(self._shard_changes(a, b, str(name)))
+                changed.update(self._shard_changes(a, b, name))
             return changed
         before, after = self._module_ids(old), self._module_ids(new)
-        return {str(m) for m in before.keys() | after.keys() if before.get(m) != after.get(m)}
+        return {m for m in before.keys() | after.keys() if before.get(m) != after.get(m)}
 
     @staticmethod
-    def _shard_changes(a: pygit2.Tree, b: pygit2.Tree, folder: str) -> set[str]:
-        def ids(tree: pygit2.Tree) -> dict[str, pygit2.Oid]:
-            obj = tree[folder] if folder in tree else None
-            if not isinstance(obj, pygit2.Tree) or not is_shard(folder):
+    def _shard_changes(a: Tree, b: Tree, folder: str) -> set[str]:
+        def ids(tree: Tree) -> dict[str, str]:
+            found = tree.folder(folder)
+            if found is None or not is_shard(folder):
                 return {}
-            return {str(e.name): e.id for e in obj if shard(str(e.name)) == folder}
+            return {e.name: e.id for e in found if shard(e.name) == folder}
 
         before, after = ids(a), ids(b)
         return {m for m in before.keys() | after.keys() if before.get(m) != after.get(m)}
@@ -154,21 +159,19 @@ class _IndexMixin(_Core):
         that took the remote's version did not make it (the remote's commit
         did): so the newest change alone is not the answer.
         """
-        walker = self._repo.walk(pygit2.Oid(hex=head), SortMode.TOPOLOGICAL)
-        if stop is not None:
-            walker.hide(pygit2.Oid(hex=stop))
 
-        def at_head(module: str) -> pygit2.Oid | None:
+        def at_head(module: str) -> str | None:
             tree = self._module_tree(head, module)
             return tree.id if tree is not None else None
 
-        chain = {pygit2.Oid(hex=head)}  # the first-parent chain from head
+        chain = {head}  # the first-parent chain from head
         found: dict[str, str] = {}
         walked = 0
-        for commit in walker:
+        for commit in walk(self._repo, head, hide=stop, topological=True):
             walked += 1
+            commit_id = commit.id
             parents = commit.parent_ids
-            on_chain = commit.id in chain
+            on_chain = commit_id in chain
             if on_chain and parents:
                 chain.add(parents[0])
             todo = [m for m in self._changed_modules(commit) if m not in found]
@@ -179,20 +182,20 @@ class _IndexMixin(_Core):
             checked = not (on_chain and len(parents) == 1)
             for module in todo:
                 if checked:
-                    found_tree = self._module_tree(str(commit.id), module)
+                    found_tree = self._module_tree(commit_id, module)
                     tree = found_tree.id if found_tree is not None else None
                     if tree != at_head(module):
                         continue  # a change the head does not hold
                     if tree is not None and any(
-                        (o := self._module_tree(str(p), module)) is not None and o.id == tree
+                        (o := self._module_tree(p, module)) is not None and o.id == tree
                         for p in parents[1:]
                     ):
                         continue  # a merge that took it from another parent: look there
-                found[module] = str(commit.id)
+                found[module] = commit_id
         self._walked = walked
         return found
 
-    def _names_in(self, module_tree: pygit2.Tree, module: str) -> tuple[str, ...]:
+    def _names_in(self, module_tree: Tree, module: str) -> tuple[str, ...]:
         """Return a module tree's function names: from its manifest, or its code if derived."""
         reading = self._reading(module_tree, module)
         if reading.state == OK and reading.names:
@@ -231,10 +234,10 @@ class _IndexMixin(_Core):
                 commit = commit.parents[0]
                 continue
             for parent in commit.parents:
-                parent_tree = self._module_tree(str(parent.id), module)
+                parent_tree = self._module_tree(parent.id, module)
                 if parent_tree is not None and parent_tree.id == tree.id:
                     commit = parent
                     break
             else:
                 break
-        return str(commit.id)
+        return commit.id

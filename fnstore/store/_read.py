@@ -15,8 +15,6 @@ import difflib
 import functools
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import pygit2
-
 from fnstore.errors import (
     AmbiguousNameError,
     FunctionNotFoundError,
@@ -24,6 +22,9 @@ from fnstore.errors import (
     ManifestError,
     RevisionNotFoundError,
 )
+from fnstore.git._errors import GitError
+from fnstore.git._objects import find_blob, has_object, read_tree
+from fnstore.git._refnames import ref_names, ref_target
 from fnstore.layout import (
     DERIVED,
     INVALID,
@@ -39,6 +40,7 @@ from fnstore.store._types import FunctionVersion, Scan
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from fnstore.git._objects import Commit, Tree
     from fnstore.manifest import Manifest
 
 __all__: list[str] = []
@@ -47,8 +49,9 @@ __all__: list[str] = []
 _CACHE_SIZE = 20_000
 
 
-def _entry_id(tree: pygit2.Tree, name: str) -> str | None:
-    return str(tree[name].id) if name in tree else None
+def _entry_id(tree: Tree, name: str) -> str | None:
+    entry = tree.entry(name)
+    return entry.id if entry is not None else None
 
 
 _F = TypeVar("_F", bound="Callable[..., Any]")
@@ -75,9 +78,7 @@ class _ReadMixin(_IndexMixin):
 
     # -- manifests --------------------------------------------------------------
 
-    def _manifest_at(
-        self, commit_id: str, module: str, tree: pygit2.Tree | None = None
-    ) -> Manifest:
+    def _manifest_at(self, commit_id: str, module: str, tree: Tree | None = None) -> Manifest:
         """Return the module's manifest at a commit: as stored, or re-derived if stale.
 
         Raises
@@ -156,10 +157,7 @@ class _ReadMixin(_IndexMixin):
         elif stale is not None:  # moved or copied by hand: continue its lineage
             version, parent_cid = stale.version + 1, stale.content_id
             parent_module = stale.module if stale.module != module else None
-        from datetime import datetime, timedelta, timezone
-
-        sig = commit.author
-        when = datetime.fromtimestamp(sig.time, timezone(timedelta(minutes=sig.offset)))
+        who = commit.author
         return Manifest(
             module=module,
             version=version,
@@ -167,19 +165,17 @@ class _ReadMixin(_IndexMixin):
             parent_content_id=parent_cid,
             parent_commit=parent_commit,
             parent_module=parent_module,
-            author=Author(name=sig.name, email=sig.email),
-            created=when,
+            author=Author(name=who.name, email=who.email),
+            created=who.when,
             message=commit.message.strip(),
             functions=found.functions,
             imports=found.imports,
         )
 
-    def _previous_readable(
-        self, commit: pygit2.Commit, module: str
-    ) -> tuple[Manifest | None, str | None]:
+    def _previous_readable(self, commit: Commit, module: str) -> tuple[Manifest | None, str | None]:
         """Find the nearest earlier version of ``module`` whose manifest reads, and its commit."""
         while commit.parent_ids:
-            parent = str(commit.parent_ids[0])
+            parent = commit.parent_ids[0]
             if self._module_tree(parent, module) is None:
                 break
             introduced = self._introducer(parent, module)
@@ -341,13 +337,13 @@ class _ReadMixin(_IndexMixin):
         These are the remote commits of pulls waiting for a choice: lab sync
         keeps each under ``refs/fnstore/pending/<remote>`` until it is settled.
         """
-        prefix = "refs/fnstore/pending/"
-        refs = self._repo.references
-        return [str(refs[name].target) for name in refs if name.startswith(prefix)]
+        pending = ref_names(self._repo, "refs/fnstore/pending/")
+        found = (ref_target(self._repo, name) for name in pending)
+        return [target for target in found if target is not None]
 
     def _named_rev(self, spec: str) -> str | None:
         for prefix in ("refs/tags/", "refs/heads/"):
-            if self._repo.references.get(prefix + spec) is not None:
+            if ref_target(self._repo, prefix + spec) is not None:
                 return self.resolve(prefix + spec)
         return None
 
@@ -378,16 +374,16 @@ class _ReadMixin(_IndexMixin):
             # version instead of reading the parent commit's whole functions/ tree.
             tree = self._tree(manifest.parent_tree)
             if at is not None and (
-                at not in self._repo or (tree is None and self._module_tree(at, module) is None)
+                not has_object(self._repo, at)
+                or (tree is None and self._module_tree(at, module) is None)
             ):
                 break  # a shallow clone, or history rewritten elsewhere: stop here
         return versions
 
-    def _tree(self, tree_id: str | None) -> pygit2.Tree | None:
-        obj = self._repo.get(tree_id) if tree_id is not None else None
-        return obj if isinstance(obj, pygit2.Tree) else None
+    def _tree(self, tree_id: str | None) -> Tree | None:
+        return read_tree(self._repo, tree_id) if tree_id is not None else None
 
-    def _head_tree(self, commit_id: str, module: str) -> pygit2.Tree | None:
+    def _head_tree(self, commit_id: str, module: str) -> Tree | None:
         """Return the module's folder tree from the head index (no functions/ read)."""
         if commit_id != self.head:
             return None
@@ -441,7 +437,7 @@ class _ReadMixin(_IndexMixin):
         commit_id = self.resolve(rev)
         out: dict[str, ModuleReading] = {}
         for module, entry in self._module_items(commit_id):
-            files = {str(e.name): (int(e.filemode), str(e.id)) for e in entry}
+            files = entry.files()
             path = self._module_path(commit_id, module)
             reading = check_files(module, files, path)
             if not reading.state and known.get(module) == reading.manifest_id:
@@ -493,15 +489,16 @@ class _ReadMixin(_IndexMixin):
     def blob_text(self, content_id_prefix: str) -> tuple[str, str]:
         """``(full content id, text)`` of a ``source.py`` blob given a prefix of its id."""
         try:
-            obj = self._repo[content_id_prefix]
-        except (KeyError, ValueError, pygit2.GitError) as exc:
+            found = find_blob(self._repo, content_id_prefix)
+        except (KeyError, ValueError, GitError) as exc:
             raise RevisionNotFoundError(
                 f"no code with content id {content_id_prefix!r} in the store (give at least 4 "
                 "hex digits; more if ambiguous)"
             ) from exc
-        if not isinstance(obj, pygit2.Blob):
+        if found is None:
             raise RevisionNotFoundError(f"{content_id_prefix!r} is not code in the store")
-        return str(obj.id), obj.data.decode("utf-8", errors="replace")
+        blob_id, data = found
+        return blob_id, data.decode("utf-8", errors="replace")
 
 
 def _bare(name: str) -> str:

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pygit2
-
 from fnstore.errors import FnStoreError, InvalidCodeError, TrustError
+from fnstore.git._history import walk
+from fnstore.git._repoinfo import config_value, set_config
 from fnstore.layout import SOURCE
 from fnstore.store._read import _ReadMixin
 from fnstore.trust._state import POLICIES, TrustState, append_record, untrusted_error
@@ -136,11 +136,10 @@ class TrustMixin(_ReadMixin):
         if policy is not None and policy not in POLICIES:
             raise TrustError(f"no trust policy {policy!r}: choose one of {', '.join(POLICIES)}")
         with self._locked():
-            config = self._repo.config
             if policy is not None:
-                config["fnstore.trust"] = policy
+                set_config(self._repo, "fnstore.trust", policy)
             if strict is not None:
-                config["fnstore.strict"] = bool(strict)
+                set_config(self._repo, "fnstore.strict", bool(strict))
             state = self.trust_state()
             if not state.open:
                 self._start_record(state)
@@ -311,18 +310,15 @@ class TrustMixin(_ReadMixin):
         if head is None:
             return []
         found: dict[str, None] = {}
-        walker = self._repo.walk(pygit2.Oid(hex=head))
-        for commit in walker:
-            old = self._functions_tree(str(commit.parent_ids[0])) if commit.parent_ids else None
-            new = self._functions_tree(str(commit.id))
+        for commit in walk(self._repo, head):
+            parents = commit.parent_ids
+            old = self._functions_tree(parents[0]) if parents else None
+            new = self._functions_tree(commit.id)
             if new is None:
                 continue
-            diff = (
-                new.diff_to_tree(old, swap=True) if old is not None else new.diff_to_tree(swap=True)
-            )
-            for delta in diff.deltas:
-                if delta.new_file.path.endswith(SOURCE) and not delta.new_file.id.raw == bytes(20):
-                    found[str(delta.new_file.id)] = None
+            for path, blob_id in new.changed_files(old):
+                if path.endswith(SOURCE):
+                    found[blob_id] = None
         return list(found)
 
     def _note_saved(self, content_id: str) -> None:
@@ -378,9 +374,8 @@ class TrustMixin(_ReadMixin):
         path = self.allowed_signers_path()
         with self._locked():
             signer = add_signer(path, principal, str(key))
-            config = self._repo.config
             if self._config_value("gpg.ssh.allowedSignersFile") is None:
-                config["gpg.ssh.allowedSignersFile"] = str(path)
+                set_config(self._repo, "gpg.ssh.allowedSignersFile", str(path))
         self._signature_cache = None
         return signer
 
@@ -396,14 +391,13 @@ class TrustMixin(_ReadMixin):
     def set_signing(self, key: str | Path | None, *, always: bool | None = None) -> None:
         """Set the SSH key saves sign with (``fnstore.signingKey``); ``always`` signs every save."""
         with self._locked():
-            config = self._repo.config
             if key is not None:
                 path = Path(key).expanduser().resolve()
                 if not path.is_file():
                     raise TrustError(f"signing key {path} does not exist: give an SSH key file")
-                config["fnstore.signingKey"] = str(path)
+                set_config(self._repo, "fnstore.signingKey", str(path))
             if always is not None:
-                config["fnstore.sign"] = bool(always)
+                set_config(self._repo, "fnstore.sign", bool(always))
 
     def signing(self) -> tuple[str | None, bool]:
         """Return the SSH key saves sign with (None: none set) and whether every save is signed."""
@@ -433,10 +427,7 @@ class TrustMixin(_ReadMixin):
         return key
 
     def _config_value(self, name: str) -> str | None:
-        try:
-            return str(self._repo.config[name])
-        except (KeyError, pygit2.GitError):
-            return None
+        return config_value(self._repo, name)
 
     def _signature_of(self, module: str, content_id: str, commit: str | None) -> SignatureCheck:
         """Check the signature of the commit that brought ``module``'s code ``content_id``.
