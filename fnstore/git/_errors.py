@@ -8,13 +8,12 @@ quote it in theirs) and whether it was a refused login.
 
 from __future__ import annotations
 
-import contextlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import pygit2
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from types import TracebackType
 
 __all__ = ["GitError", "ObjectMissingError", "git_errors"]
 
@@ -41,12 +40,35 @@ class ObjectMissingError(GitError, KeyError):
     """
 
 
-@contextlib.contextmanager
-def git_errors() -> Iterator[None]:
-    """Raise :class:`GitError` for any ``pygit2.GitError`` raised inside the block."""
-    try:
-        yield
-    except pygit2.GitError as exc:
-        if isinstance(exc, KeyError):  # libgit2's "not found": keep the lookup's message
-            raise ObjectMissingError(exc.args[0] if exc.args else "") from exc
-        raise GitError(str(exc), auth=isinstance(exc, pygit2.errors.AuthError)) from exc
+class _GitErrors:
+    """The block of :func:`git_errors`.
+
+    A class, not ``contextlib.contextmanager``: the store's reads (its head,
+    every blob of a history) enter it thousands of times, and a generator
+    costs several times as much per block.
+    """
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> Literal[False]:
+        if isinstance(exc, pygit2.GitError):
+            if isinstance(exc, KeyError):  # libgit2's "not found": keep the lookup's message
+                raise ObjectMissingError(exc.args[0] if exc.args else "") from exc
+            raise GitError(str(exc), auth=isinstance(exc, pygit2.errors.AuthError)) from exc
+        return False
+
+
+_BLOCK = _GitErrors()
+
+
+def git_errors() -> _GitErrors:
+    """Raise :class:`GitError` for any ``pygit2.GitError`` raised inside the ``with`` block."""
+    return _BLOCK

@@ -87,6 +87,10 @@ class Tree:
         for obj in self._tree:
             yield Entry(str(obj.name), int(obj.filemode), str(obj.id))
 
+    def id_of(self, name: str) -> str | None:
+        """Return the id of the entry called ``name``, or None (cheaper than :meth:`entry`)."""
+        return str(self._tree[name].id) if name in self._tree else None
+
     def entry(self, name: str) -> Entry | None:
         """Return the entry called ``name``, or None."""
         if name not in self._tree:

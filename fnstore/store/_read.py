@@ -50,8 +50,7 @@ _CACHE_SIZE = 20_000
 
 
 def _entry_id(tree: Tree, name: str) -> str | None:
-    entry = tree.entry(name)
-    return entry.id if entry is not None else None
+    return tree.id_of(name)
 
 
 _F = TypeVar("_F", bound="Callable[..., Any]")
