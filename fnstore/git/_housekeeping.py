@@ -37,7 +37,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -74,15 +74,12 @@ def loose_estimate(repo_dir: Path) -> int:
         return 0
 
 
-def pack_limit(config: Any) -> int:
-    """Return the loose-object limit of a store: git's ``gc.auto`` if set, else :data:`LOOSE_LIMIT`.
+def pack_limit(gc_auto: int | None) -> int:
+    """Return the loose-object limit of a store: its ``gc.auto`` if set, else :data:`LOOSE_LIMIT`.
 
     ``git config gc.auto 0`` turns the packing off, as it does for git.
     """
-    try:
-        return int(config.get_int("gc.auto"))
-    except (KeyError, ValueError):
-        return LOOSE_LIMIT
+    return LOOSE_LIMIT if gc_auto is None else gc_auto
 
 
 def pack_if_needed(repo_dir: Path, limit: int = LOOSE_LIMIT, *, background: bool = True) -> bool:

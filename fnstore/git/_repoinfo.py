@@ -13,7 +13,7 @@ import pygit2
 
 from fnstore.git._errors import GitError, git_errors
 
-__all__ = ["config_value", "git_dir", "head_branch", "set_config"]
+__all__ = ["config_int", "config_value", "git_dir", "head_branch", "set_config"]
 
 
 def git_dir(repo: pygit2.Repository) -> Path:
@@ -34,6 +34,14 @@ def config_value(repo: pygit2.Repository, name: str) -> str | None:
     try:
         return str(repo.config[name])
     except (KeyError, pygit2.GitError):
+        return None
+
+
+def config_int(repo: pygit2.Repository, name: str) -> int | None:
+    """Return config key ``name`` read as git reads numbers (``1k``: 1024); None: unset, not one."""
+    try:
+        return int(repo.config.get_int(name))
+    except (KeyError, ValueError, pygit2.GitError):
         return None
 
 

@@ -46,7 +46,7 @@ from fnstore.git._objects import (
 )
 from fnstore.git._refnames import ref_target
 from fnstore.git._refs import move_ref
-from fnstore.git._repoinfo import config_value, git_dir, head_branch
+from fnstore.git._repoinfo import config_int, config_value, git_dir, head_branch
 from fnstore.git._treeread import BLOB, TREE, read_blob, read_raw
 from fnstore.layout import (
     FLAT_LAYOUT,
@@ -108,7 +108,7 @@ class _Core:
         # valid manifests by (manifest blob id, source blob id): immutable, so
         # reading the store again after a save re-parses only what changed
         self._manifest_cache: dict[tuple[str | None, str | None], Manifest] = {}
-        self._pack_limit = pack_limit(repo.config)
+        self._pack_limit = pack_limit(config_int(repo, "gc.auto"))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {str(self.path)!r} branch={self.branch!r}>"
@@ -191,10 +191,9 @@ class _Core:
         """
         if commit_id is None:
             return self._write_layout
-        layout_file = self._commit(commit_id).tree.entry(LAYOUT_FILE)
-        if layout_file is None:
+        blob_id = self._commit(commit_id).tree.id_of(LAYOUT_FILE)
+        if blob_id is None:
             return FLAT_LAYOUT
-        blob_id = layout_file.id
         if blob_id == LAYOUT_BLOB_ID:
             return LAYOUT_VERSION
         try:

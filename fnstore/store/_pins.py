@@ -12,6 +12,7 @@ from fnstore.errors import (
     NothingToDoError,
     RevisionNotFoundError,
 )
+from fnstore.git._refnames import ref_target
 from fnstore.layout import PINS_FILE, PINS_FORMAT, dump_pins, parse_pins
 from fnstore.store._ops import _OpsMixin
 
@@ -40,8 +41,10 @@ class _PinMixin(_OpsMixin):
 
     def pin(self, spec: str) -> None:
         """Pin the registry to a branch (follow its head), a tag, or a commit."""
-        refs = self._repo.references
-        if refs.get(f"refs/heads/{spec}") is None and refs.get(f"refs/tags/{spec}") is None:
+        if (
+            ref_target(self._repo, f"refs/heads/{spec}") is None
+            and ref_target(self._repo, f"refs/tags/{spec}") is None
+        ):
             spec = self.resolve(spec)  # a commit (prefix): store it in full
         with self._locked():
             doc = self._pins()
@@ -62,7 +65,7 @@ class _PinMixin(_OpsMixin):
         try:
             return self.resolve(spec)
         except RevisionNotFoundError:
-            if self._repo.references.get(f"refs/heads/{spec}") is None:
+            if ref_target(self._repo, f"refs/heads/{spec}") is None:
                 raise
             return None
 

@@ -19,6 +19,7 @@ from fnstore.errors import (
     SchemaVersionError,
     StoreError,
 )
+from fnstore.git._refnames import ref_names, ref_target
 from fnstore.git._refs import create_ref
 from fnstore.store._index import HeadIndex, ModuleEntry
 from fnstore.store._indexing import _PERSIST_EVERY
@@ -280,7 +281,7 @@ class _WriteMixin(_ReadMixin):
         check_tag(tag)
         commit = self.resolve(rev)
         with self._locked():
-            if self._repo.references.get(f"refs/tags/{tag}") is not None:
+            if ref_target(self._repo, f"refs/tags/{tag}") is not None:
                 raise NameConflictError(f"tag {tag!r} already exists: choose another name")
             create_ref(self._repo, f"refs/tags/{tag}", commit)
         return commit
@@ -288,12 +289,11 @@ class _WriteMixin(_ReadMixin):
     def tags(self) -> dict[str, str]:
         """Every tag and the commit it names."""
         out: dict[str, str] = {}
-        for name in self._repo.references:
-            if name.startswith("refs/tags/"):
-                try:
-                    out[name.removeprefix("refs/tags/")] = self.resolve(name)
-                except StoreError:
-                    continue  # a tag of something other than a commit
+        for name in ref_names(self._repo, "refs/tags/"):
+            try:
+                out[name.removeprefix("refs/tags/")] = self.resolve(name)
+            except StoreError:
+                continue  # a tag of something other than a commit
         return dict(sorted(out.items()))
 
 
