@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fnstore.errors import StoreError
+from fnstore.git import _objects
 from fnstore.git._notes import annotated, read_note, write_note
 from fnstore.layout import NOTES_REF
 
@@ -47,7 +48,7 @@ class Notes:
 
     def has_object(self, object_id: str) -> bool:
         """Whether ``object_id`` (a content id) is stored here."""
-        return object_id in self._core._repo
+        return _objects.has_object(self._core._repo, object_id)
 
     def update(self, content_id: str, change: Callable[[str], str]) -> str:
         """Replace the note on ``content_id`` by ``change(old text)``; return the notes commit.
