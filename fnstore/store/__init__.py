@@ -1,9 +1,10 @@
-"""The function store: a bare git repository of function modules (the only pygit2 user).
+"""The function store: a bare git repository of function modules, reached through fnstore.git.
 
 ``open_store()`` gives a :class:`FunctionStore`; it returns
 :class:`FunctionVersion`, :class:`SaveResult` and :class:`Scan` values.
-Importing this package imports pygit2 but not pydantic: manifests are built
-only when a method needs one (the registry's cached start-up relies on it).
+Importing this package imports pygit2 (through :mod:`fnstore.git`) but not
+pydantic: manifests are built only when a method needs one (the registry's
+cached start-up relies on it).
 """
 
 from __future__ import annotations
