@@ -33,7 +33,6 @@ __all__ = [
     "Person",
     "Tree",
     "TreeWriter",
-    "create_commit",
     "find_blob",
     "has_object",
     "read_commit",
@@ -289,30 +288,6 @@ class TreeWriter:
             raise GitError(str(exc)) from exc
 
 
-def create_commit(
-    repo: pygit2.Repository,
-    who: pygit2.Signature,
-    message: str,
-    tree: str,
-    parents: Sequence[str],
-    sign: Callable[[bytes], str] | None = None,
-) -> str:
-    """Write a commit by ``who`` (a signature made by :func:`fnstore.git._repo.signature`).
-
-    As :func:`write_commit`, for a caller that made the signature already.
-    """
-    tree_id = pygit2.Oid(hex=tree)
-    parent_ids: list[str | pygit2.Oid] = [pygit2.Oid(hex=p) for p in parents]
-    try:
-        if sign is None:
-            return str(repo.create_commit(None, who, who, message, tree_id, parent_ids))
-        # pygit2's stubs call the commit text an Oid; it is the text git signs
-        text = str(repo.create_commit_string(who, who, message, tree_id, parent_ids))
-        return str(repo.create_commit_with_signature(text, sign(text.encode())))
-    except pygit2.GitError as exc:
-        raise GitError(str(exc)) from exc
-
-
 def write_commit(
     repo: pygit2.Repository,
     author: tuple[str, str],
@@ -328,4 +303,14 @@ def write_commit(
     No ref moves.  ``sign`` turns the commit's text into an armored signature
     (a ``gpgsig`` header, as git signs); None writes an unsigned commit.
     """
-    return create_commit(repo, signature(author, when), message, tree, parents, sign)
+    who = signature(author, when)
+    tree_id = pygit2.Oid(hex=tree)
+    parent_ids: list[str | pygit2.Oid] = [pygit2.Oid(hex=p) for p in parents]
+    try:
+        if sign is None:
+            return str(repo.create_commit(None, who, who, message, tree_id, parent_ids))
+        # pygit2's stubs call the commit text an Oid; it is the text git signs
+        text = str(repo.create_commit_string(who, who, message, tree_id, parent_ids))
+        return str(repo.create_commit_with_signature(text, sign(text.encode())))
+    except pygit2.GitError as exc:
+        raise GitError(str(exc)) from exc

@@ -22,7 +22,7 @@ __all__ = [
     "TreeEntries",
     "read_blob",
     "read_raw",
-    "read_tree",
+    "tree_entries",
 ]
 
 #: git's modes: a folder, a file, an executable file, a symbolic link, a submodule.
@@ -32,7 +32,7 @@ TREE, BLOB, EXECUTABLE, LINK, GITLINK = 0o040000, 0o100644, 0o100755, 0o120000, 
 TreeEntries = dict[str, tuple[str, int]]
 
 
-def read_tree(repo: pygit2.Repository, oid: str) -> TreeEntries:
+def tree_entries(repo: pygit2.Repository, oid: str) -> TreeEntries:
     """Return the entries of tree ``oid`` (a commit gives its root tree's).
 
     Raises
@@ -67,7 +67,7 @@ def read_blob(repo: pygit2.Repository, oid: str) -> bytes:
 def read_raw(repo: pygit2.Repository, oid: str) -> bytes:
     """Return the raw content of object ``oid`` as git stores it (a tree's entries unparsed).
 
-    Cheaper than :func:`read_tree` where the caller parses the bytes itself
+    Cheaper than :func:`tree_entries` where the caller parses the bytes itself
     (:func:`fnstore.layout.files_of_tree`).
     """
     with git_errors():

@@ -38,7 +38,6 @@ from fnstore.git._objects import (
     Commit,
     Tree,
     TreeWriter,
-    create_commit,
     has_object,
     read_commit,
     resolve_commit,
@@ -73,7 +72,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
 
-    # the repository handle, and the signature sync/_pull hands _create_commit
+    # the repository handle, which the store hands to fnstore.git
     import pygit2
 
     from fnstore.manifest import Manifest
@@ -431,12 +430,6 @@ class _Core:
     ) -> str:
         """Write a commit object (no ref moves), signed when :meth:`_signing_key` says so."""
         return write_commit(self._repo, author, when, message, tree, parents, sign=self._signer())
-
-    def _create_commit(
-        self, who: pygit2.Signature, message: str, tree: str, parents: Sequence[str]
-    ) -> str:
-        """:meth:`_write_commit` for sync's merge, which makes its signature itself."""
-        return create_commit(self._repo, who, message, tree, parents, self._signer())
 
     def _signer(self) -> Callable[[bytes], str] | None:
         """Return what signs the commit being made (per :meth:`_signing_key`); None: unsigned."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fnstore.git._treeread import GITLINK, LINK, TREE, TreeEntries, read_tree
+from fnstore.git._treeread import GITLINK, LINK, TREE, TreeEntries, tree_entries
 from fnstore.layout import FUNCTIONS as _FUNCTIONS
 from fnstore.layout import LAYOUT_FILE, module_path
 from fnstore.layout import MODULE_FILES as _MODULE_FILES
@@ -39,7 +39,7 @@ def _kind(mode: int) -> str:
 
 def _inside(repo: pygit2.Repository, entry: Entry) -> TreeEntries:
     """Return the entries of a module folder's tree ({} if it is none)."""
-    return read_tree(repo, entry[0]) if entry is not None and entry[1] == TREE else {}
+    return tree_entries(repo, entry[0]) if entry is not None and entry[1] == TREE else {}
 
 
 def ignored_entries(
@@ -51,8 +51,8 @@ def ignored_entries(
     looked at, so a pull costs what it brought).  Each item reads
     ``"<path> (<what it is>)"``.
     """
-    old_root = read_tree(repo, old) if old is not None else None
-    new_root = read_tree(repo, new)
+    old_root = tree_entries(repo, old) if old is not None else None
+    new_root = tree_entries(repo, new)
     before_root = old_root or {}
     out: list[str] = []
     for name, entry in sorted(new_root.items()):

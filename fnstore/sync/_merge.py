@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING
 
 from fnstore.errors import SyncError
 from fnstore.git._housekeeping import beside_gc
-from fnstore.git._merging import write_blob, write_commit, write_tree
-from fnstore.git._treeread import BLOB, TREE, TreeEntries, read_blob, read_raw, read_tree
+from fnstore.git._merging import write_blob, write_tree
+from fnstore.git._objects import write_commit
+from fnstore.git._treeread import BLOB, TREE, TreeEntries, read_blob, read_raw, tree_entries
 from fnstore.layout import (
     FLAT_LAYOUT,
     FUNCTIONS,
@@ -142,13 +143,13 @@ def module_entries(
     if top is None or top[1] != TREE:
         return modules, strays
     sharded = layout_at(repo, root) != FLAT_LAYOUT
-    for name, entry in read_tree(repo, top[0]).items():
+    for name, entry in tree_entries(repo, top[0]).items():
         if entry[1] != TREE or (sharded and not is_shard(name)):
             strays[f"{_PREFIX}{name}"] = entry
         elif not sharded:
             modules[name] = entry
         else:
-            for sub, sub_entry in read_tree(repo, entry[0]).items():
+            for sub, sub_entry in tree_entries(repo, entry[0]).items():
                 if sub_entry[1] == TREE and shard(sub) == name:
                     modules[sub] = sub_entry
                 else:
@@ -354,7 +355,7 @@ def theirs_copy(
 
     if entry is None or entry[1] != TREE:
         raise ValueError(f"{module} has no remote version to keep")
-    tree = read_tree(repo, entry[0])
+    tree = tree_entries(repo, entry[0])
     source = read_blob(repo, tree[SOURCE][0]).decode("utf-8")
     names = [f.name for f in introspect(source).functions]
     modules, functions = set(taken_modules), set(taken_functions)
@@ -405,7 +406,7 @@ def _flatten(repo: pygit2.Repository, tree: TreeEntries, prefix: str = "") -> di
     out: dict[str, str] = {}
     for name, (oid, mode) in tree.items():
         if mode == TREE:
-            out.update(_flatten(repo, read_tree(repo, oid), prefix + name))
+            out.update(_flatten(repo, tree_entries(repo, oid), prefix + name))
         else:
             out[prefix + name] = oid
     return out
@@ -458,5 +459,5 @@ def merge_notes_commit(
     remote: str,
 ) -> str:
     """Write the merge commit of two notes histories (both sides' records kept)."""
-    tree = merge_notes_trees(repo, read_tree(repo, mine), read_tree(repo, theirs))
+    tree = merge_notes_trees(repo, tree_entries(repo, mine), tree_entries(repo, theirs))
     return write_commit(repo, author, when, f"Merge notes from {remote}\n", tree, [mine, theirs])

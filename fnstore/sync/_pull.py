@@ -27,8 +27,7 @@ from fnstore.git._ancestry import is_descendant, merge_base
 from fnstore.git._errors import GitError, git_errors
 from fnstore.git._housekeeping import beside_gc
 from fnstore.git._refnames import delete_ref, point_ref, ref_names, ref_target
-from fnstore.git._repo import signature
-from fnstore.git._treeread import TREE, read_blob, read_raw, read_tree
+from fnstore.git._treeread import TREE, read_blob, read_raw, tree_entries
 from fnstore.layout import DERIVED, OK, files_of_tree, module_path, read_module
 from fnstore.sync import _merge
 from fnstore.sync._ignored import ignored_entries
@@ -223,7 +222,7 @@ class Pull:
             self._clear_pending(remote)
             return PullResult(remote, "up-to-date", ours)
         # a layout newer than this fnstore's is refused before anything moves
-        _merge.layout_at(repo, read_tree(repo, theirs))
+        _merge.layout_at(repo, tree_entries(repo, theirs))
         if ours is None or is_descendant(repo, theirs, ours):
             self._store._move_branch(theirs, ours, f"Fast-forward to {remote}")
             self._clear_pending(remote)
@@ -231,9 +230,9 @@ class Pull:
         base_id = merge_base(repo, ours, theirs)
         plan = _merge.plan_merge(
             repo,
-            read_tree(repo, base_id) if base_id is not None else None,
-            read_tree(repo, ours),
-            read_tree(repo, theirs),
+            tree_entries(repo, base_id) if base_id is not None else None,
+            tree_entries(repo, ours),
+            tree_entries(repo, theirs),
             choices,
             self._unit_names,
         )
@@ -254,14 +253,13 @@ class Pull:
         lines = [f"{message}: {len(plan.incoming)} module(s) taken from {remote}", ""]
         lines += [f"  {p.split('/', 1)[-1]}" for p in plan.incoming]
         lines += [f"  kept {remote}'s {old} as {new}" for old, new in renamed.items()]
-        sig = signature(who, when)
 
         def write() -> str:
             tree = _merge.write_merged_tree(repo, plan.units)
-            with git_errors():  # the store writes the commit (signed, if it signs)
-                return str(
-                    self._store._create_commit(sig, "\n".join(lines) + "\n", tree, [ours, theirs])
-                )
+            # the store writes the commit (signed, if it signs)
+            return self._store._write_commit(
+                who, when, "\n".join(lines) + "\n", tree, [ours, theirs]
+            )
 
         try:
             commit = beside_gc(write)
@@ -333,8 +331,8 @@ class Pull:
     ) -> PullResult:
         """Build a pull result: the modules that came in; those fnstore cannot read, on demand."""
         repo = self._repo
-        old_tree = read_tree(repo, old) if old is not None else None
-        after = _merge.module_trees(repo, read_tree(repo, new))
+        old_tree = tree_entries(repo, old) if old is not None else None
+        after = _merge.module_trees(repo, tree_entries(repo, new))
         changed = _merge.changed_modules(_merge.module_trees(repo, old_tree), after)
         return PullResult(
             remote,

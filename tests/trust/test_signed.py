@@ -191,3 +191,17 @@ def test_signature_verdicts_are_kept_until_the_signers_change(
     assert "cannot be checked here (ssh-keygen is not installed" in verdict.reason
     monkeypatch.undo()  # with ssh-keygen back, that verdict was not kept: checked again
     assert again.trust_verdict("blur", again.get("blur").content_id).trusted
+
+
+def test_a_merge_made_by_a_member_who_signs_every_commit_is_signed(
+    member: Member, keys: dict[str, Path]
+) -> None:
+    alice, bob = member("alice"), member("bob")
+    alice.save(module_code("sharpen"))
+    alice.push("lab")
+    bob.set_signing(keys["alice"], always=True)
+    bob.save(module_code("blur"))  # bob's own work, not yet pushed
+    bob.pull("lab")  # histories diverged: the pull writes a merge commit
+    merge = git("--git-dir", str(bob.path), "cat-file", "commit", "HEAD")
+    assert merge.count("\nparent ") == 2
+    assert "\ngpgsig -----BEGIN SSH SIGNATURE-----" in merge
