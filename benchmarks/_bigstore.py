@@ -19,8 +19,8 @@ import subprocess
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from fnstore import open_store
 from fnstore.manifest import Author, Manifest, content_id, introspect
-from fnstore.store import open_store
 
 if TYPE_CHECKING:
     from pathlib import Path

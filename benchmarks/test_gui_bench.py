@@ -39,8 +39,8 @@ import pytest
 pytest.importorskip("PyQt6.QtWidgets", reason='needs the GUI extra: pip install "fnstore[gui]"')
 pytest.importorskip("PyQt6.Qsci", reason='needs the GUI extra: pip install "fnstore[gui]"')
 
+from fnstore import open_store
 from fnstore.paths import cache_dir
-from fnstore.store import open_store
 
 MODULES, PER_MODULE = 1000, 5
 N_FUNCTIONS = MODULES * PER_MODULE
@@ -75,7 +75,7 @@ from PyQt6.QtCore import QEventLoop, QTimer
 from PyQt6.QtWidgets import QApplication, QTableWidget, QTableWidgetItem
 app = QApplication([])
 import fnstore.gui
-from fnstore.store import open_store
+from fnstore import open_store
 mode, path = sys.argv[1], sys.argv[2]
 store = open_store(path)
 if mode == "selector":

@@ -71,8 +71,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from fnstore import FunctionStore, open_store
 from fnstore.manifest import Author, Manifest, content_id, introspect
-from fnstore.store import FunctionStore, open_store
 
 AUTHOR = ("Bench Mark", "bench@example.org")
 ROUNDS = 7

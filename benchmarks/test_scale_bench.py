@@ -45,9 +45,8 @@ import pytest
 from _bigstore import AUTHOR, build, code, name_of, pack
 from test_registry_bench import BASELINE, REGISTRY, _child, _child_env
 
-from fnstore import paths
+from fnstore import open_store, paths
 from fnstore.git._housekeeping import wait_for_gc
-from fnstore.store import open_store
 
 if TYPE_CHECKING:
     from pathlib import Path

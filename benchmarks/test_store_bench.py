@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from fnstore import FunctionStore, open_store
 from fnstore.git._housekeeping import wait_for_gc
 from fnstore.layout import module_path
 from fnstore.manifest import Author, Manifest, content_id, introspect
-from fnstore.store import FunctionStore, open_store
 
 if TYPE_CHECKING:
     from pathlib import Path

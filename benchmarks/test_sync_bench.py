@@ -32,8 +32,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "sync"))
 from _lab import GitDaemon
 
+from fnstore import open_store
 from fnstore.git._housekeeping import wait_for_gc
-from fnstore.store import open_store
 
 N_FUNCTIONS = 1000
 ROUNDS = 5

@@ -26,7 +26,7 @@ import pytest
 from _sorted_tree import SortedTree
 from pygit2.enums import FileMode
 
-from fnstore.store import open_store
+from fnstore import open_store
 
 if TYPE_CHECKING:
     from collections.abc import Callable

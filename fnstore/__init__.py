@@ -53,12 +53,12 @@ from fnstore.errors import (
 
 # public name -> module that defines it (imported on first attribute access)
 _LAZY: dict[str, str] = {
-    "FunctionStore": "fnstore.store",
+    "FunctionStore": "fnstore._facade",
     "FunctionVersion": "fnstore.store",
     "Manifest": "fnstore.manifest",
     "SaveResult": "fnstore.store",
     "Scan": "fnstore.store",
-    "open_store": "fnstore.store",
+    "open_store": "fnstore._facade",
     "MemoryType": "fnstore.memory",
     "convert": "fnstore.memory",
     "cupy": "fnstore.memory",
@@ -168,6 +168,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 if TYPE_CHECKING:  # let type checkers and IDEs see the lazy names
+    from fnstore._facade import FunctionStore, open_store
     from fnstore.bench import BenchRecord, Comparison
     from fnstore.manifest import Manifest
     from fnstore.memory import (
@@ -194,5 +195,5 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the lazy names
         get_functions_by_memory_type,
         register_function,
     )
-    from fnstore.store import FunctionStore, FunctionVersion, SaveResult, Scan, open_store
+    from fnstore.store import FunctionVersion, SaveResult, Scan
     from fnstore.sync import Conflict, FetchResult, PullResult, PushResult, TransferProgress

@@ -263,7 +263,7 @@ class Lab:
     def __init__(self, root: Path) -> None:
         import pygit2
 
-        from fnstore.store import open_store
+        from fnstore import open_store
 
         alice = open_store(root / "alice.git")
         alice.save(CODE.format(name="good"), author="Alice <alice@example.org>")

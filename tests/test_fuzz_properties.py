@@ -18,11 +18,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from fnstore import open_store
 from fnstore.errors import FnStoreError, InvalidNameError, ManifestError, SyncError
 from fnstore.git._transport import redact
 from fnstore.git._urls import check_url
 from fnstore.manifest import MAX_MANIFEST_BYTES, MAX_NAME_LENGTH, Manifest, check_name, check_tag
-from fnstore.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = settings(max_examples=300, deadline=None)

@@ -35,3 +35,16 @@ def test_sync_types_import_without_pygit2() -> None:
     )
     assert "fnstore.sync" in loaded
     assert "pygit2" not in loaded
+
+
+def test_the_verbs_of_sync_and_bench_live_above_the_store(tmp_path) -> None:
+    import fnstore
+    import fnstore.store
+
+    local = fnstore.store.open_store(tmp_path / "s.git")
+    public = fnstore.open_store(tmp_path / "s.git")
+    verbs = ("push", "pull", "fetch", "add_remote", "conflicts", "bench", "bench_history")
+    assert not [v for v in verbs if hasattr(local, v)]  # the store room knows no room above
+    assert all(callable(getattr(public, v)) for v in verbs)  # the README's store has them all
+    assert isinstance(public, fnstore.store.FunctionStore)
+    assert public.remotes() == {} and public.bench_annotated() == []

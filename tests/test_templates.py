@@ -8,11 +8,10 @@ import shutil
 import numpy as np
 import pytest
 
-from fnstore import templates
+from fnstore import open_store, templates
 from fnstore.errors import MemoryTypeError
 from fnstore.manifest import introspect
 from fnstore.registry import Registry
-from fnstore.store import open_store
 from tests._system import needs_opencl
 
 

@@ -16,6 +16,7 @@ from fnstore.bench._export import export_pytest_benchmark
 from fnstore.bench._plot import plot_records
 from fnstore.bench._run import bench
 from fnstore.bench._stats import DEFAULT_MIN_EFFECT
+from fnstore.bench._stored import stored_records
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -28,7 +29,7 @@ __all__ = ["bench", "bench_compare", "bench_export", "bench_history", "bench_plo
 
 def _records_of(store: FunctionStore, version: FunctionVersion) -> list[BenchRecord]:
     # records name the function as it was called in that version (before a rename)
-    return [r for r in store.bench_records(version.content_id) if r.function == version.function]
+    return [r for r in stored_records(store, version.content_id) if r.function == version.function]
 
 
 def bench_history(store: FunctionStore, name: str) -> list[BenchRecord]:

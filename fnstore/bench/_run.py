@@ -23,6 +23,7 @@ from fnstore.bench._fingerprint import fingerprint
 from fnstore.bench._records import BenchRecord
 from fnstore.bench._stacks import BenchInput, resolve_inputs
 from fnstore.bench._stats import summarize
+from fnstore.bench._stored import add_records
 from fnstore.errors import BenchError, FnStoreError
 
 if TYPE_CHECKING:
@@ -286,7 +287,7 @@ def bench(
     if save:
         good = [r for r in records if r.ok]
         if good:
-            store.add_bench_records(version.content_id, good)
+            add_records(store, version.content_id, good)
     return records
 
 

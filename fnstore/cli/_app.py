@@ -76,7 +76,7 @@ if TYPE_CHECKING:
     from rich.table import Table
     from typer._click import Context  # typer vendors click; only for the type
 
-    from fnstore.store import FunctionStore
+    from fnstore._facade import FunctionStore
 
 __all__ = [
     "BENCH",
@@ -334,8 +334,8 @@ def open_cli_store(*, create: bool = False, empty_ok: bool = True) -> FunctionSt
     RevisionNotFoundError
         The store is empty and ``empty_ok`` is False.
     """
+    from fnstore._facade import open_store
     from fnstore.errors import RevisionNotFoundError, StoreNotFoundError
-    from fnstore.store import open_store
 
     path = store_location()
     try:

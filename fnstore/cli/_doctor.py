@@ -151,8 +151,8 @@ def backends_report(*, devices: bool, only: list[str] | None = None) -> list[dic
 
 def store_report() -> dict[str, Any]:
     """Whether the store opens, what it holds, and what cannot be read."""
+    from fnstore._facade import open_store
     from fnstore.errors import FnStoreError
-    from fnstore.store import open_store
 
     path = store_location()
     report: dict[str, Any] = {

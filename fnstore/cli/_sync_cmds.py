@@ -33,7 +33,7 @@ from fnstore.errors import ConflictError, ManifestError, RemoteNotFoundError
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from fnstore.store import FunctionStore
+    from fnstore._facade import FunctionStore
     from fnstore.sync import Conflict, PullResult, TransferProgress
 
 

@@ -18,7 +18,7 @@ import typer
 from fnstore.cli._app import SYNC, JsonFlag, app, open_cli_store, print_json, table, ui
 
 if TYPE_CHECKING:
-    from fnstore.store import FunctionStore
+    from fnstore._facade import FunctionStore
     from fnstore.store._trust import PendingVersion
 
 

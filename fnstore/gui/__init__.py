@@ -1,7 +1,9 @@
 """The fnstore GUI (PyQt6): the only package of fnstore that imports Qt.
 
 Every window and dialog is a plain Qt class that another PyQt6 application
-can embed, given a :class:`~fnstore.store.FunctionStore` (or a
+can embed, given the store :func:`fnstore.open_store` returns (a
+:class:`fnstore.FunctionStore`: the sync and benchmark views use its verbs;
+the selector and the editor also take the store room's own class, or a
 :class:`~fnstore.registry.Registry` for the selector):
 
 - :class:`FunctionSelectorDialog` / :class:`FunctionBrowser`: search and choose

@@ -10,7 +10,7 @@ from PyQt6.QtWidgets import QApplication
 from fnstore.gui._main import MainWindow
 
 if TYPE_CHECKING:
-    from fnstore.store import FunctionStore
+    from fnstore._facade import FunctionStore
 
 __all__ = ["run"]
 

@@ -40,8 +40,9 @@ from fnstore.gui._format import seconds_text
 from fnstore.gui._widgets import BusyBar, ErrorBanner, named
 
 if TYPE_CHECKING:
+    from fnstore._facade import FunctionStore
     from fnstore.bench import BenchRecord, Comparison, RatioInterval
-    from fnstore.store import FunctionStore, FunctionVersion
+    from fnstore.store import FunctionVersion
 
 __all__ = ["BenchView"]
 

@@ -106,7 +106,7 @@ def _child(
     rounds: int | None,
     messages: Any,
 ) -> None:  # pragma: no cover - runs in the child process (covered by the GUI tests)
-    from fnstore.store import open_store
+    from fnstore._facade import open_store
 
     try:
         store = open_store(store_path, create=False)

@@ -17,7 +17,7 @@ from fnstore.gui._diff import DiffView
 from fnstore.gui._widgets import named
 
 if TYPE_CHECKING:
-    from fnstore.store import FunctionStore
+    from fnstore._facade import FunctionStore
     from fnstore.sync import Conflict
 
 __all__ = ["ConflictDialog"]

@@ -38,7 +38,8 @@ from fnstore.gui._widgets import BusyBar, ErrorBanner, named
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from fnstore.store import FunctionStore, FunctionVersion
+    from fnstore._facade import FunctionStore
+    from fnstore.store import FunctionVersion
 
 __all__ = ["HistoryView"]
 

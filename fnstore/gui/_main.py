@@ -34,8 +34,9 @@ from fnstore.gui._sync import SyncView
 from fnstore.gui._widgets import named
 
 if TYPE_CHECKING:
+    from fnstore._facade import FunctionStore
     from fnstore.gui._model import FunctionRow
-    from fnstore.store import FunctionStore, FunctionVersion
+    from fnstore.store import FunctionVersion
 
 __all__ = ["MainWindow"]
 

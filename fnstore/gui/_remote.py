@@ -25,7 +25,7 @@ from fnstore.gui import _jobs
 from fnstore.gui._widgets import BusyBar, ErrorBanner, named
 
 if TYPE_CHECKING:
-    from fnstore.store import FunctionStore
+    from fnstore._facade import FunctionStore
     from fnstore.sync import FetchResult
 
 __all__ = ["AddRemoteDialog"]

@@ -44,7 +44,7 @@ from fnstore.gui._widgets import BusyBar, ErrorBanner, monospace, named
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from fnstore.store import FunctionStore
+    from fnstore._facade import FunctionStore
     from fnstore.sync import Conflict, PullResult, PushResult, TransferProgress
 
 __all__ = ["SyncView"]

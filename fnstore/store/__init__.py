@@ -9,7 +9,7 @@ cached start-up relies on it).
 
 from __future__ import annotations
 
-from fnstore.store._store import FunctionStore, open_store
+from fnstore.store._store import FunctionStore, open_as, open_store
 from fnstore.store._trust import PendingVersion, TrustVerdict
 from fnstore.store._types import FunctionVersion, SaveResult, Scan
 from fnstore.store._write import MAX_CODE_BYTES
@@ -22,5 +22,6 @@ __all__ = [
     "SaveResult",
     "Scan",
     "TrustVerdict",
+    "open_as",
     "open_store",
 ]

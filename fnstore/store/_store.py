@@ -6,18 +6,16 @@ commits), the index, reading, writing, operations, pins and the trust policy
 (``_trust.py``: review, acceptance, signatures).  Its notes are a
 collaborator (:class:`~fnstore.store._notes.Notes`).
 
-The verbs of the rooms above, lab sync (:mod:`fnstore.sync`) and benchmarks
-(:mod:`fnstore.bench`), stay on the class for callers (``store.push()``,
-``store.bench(...)``), as thin delegates that import their room when first
-called: opening a store and saving import neither.  These deferred imports
-are the only arrows from the store to a room above it; ``scripts/lint``
-names each one (see ``docs/architecture.md``).
+The verbs of the rooms above, lab sync and benchmarks (``store.push()``,
+``store.bench(...)``), are not here: :mod:`fnstore._facade` adds them to the
+class that :func:`fnstore.open_store` returns, so the store imports no room
+above it (``docs/architecture.md``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, TypeVar
 
 from fnstore.git._repo import open_repository
 from fnstore.store._notes import Notes
@@ -25,18 +23,9 @@ from fnstore.store._pins import _PinMixin
 from fnstore.store._trust import TrustMixin
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    import numpy as np
     import pygit2
 
-    from fnstore.bench import BenchRecord, Comparison
-    from fnstore.bench._run import Progress
-    from fnstore.store._core import AuthorLike
-    from fnstore.sync import Choice, Conflict, FetchResult, ProgressCallback, PullResult, PushResult
-    from fnstore.sync._remotes import LabSync
-
-__all__ = ["FunctionStore", "open_store"]
+__all__ = ["FunctionStore", "open_as", "open_store"]
 
 
 class FunctionStore(TrustMixin, _PinMixin):
@@ -53,9 +42,10 @@ class FunctionStore(TrustMixin, _PinMixin):
     - ``save``, ``rollback``, ``tag``, ``tags``: ``_write.py``;
       ``delete``, ``restore``, ``rename``: ``_ops.py``; pins: ``_pins.py``;
     - the trust policy and review: ``_trust.py``;
-    - ``notes``: a collaborator (``_notes.py``);
-    - lab sync and benchmarks: the delegates below, to :mod:`fnstore.sync`
-      and :mod:`fnstore.bench`.
+    - ``notes``: a collaborator (``_notes.py``).
+
+    :func:`fnstore.open_store` returns :class:`fnstore.FunctionStore`, this
+    class with the verbs of lab sync and benchmarks.
     """
 
     def __init__(self, repo: pygit2.Repository, path: Path, *, lock_timeout: float = 30.0) -> None:
@@ -63,171 +53,8 @@ class FunctionStore(TrustMixin, _PinMixin):
         #: The store's git notes (benchmark records live there).
         self.notes = Notes(self)
 
-    # -- revisions, and the sync spelling of resolve_conflict ---------------------
 
-    @overload
-    def resolve(self, rev: str | None = None) -> str: ...
-
-    @overload
-    def resolve(
-        self, rev: str, choice: Choice, *, author: AuthorLike | None = None
-    ) -> PullResult: ...
-
-    def resolve(
-        self,
-        rev: str | None = None,
-        choice: Choice | None = None,
-        *,
-        author: AuthorLike | None = None,
-    ) -> str | PullResult:
-        """Resolve a revision to a commit id, or, given a choice, settle a conflict.
-
-        ``store.resolve(rev)`` names a commit (branch, tag, commit, ``HEAD``,
-        ``main~2``; RevisionNotFoundError if none).  ``store.resolve(name,
-        "mine" | "theirs" | "both")`` is the sync spelling of
-        :meth:`resolve_conflict`.
-        """
-        if choice is None:
-            return super().resolve(rev)
-        if rev is None:
-            from fnstore.errors import ConflictError
-
-            raise ConflictError("say which function to settle: store.resolve(name, choice)")
-        return self.resolve_conflict(rev, choice, author=author)
-
-    # -- lab sync: fnstore.sync does the work -------------------------------------
-
-    def _lab(self) -> LabSync:
-        from fnstore.sync._remotes import LabSync
-
-        return LabSync(self)
-
-    def add_remote(self, name: str, url: str, *, create: bool = False) -> None:
-        """Register a lab repository under ``name`` (see :meth:`LabSync.add_remote`)."""
-        self._lab().add_remote(name, url, create=create)
-
-    def remotes(self) -> dict[str, str]:
-        """Return the registered remotes: name -> URL (passwords redacted), sorted."""
-        return self._lab().remotes()
-
-    def remove_remote(self, name: str) -> None:
-        """Forget a remote, its fetched refs and any pull from it awaiting resolution."""
-        self._lab().remove_remote(name)
-
-    def fetch(
-        self, remote: str = "origin", *, progress: ProgressCallback | None = None
-    ) -> FetchResult:
-        """Download a remote's branches and notes without changing local work."""
-        return self._lab().fetch(remote, progress=progress)
-
-    def push(
-        self,
-        remote: str = "origin",
-        *,
-        branch: str | None = None,
-        progress: ProgressCallback | None = None,
-    ) -> PushResult:
-        """Send the branch and the benchmark notes to a remote, never by force."""
-        return self._lab().push(remote, branch=branch, progress=progress)
-
-    def pull(
-        self,
-        remote: str = "origin",
-        *,
-        progress: ProgressCallback | None = None,
-        author: AuthorLike | None = None,
-    ) -> PullResult:
-        """Fetch a remote and merge its work into the local branch, module by module."""
-        return self._lab().pull(remote, progress=progress, author=author)
-
-    def conflicts(self) -> list[Conflict]:
-        """Return the conflicts of the pending pull still awaiting a choice ([] if none)."""
-        return self._lab().conflicts()
-
-    def resolve_conflict(
-        self, name: str, choice: Choice, *, author: AuthorLike | None = None
-    ) -> PullResult:
-        """Settle one conflict of the pending pull; the last one completes the merge."""
-        return self._lab().resolve_conflict(name, choice, author=author)
-
-    def abort_pull(self) -> None:
-        """Forget the pending pull: the local branch was never changed by it."""
-        self._lab().abort_pull()
-
-    # -- benchmarks: fnstore.bench does the work ----------------------------------
-
-    def bench_records(self, content_id: str) -> list[BenchRecord]:
-        """Return the benchmark records stored on one content id, oldest first."""
-        from fnstore.bench._stored import stored_records
-
-        return stored_records(self, content_id)
-
-    def bench_annotated(self) -> list[str]:
-        """List the content ids that have benchmark records."""
-        return self.notes.annotated()
-
-    def add_bench_records(self, content_id: str, records: Sequence[BenchRecord]) -> str:
-        """Append records to the note on ``content_id``; return the notes commit id."""
-        from fnstore.bench._stored import add_records
-
-        return add_records(self, content_id, records)
-
-    def bench(
-        self,
-        ref: str,
-        *,
-        devices: Sequence[str] | None = None,
-        shapes: Sequence[Sequence[int] | np.ndarray | str | Path] | None = None,
-        dtype: str = "uint16",
-        rounds: int | None = None,
-        min_time: float | None = None,
-        save: bool = True,
-        progress: Progress | None = None,
-    ) -> list[BenchRecord]:
-        """Benchmark one version on every device its memory type can use here.
-
-        See :func:`fnstore.bench.bench` for the parameters.  Successful
-        records are stored as git notes on the version's content id.
-        """
-        from fnstore.bench import bench
-
-        return bench(
-            self,
-            ref,
-            devices=devices,
-            shapes=shapes,
-            dtype=dtype,
-            rounds=rounds,
-            min_time=min_time,
-            save=save,
-            progress=progress,
-        )
-
-    def bench_history(self, name: str) -> list[BenchRecord]:
-        """Every stored benchmark record of every version of ``name``."""
-        from fnstore.bench import bench_history
-
-        return bench_history(self, name)
-
-    def bench_compare(
-        self, ref_a: str, ref_b: str, *, across_machines: bool = False
-    ) -> list[Comparison]:
-        """Compare two versions per device and input: ratio of medians and a verdict."""
-        from fnstore.bench import bench_compare
-
-        return bench_compare(self, ref_a, ref_b, across_machines=across_machines)
-
-    def bench_plot(self, name: str, path: str | Path) -> Path:
-        """Plot runtime across versions per device to a PNG or SVG file."""
-        from fnstore.bench import bench_plot
-
-        return bench_plot(self, name, path)
-
-    def bench_export(self, name: str, path: str | Path) -> Path:
-        """Write the records of ``name`` as a pytest-benchmark JSON file."""
-        from fnstore.bench import bench_export
-
-        return bench_export(self, name, path)
+_S = TypeVar("_S", bound="FunctionStore")
 
 
 def open_store(
@@ -251,10 +78,24 @@ def open_store(
         Seconds the code being saved may run when checked, in the check worker
         (default: ``FNSTORE_CHECK_TIMEOUT``, else 30); past it, CheckTimeoutError.
     """
+    return open_as(
+        FunctionStore, path, create=create, lock_timeout=lock_timeout, check_timeout=check_timeout
+    )
+
+
+def open_as(
+    cls: type[_S],
+    path: str | Path | None = None,
+    *,
+    create: bool = True,
+    lock_timeout: float = 30.0,
+    check_timeout: float | None = None,
+) -> _S:
+    """:func:`open_store`, making an instance of ``cls`` (a subclass, such as the facade's)."""
     from fnstore.paths import default_store_path
 
     where = Path(path).expanduser() if path is not None else default_store_path()
     repo = open_repository(where, create=create)
-    store = FunctionStore(repo, where, lock_timeout=lock_timeout)
+    store = cls(repo, where, lock_timeout=lock_timeout)
     store.check_timeout = check_timeout
     return store

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 from typer.testing import CliRunner, Result
 
+from fnstore import open_store
 from fnstore.cli import app
-from fnstore.store import open_store
 
 if TYPE_CHECKING:
     from pathlib import Path

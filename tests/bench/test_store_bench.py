@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from fnstore import FunctionStore, open_store
 from fnstore.bench import SCHEMA_VERSION, BenchRecord
 from fnstore.errors import BenchError, SchemaVersionError
-from fnstore.store import FunctionStore, open_store
 from tests._system import needs_opencl
 
 if TYPE_CHECKING:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 from typing import TYPE_CHECKING
 
+from fnstore import open_store
 from fnstore.git._identity import configured_identity
-from fnstore.store import open_store
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 import pytest
 from typer.testing import CliRunner
 
+from fnstore import open_store
 from fnstore.cli import app
 from fnstore.errors import FnStoreError, ManifestError, SchemaVersionError
 from fnstore.git import _gitread
 from fnstore.layout import module_path
 from fnstore.registry import Registry
 from fnstore.registry._background import flush
-from fnstore.store import open_store
 from tests.store._helpers import git, snippet
 
 if TYPE_CHECKING:

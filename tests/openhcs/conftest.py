@@ -59,7 +59,7 @@ def catalog(openhcs_data: Path) -> dict[str, Any]:
 
 @pytest.fixture
 def store(tmp_path: Path) -> FunctionStore:
-    from fnstore.store import open_store
+    from fnstore import open_store
 
     return open_store(tmp_path / "store.git")
 

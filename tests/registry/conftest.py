@@ -29,7 +29,7 @@ def numpy_code(name: str, factor: int = 2, *, extra: str = "") -> str:
 
 @pytest.fixture
 def store(tmp_path: Path) -> FunctionStore:
-    from fnstore.store import open_store
+    from fnstore import open_store
 
     return open_store(tmp_path / "store.git")
 

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import pytest
 from typer.testing import CliRunner, Result
 
+from fnstore import open_store
 from fnstore.cli import app
 from fnstore.registry import Registry
-from fnstore.store import open_store
 
 from .conftest import numpy_code
 

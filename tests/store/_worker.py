@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from fnstore.store import open_store
+from fnstore import open_store
 from fnstore.store._checkworker import start_worker
 
 AUTHOR = "Worker <worker@example.org>"

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from fnstore.store import FunctionStore, open_store
+from fnstore import FunctionStore, open_store
 
 if TYPE_CHECKING:
     from pathlib import Path

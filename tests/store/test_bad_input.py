@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fnstore import open_store
 from fnstore.errors import (
     CodeTooLargeError,
     FnStoreError,
@@ -18,7 +19,7 @@ from fnstore.errors import (
 )
 from fnstore.layout import module_path
 from fnstore.manifest import SCHEMA_VERSION
-from fnstore.store import MAX_CODE_BYTES, open_store
+from fnstore.store import MAX_CODE_BYTES
 from tests.store._helpers import git, snippet, state
 
 if TYPE_CHECKING:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from fnstore import open_store
 from fnstore.git._housekeeping import (
     LOOSE_LIMIT,
     _repack,
@@ -18,7 +19,6 @@ from fnstore.git._housekeeping import (
     pack_if_needed,
     wait_for_gc,
 )
-from fnstore.store import open_store
 from tests._system import needs_git
 
 from ._helpers import git, snippet

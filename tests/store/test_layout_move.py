@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from fnstore import open_store
 from fnstore.errors import StoreError
 from fnstore.layout import LAYOUT_BLOB_ID, LAYOUT_DOC, LAYOUT_FILE, shard
 from fnstore.registry import Registry
-from fnstore.store import open_store
 from tests.store._helpers import git, snippet, state
 
 if TYPE_CHECKING:

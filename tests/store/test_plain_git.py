@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from fnstore import open_store
 from fnstore.errors import ManifestError, SchemaVersionError
 from fnstore.layout import module_path
 from fnstore.manifest import SCHEMA_VERSION
-from fnstore.store import open_store
 from tests.store._helpers import git, snippet
 
 if TYPE_CHECKING:

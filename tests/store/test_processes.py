@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from fnstore import open_store
 from fnstore.errors import StoreLockedError
-from fnstore.store import open_store
 from tests.store._helpers import git, snippet
 
 if TYPE_CHECKING:

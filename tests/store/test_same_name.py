@@ -106,7 +106,7 @@ def test_the_cli_takes_the_qualified_name(processors: FunctionStore) -> None:
 def test_a_module_named_after_the_function_does_not_hide_the_others(
     store: FunctionStore,
 ) -> None:
-    from fnstore.store import open_store
+    from fnstore import open_store
 
     store.save(processor("numpy"))  # module "sharpen", named after its first function
     store.save(processor("torch"), module="sharpen_torch")

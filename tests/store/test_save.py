@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from fnstore import open_store
 from fnstore.errors import AuthorRequiredError, InvalidCodeError, StoreNotFoundError
 from fnstore.layout import module_path
-from fnstore.store import open_store
 from tests.conftest import AUTHOR_EMAIL, AUTHOR_NAME
 from tests.store._helpers import git, snippet
 

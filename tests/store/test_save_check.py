@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from fnstore import open_store
 from fnstore.errors import (
     CheckCrashedError,
     CheckTimeoutError,
@@ -25,7 +26,6 @@ from fnstore.errors import (
     StoreLockedError,
 )
 from fnstore.store import _checkworker as checkworker
-from fnstore.store import open_store
 from tests.store._helpers import git, snippet, state
 
 if TYPE_CHECKING:
@@ -143,7 +143,7 @@ def test_the_worker_dies_with_its_parent(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import sys
-        from fnstore.store import open_store
+        from fnstore import open_store
         from fnstore.store import _checkworker
         store = open_store(sys.argv[1])
         store.save({snippet("blur")!r})
@@ -164,7 +164,7 @@ def test_a_looping_worker_dies_when_its_parent_is_killed(tmp_path: Path) -> None
     script = textwrap.dedent(
         f"""
         import sys, threading
-        from fnstore.store import open_store
+        from fnstore import open_store
         from fnstore.store import _checkworker
         store = open_store(sys.argv[1], check_timeout=600)
         store.save({snippet("blur")!r})

@@ -107,7 +107,7 @@ def test_restore_finds_the_module_after_other_commits(
     three.delete("sharpen")
     three.save(snippet("other"))
     three.save(snippet("blur", "return -image"))
-    from fnstore.store import open_store
+    from fnstore import open_store
 
     fresh = open_store(three.path)  # another process: no memory of the delete
     assert fresh.restore("sharpen").version == 2
@@ -169,7 +169,7 @@ def test_functions_and_scan(three: FunctionStore) -> None:
 
 
 def test_the_local_index_is_derived_data(three: FunctionStore) -> None:
-    from fnstore.store import open_store
+    from fnstore import open_store
 
     expected = [(v.version, v.commit) for v in three.history("blur")]
     (three.path / "fnstore" / "head-index").unlink(missing_ok=True)

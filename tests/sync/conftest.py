@@ -74,7 +74,7 @@ def ssh_client(sshd: SshServer, isolated_home: Path, monkeypatch: pytest.MonkeyP
 @pytest.fixture
 def make_store(tmp_path: Path) -> Callable[..., FunctionStore]:
     """Open (creating) a store at ``tmp_path/<name>.git``: one per lab member."""
-    from fnstore.store import open_store
+    from fnstore import open_store
 
     def make(name: str = "me") -> FunctionStore:
         return open_store(tmp_path / f"{name}.git")

@@ -69,7 +69,7 @@ def test_same_module_conflicts_and_nothing_changes_until_resolved(lab):
     assert conflict.theirs == alice.get("blur").content_id
     assert bob.head == before and bob.source("blur") == function_code("blur", 5)
     # the pending state survives a new process (a fresh store object)
-    from fnstore.store import open_store
+    from fnstore import open_store
 
     again = open_store(bob.path)
     assert again.conflicts() == result.conflicts

@@ -89,8 +89,8 @@ def test_ordinary_urls_are_still_added(make_store, url):
 
 
 def test_a_path_naming_an_unknown_user_is_a_clear_error(tmp_path):
+    from fnstore import open_store
     from fnstore.errors import SyncError
-    from fnstore.store import open_store
 
     store = open_store(tmp_path / "me.git")
     with pytest.raises(SyncError, match="full path"):

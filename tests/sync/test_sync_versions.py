@@ -15,8 +15,8 @@ import pytest
 from _lab import function_code
 from typer.testing import CliRunner, Result
 
+from fnstore import open_store
 from fnstore.cli import app
-from fnstore.store import open_store
 
 if TYPE_CHECKING:
     from pathlib import Path

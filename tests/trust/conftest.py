@@ -25,7 +25,7 @@ def lab(tmp_path: Path) -> Path:
 @pytest.fixture
 def member(tmp_path: Path, lab: Path) -> Callable[[str], FunctionStore]:
     """Make a lab member's store with the lab as remote ``lab``."""
-    from fnstore.store import open_store
+    from fnstore import open_store
 
     def make(name: str) -> FunctionStore:
         store = open_store(tmp_path / f"{name}.git")

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from _trustlab import git, module_code, touch_code
 
+from fnstore import open_store
 from fnstore.errors import InvalidCodeError, UntrustedCodeError
 from fnstore.registry import Registry
-from fnstore.store import open_store
 
 if TYPE_CHECKING:
     from collections.abc import Callable

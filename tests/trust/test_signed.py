@@ -172,7 +172,7 @@ def test_an_openpgp_signed_commit_is_verified_with_gpg(
 def test_signature_verdicts_are_kept_until_the_signers_change(
     member: Member, keys: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fnstore.store import open_store
+    from fnstore import open_store
 
     alice, bob = member("alice"), member("bob")
     alice.set_signing(keys["alice"], always=True)
