@@ -26,9 +26,10 @@ from fnstore.errors import ConflictError, FnStoreError, StoreError, SyncError
 from fnstore.git._ancestry import is_descendant, merge_base
 from fnstore.git._errors import GitError, git_errors
 from fnstore.git._housekeeping import beside_gc
+from fnstore.git._objects import read_tree
 from fnstore.git._refnames import delete_ref, point_ref, ref_names, ref_target
-from fnstore.git._treeread import TREE, read_blob, read_raw, tree_entries
-from fnstore.layout import DERIVED, OK, files_of_tree, module_path, read_module
+from fnstore.git._treeread import TREE, read_raw, tree_entries
+from fnstore.layout import OK, files_of_tree, module_path, read_module
 from fnstore.sync import _merge
 from fnstore.sync._ignored import ignored_entries
 from fnstore.sync._types import FetchResult, PendingMerge, PullResult, PullStatus
@@ -299,27 +300,13 @@ class Pull:
         return renamed
 
     def _unit_names(self, path: str, entry: _merge.Entry) -> list[str]:
-        """Return a unit's function names, as the store reads them (stale manifests too).
-
-        The one module reader's names; a module whose manifest is missing or
-        stale for its code (a plain-git edit) has the names its code defines.
-        """
+        """Return a unit's function names, as the store reads them (stale manifests too)."""
         if entry is None or entry[1] != TREE:
             return []
-        module = path.rpartition("/")[2]
-        files = files_of_tree(read_raw(self._repo, entry[0]))
-        reading = read_module(module, files, self._store._raw_blob)
-        if reading.state == OK and reading.names:
-            return list(reading.names)
-        if reading.state != DERIVED or reading.source_id is None:
-            return []  # unreadable: reported by the store's readers, owns no name
-        from fnstore.manifest import introspect
-
-        try:
-            code = read_blob(self._repo, reading.source_id).decode("utf-8")
-            return [f.name for f in introspect(code).functions]
-        except (ValueError, GitError):  # bad code or UTF-8; no file there
+        tree = read_tree(self._repo, entry[0])
+        if tree is None:
             return []
+        return list(self._store._names_in(tree, path.rpartition("/")[2]))
 
     def _result(
         self,
