@@ -1,14 +1,28 @@
-"""The repository's layout and the one reader of a module's state (pygit2-free).
+"""The repository's layout: every name fnstore gives meaning to, and the one reader of a module.
 
-Below the git plumbing and above :mod:`fnstore.manifest` (see
-``docs/store.md``): names of folders, files and refs (:mod:`._names`), the
-pin file format (:mod:`._pins`), and :func:`read_module`, which says for a
-module folder at a commit what its manifest, code, identity and state are
-(:mod:`._reader`).  Importing it imports neither pygit2 nor pydantic.
+A store is a plain git repository.  What fnstore reads and writes in it is
+spelled out here, once, so that the store, the registry's fast start-up path,
+sync, bench and the CLI never disagree about where a module lives:
 
-The names are loaded on first use (:mod:`fnstore._lazy`): the registry's
-second start reads the pin and a cache file, and needs only the names and
-the pins format, not the module reader.
+* ``functions/<shard>/<module>/source.py`` -- a module's code, exactly as saved;
+* ``functions/<shard>/<module>/manifest.json`` -- its manifest (see :mod:`fnstore.manifest`);
+* ``fnstore.json`` -- the layout's version (absent: layout 1, ``functions/<module>/``);
+* ``refs/notes/fnstore-bench`` -- benchmark records, git notes on content ids;
+* ``<repo>/fnstore/`` -- local, never pushed: the lock, ``pins.json``, derived indexes.
+
+``<shard>`` is the first two hex digits of the SHA-1 of the module's name
+(``printf blur | sha1sum | cut -c1-2``), so 256 folders of even size: a save
+rewrites the root tree, ``functions/`` (at most 256 entries), one shard and
+one module folder, whatever the size of the store (see ``docs/store.md``).
+
+Below the git plumbing and above :mod:`fnstore.manifest`: the names are
+defined in this file, which imports nothing but the standard library's
+lightest parts (the registry's cached start-up reads it, and each module
+file costs that start-up a tenth of a millisecond); the pin file format
+(:mod:`._pins`) and :func:`read_module`, which says for a module folder at a
+commit what its manifest, code, identity and state are (:mod:`._reader`),
+are loaded on first use (:mod:`fnstore._lazy`).  Importing it imports
+neither pygit2 nor pydantic.
 """
 
 from __future__ import annotations
@@ -17,33 +31,121 @@ from typing import TYPE_CHECKING
 
 from fnstore._lazy import lazy_exports
 
+#: The top-level folder holding one folder per function module.
+FUNCTIONS = "functions"
+#: A module's code, exactly as saved; its blob id is the version's content id.
+SOURCE = "source.py"
+#: A module's manifest (pydantic, ``schema_version``'d).
+MANIFEST = "manifest.json"
+#: The files fnstore keeps in a module's folder (others are left alone).
+MODULE_FILES = (MANIFEST, SOURCE)
+#: Local state folder inside the bare repository (never pushed).
+STATE_DIR = "fnstore"
+#: The pin file in :data:`STATE_DIR` (format: :mod:`fnstore.layout._pins`).
+PINS_FILE = "pins.json"
+#: The notes ref holding benchmark records, keyed by content id.
+NOTES_REF = "refs/notes/fnstore-bench"
+
+#: The manifest schema this reader understands.  Must equal
+#: ``fnstore.manifest.SCHEMA_VERSION`` (a test checks); not imported from
+#: there because that imports pydantic, which the fast start-up avoids.
+SCHEMA_VERSION = 2
+
+
+#: The layout this fnstore writes (and the newest it reads).
+LAYOUT_VERSION = 2
+#: The layout of a tree without :data:`LAYOUT_FILE`: ``functions/<module>/``.
+FLAT_LAYOUT = 1
+#: The file at the root of every tree fnstore writes, saying its layout.
+LAYOUT_FILE = "fnstore.json"
+#: Its exact bytes in layout 2 (fixed, so its blob id names the layout).
+LAYOUT_DOC = (
+    b'{\n  "layout": 2,\n'
+    b'  "modules": "functions/<first 2 hex digits of sha1(module name)>/<module>/"\n}\n'
+)
+#: ``git hash-object`` of :data:`LAYOUT_DOC` (a test checks): the pygit2-free
+#: reader knows the layout from the id ``git ls-tree`` gives, without reading it.
+LAYOUT_BLOB_ID = "0b639d52a9321edc18219ffdfe1d606b3c9e3b50"
+#: Trailer of the commit that moves a store to a new layout (no module changes).
+LAYOUT_TRAILER = "Fnstore-Layout: "
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def shard(module: str) -> str:
+    """Return the folder of ``functions/`` that holds ``module`` in layout 2."""
+    return sha1_hex(module.encode("utf-8", "surrogateescape"))[:2]
+
+
+def sha1_hex(data: bytes) -> str:
+    """Return the SHA-1 of ``data`` in hex, without loading OpenSSL where it can.
+
+    ``hashlib`` loads OpenSSL (2-3 ms); CPython's own SHA-1, ``_sha1``, loads
+    in 0.2 ms.  A registry's start at a new pin names a shard for each module,
+    and its whole budget is a few times that.
+    """
+    try:
+        from _sha1 import sha1  # type: ignore[import-not-found]  # (no stub)
+    except ImportError:  # an interpreter built without its own hashes
+        from hashlib import sha1
+    return str(sha1(data).hexdigest())
+
+
+def is_shard(name: str) -> bool:
+    """Whether a folder name under ``functions/`` can be a shard (two hex digits)."""
+    return len(name) == 2 and not (set(name) - _HEX)
+
+
+def module_path(module: str, layout: int = LAYOUT_VERSION) -> str:
+    """Return the folder of ``module`` in a tree of ``layout``, e.g. ``functions/3a/blur``."""
+    if layout == FLAT_LAYOUT:
+        return f"{FUNCTIONS}/{module}"
+    return f"{FUNCTIONS}/{shard(module)}/{module}"
+
+
+def layout_of(data: bytes | None) -> int:
+    """Return the layout a tree's :data:`LAYOUT_FILE` names (None: the file is absent).
+
+    Raises
+    ------
+    ValueError
+        The file is not a JSON object with a positive integer ``layout``.
+    """
+    if data is None:
+        return FLAT_LAYOUT
+    if data == LAYOUT_DOC:
+        return LAYOUT_VERSION
+    import json
+
+    doc = json.loads(data)
+    layout = doc.get("layout") if isinstance(doc, dict) else None
+    if not isinstance(layout, int) or isinstance(layout, bool) or layout < 1:
+        raise ValueError(f"{LAYOUT_FILE} does not name a layout (a positive integer 'layout')")
+    return layout
+
+
+def newer_layout_error(layout: int) -> str:
+    """Return the words that refuse a repository of a layout newer than this fnstore's."""
+    return (
+        f"this repository uses fnstore's layout {layout} ({LAYOUT_FILE}), newer than the "
+        f"layout {LAYOUT_VERSION} this fnstore reads and writes: upgrade fnstore "
+        "(pip install -U fnstore)"
+    )
+
+
 # public name -> module that defines it (imported on first use)
 _LAZY: dict[str, str] = {
     "BAD_UTF8": "fnstore.layout._reader",
     "DERIVED": "fnstore.layout._reader",
-    "FLAT_LAYOUT": "fnstore.layout._names",
-    "FUNCTIONS": "fnstore.layout._names",
     "INVALID": "fnstore.layout._reader",
-    "LAYOUT_BLOB_ID": "fnstore.layout._names",
-    "LAYOUT_DOC": "fnstore.layout._names",
-    "LAYOUT_FILE": "fnstore.layout._names",
-    "LAYOUT_TRAILER": "fnstore.layout._names",
-    "LAYOUT_VERSION": "fnstore.layout._names",
-    "MANIFEST": "fnstore.layout._names",
     "MAX_DEPTH": "fnstore.layout._reader",
     "MAX_MANIFEST_BYTES": "fnstore.layout._reader",
-    "MODULE_FILES": "fnstore.layout._names",
     "ModuleReading": "fnstore.layout._reader",
     "NEWER_SCHEMA": "fnstore.layout._reader",
-    "NOTES_REF": "fnstore.layout._names",
     "NOT_A_FILE": "fnstore.layout._reader",
     "NO_CODE": "fnstore.layout._reader",
     "OK": "fnstore.layout._reader",
-    "PINS_FILE": "fnstore.layout._names",
     "PINS_FORMAT": "fnstore.layout._pins",
-    "SCHEMA_VERSION": "fnstore.layout._names",
-    "SOURCE": "fnstore.layout._names",
-    "STATE_DIR": "fnstore.layout._names",
     "TOO_BIG": "fnstore.layout._reader",
     "TOO_DEEP": "fnstore.layout._reader",
     "UNREADABLE": "fnstore.layout._reader",
@@ -52,42 +154,58 @@ _LAZY: dict[str, str] = {
     "dump_pins": "fnstore.layout._pins",
     "error_for": "fnstore.layout._reader",
     "files_of_tree": "fnstore.layout._reader",
-    "is_shard": "fnstore.layout._names",
-    "layout_of": "fnstore.layout._names",
-    "module_path": "fnstore.layout._names",
-    "newer_layout_error": "fnstore.layout._names",
     "parse_manifest": "fnstore.layout._reader",
     "parse_pins": "fnstore.layout._pins",
     "read_module": "fnstore.layout._reader",
-    "sha1_hex": "fnstore.layout._names",
-    "shard": "fnstore.layout._names",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "BAD_UTF8",
+    "DERIVED",
+    "FLAT_LAYOUT",
+    "FUNCTIONS",
+    "INVALID",
+    "LAYOUT_BLOB_ID",
+    "LAYOUT_DOC",
+    "LAYOUT_FILE",
+    "LAYOUT_TRAILER",
+    "LAYOUT_VERSION",
+    "MANIFEST",
+    "MAX_DEPTH",
+    "MAX_MANIFEST_BYTES",
+    "MODULE_FILES",
+    "NEWER_SCHEMA",
+    "NOTES_REF",
+    "NOT_A_FILE",
+    "NO_CODE",
+    "OK",
+    "PINS_FILE",
+    "PINS_FORMAT",
+    "SCHEMA_VERSION",
+    "SOURCE",
+    "STATE_DIR",
+    "TOO_BIG",
+    "TOO_DEEP",
+    "UNREADABLE",
+    "ModuleReading",
+    "check_files",
+    "check_manifest",
+    "dump_pins",
+    "error_for",
+    "files_of_tree",
+    "is_shard",
+    "layout_of",
+    "module_path",
+    "newer_layout_error",
+    "parse_manifest",
+    "parse_pins",
+    "read_module",
+    "shard",
+]
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 if TYPE_CHECKING:  # let type checkers see the lazy names (redundant aliases re-export them)
-    from fnstore.layout._names import FLAT_LAYOUT as FLAT_LAYOUT
-    from fnstore.layout._names import FUNCTIONS as FUNCTIONS
-    from fnstore.layout._names import LAYOUT_BLOB_ID as LAYOUT_BLOB_ID
-    from fnstore.layout._names import LAYOUT_DOC as LAYOUT_DOC
-    from fnstore.layout._names import LAYOUT_FILE as LAYOUT_FILE
-    from fnstore.layout._names import LAYOUT_TRAILER as LAYOUT_TRAILER
-    from fnstore.layout._names import LAYOUT_VERSION as LAYOUT_VERSION
-    from fnstore.layout._names import MANIFEST as MANIFEST
-    from fnstore.layout._names import MODULE_FILES as MODULE_FILES
-    from fnstore.layout._names import NOTES_REF as NOTES_REF
-    from fnstore.layout._names import PINS_FILE as PINS_FILE
-    from fnstore.layout._names import SCHEMA_VERSION as SCHEMA_VERSION
-    from fnstore.layout._names import SOURCE as SOURCE
-    from fnstore.layout._names import STATE_DIR as STATE_DIR
-    from fnstore.layout._names import is_shard as is_shard
-    from fnstore.layout._names import layout_of as layout_of
-    from fnstore.layout._names import module_path as module_path
-    from fnstore.layout._names import newer_layout_error as newer_layout_error
-    from fnstore.layout._names import sha1_hex as sha1_hex
-    from fnstore.layout._names import shard as shard
     from fnstore.layout._pins import PINS_FORMAT as PINS_FORMAT
     from fnstore.layout._pins import dump_pins as dump_pins
     from fnstore.layout._pins import parse_pins as parse_pins

@@ -36,7 +36,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from fnstore.errors import ManifestError, SchemaVersionError
-from fnstore.layout._names import MANIFEST, SCHEMA_VERSION, SOURCE, module_path
+from fnstore.layout import MANIFEST, SCHEMA_VERSION, SOURCE, module_path
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping

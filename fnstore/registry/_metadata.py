@@ -15,7 +15,6 @@ import functools
 import sys
 from typing import TYPE_CHECKING, Any
 
-from fnstore.errors import BackendUnavailableError
 from fnstore.registry._where import REGISTRY_NAME  # defined on the start-up path
 
 if TYPE_CHECKING:
@@ -89,6 +88,8 @@ def unavailable_stub(name: str, fn: FunctionRecord, reason: str) -> Callable[...
     """Make a stand-in for a function that cannot run here: calling it says why."""
 
     def unavailable(*args: Any, **kwargs: Any) -> Any:
+        from fnstore.errors import BackendUnavailableError
+
         raise BackendUnavailableError(f"function {name!r} cannot run here: {reason}")
 
     unavailable.__name__ = unavailable.__qualname__ = name

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 
-from fnstore.layout import PINS_FILE, PINS_FORMAT, STATE_DIR, parse_pins
+from fnstore.layout import PINS_FILE, STATE_DIR
 
 __all__ = ["read_pin", "resolve"]
 
@@ -48,10 +48,15 @@ def _branch(repo: str) -> str | None:
 
 
 def _parse(raw: bytes) -> dict[str, object] | None:
+    """Return the pin file's fields; None unless in the format this fnstore writes."""
+    # The format's reader is loaded only here: a store that pins nothing has no file.
+    from fnstore.layout import PINS_FORMAT, parse_pins
+
     try:
-        return parse_pins(raw)
+        data = parse_pins(raw)
     except ValueError:
         return None
+    return data if data.get("format") == PINS_FORMAT else None
 
 
 def read_pin(repo: str) -> tuple[str, dict[str, str]] | None:
@@ -64,7 +69,7 @@ def read_pin(repo: str) -> tuple[str, dict[str, str]] | None:
     except OSError:
         return None
     data = _parse(raw)
-    if data is None or data.get("format") != PINS_FORMAT:
+    if data is None:
         return None
     spec = data.get("spec")
     functions = data.get("functions", {})

@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import _thread
 import os
+from functools import cached_property
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
-from fnstore.errors import (
-    AmbiguousNameError,
-    FunctionNotFoundError,
-    ManifestError,
-    MemoryTypeError,
-)
 from fnstore.registry import _pins, _where
+from fnstore.registry._metadata import FunctionMetadata, MetadataSource, needed_packages, row_of
 from fnstore.registry._snapshot import (
     CacheDamagedError,
     Snapshot,
@@ -32,16 +29,18 @@ from fnstore.registry._snapshot import (
     cache_key,
     load_cached,
     save_cached,
+    without_gc,
 )
-from fnstore.registry._trustgate import TrustGate, untrusted_error
 from fnstore.registry._where import REGISTRY_NAME, STORES_ENV
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Mapping
     from pathlib import Path
 
-    from fnstore.registry._metadata import FunctionMetadata
+    from fnstore.errors import UntrustedCodeError
+    from fnstore.registry._metadata import Row
     from fnstore.registry._records import FunctionRecord, ModuleRecord
+    from fnstore.registry._trustgate import TrustGate
     from fnstore.store import FunctionStore
 
     _Hit = tuple[ModuleRecord, FunctionRecord]
@@ -111,7 +110,6 @@ class Registry:
         self._callbacks: list[Callable[[RegistryChange], None]] = []
         self.pin_spec: str | None = None
         self.overrides: dict[str, str] = {}
-        self._gate = TrustGate(path, lambda: self.store)
         # "name@<content id at the pin>" -> its last trusted version (None: none)
         self._trusted_older: dict[
             str, tuple[ModuleRecord, FunctionRecord, Callable[[], str]] | None
@@ -276,6 +274,13 @@ class Registry:
 
     _key = ""
 
+    @cached_property
+    def _gate(self) -> TrustGate:
+        """The trust policy, asked before stored code runs (made on first use: not by a listing)."""
+        from fnstore.registry._trustgate import TrustGate
+
+        return TrustGate(self._path, lambda: self.store)
+
     def _install(
         self, snap: Snapshot, key: str, spec: str | None, overrides: dict[str, str]
     ) -> None:
@@ -347,6 +352,8 @@ class Registry:
         return change
 
     def _fingerprints(self) -> dict[str, tuple[str, FunctionRecord, bool]]:
+        from fnstore.errors import ManifestError
+
         found = {}
         gate_open = self._gate.open
         for name in self.names():
@@ -384,6 +391,8 @@ class Registry:
         return sorted(self._names.keys() | self._pinned.keys())
 
     def _find(self, name: str) -> _Hit | None:
+        from fnstore.errors import ManifestError
+
         hit = self._pinned.get(name)
         if hit is not None:
             return hit
@@ -413,6 +422,8 @@ class Registry:
     def _hit(self, name: str) -> _Hit:
         hit = self._find(name)
         if hit is None:
+            from fnstore.errors import AmbiguousNameError, FunctionNotFoundError
+
             choices = [n for n in self._names if n.startswith(f"{name}[")]
             if choices:
                 raise AmbiguousNameError(
@@ -433,7 +444,6 @@ class Registry:
         with ``trusted=False`` and a ``trust_note``; calling a plain ``name``
         then runs the module's last trusted version, if there is one.
         """
-        from fnstore.registry._metadata import FunctionMetadata
         from fnstore.registry._resolve import compiled
 
         name, _, at = ref.partition("@")
@@ -458,10 +468,10 @@ class Registry:
             return FunctionMetadata.from_record(
                 record, fn, lambda: compiled(record, fn, source), name=name
             )
-        error = untrusted_error(record[0], record[1], record[2], refusal)
+        error = _untrusted(record, refusal)
 
         def refuse() -> Callable[..., Any]:
-            raise untrusted_error(record[0], record[1], record[2], refusal)
+            raise _untrusted(record, refusal)
 
         return FunctionMetadata.from_record(
             record, fn, refuse, name=name, trust=lambda: (False, str(error))
@@ -479,7 +489,7 @@ class Registry:
             return True, None
         older = self._last_trusted(name, record)
         if older is None:
-            return False, str(untrusted_error(record[0], record[1], record[2], refusal))
+            return False, str(_untrusted(record, refusal))
         return False, (
             f"version {record[1]} ({record[2][:12]}) awaits review ({refusal}); version "
             f"{older[0][1]} runs meanwhile: see `fnstore pending`"
@@ -496,7 +506,7 @@ class Registry:
             return compiled(record, fn, store_source(lambda: self.store, record[2]))
         older = self._last_trusted(name, record)
         if older is None:
-            raise untrusted_error(record[0], record[1], record[2], refusal)
+            raise _untrusted(record, refusal)
         return compiled(*older)
 
     def _last_trusted(
@@ -574,13 +584,13 @@ class Registry:
         read when first asked for.
         """
         if memory_type is not None and memory_type not in MEMORY_TYPES:
+            from fnstore.errors import MemoryTypeError
+
             raise MemoryTypeError(
                 f"{memory_type!r} is not a memory type: use one of {', '.join(MEMORY_TYPES)}"
             )
         listing = self._listing
         if listing is None:
-            from fnstore.registry._listing import build_listing
-
             listing = self._listing = build_listing(self, self._snap, self._pinned)
         if memory_type is None:
             return dict(listing)
@@ -604,6 +614,92 @@ class Registry:
             found = exact_version(self.store, name, at)
             self._exact[f"{name}@{at}"] = found
         return found
+
+
+# -- the listing ----------------------------------------------------------------
+# A function selector lists every function with its name, module, version,
+# memory types and availability.  The snapshot keeps exactly that as one small
+# row per function, so the listing is one FunctionMetadata per row, each two
+# slots wide; whether the functions can run here is decided once per distinct
+# set of needed packages, not once per function.  The rest of a function's
+# metadata (docstring, content id) and its code come from the snapshot when
+# first asked for, through RegistrySource.
+
+
+class RegistrySource(MetadataSource):
+    """Full records and code for the rows of one snapshot of a registry."""
+
+    __slots__ = ("_pinned", "_registry", "_snap")
+
+    def __init__(
+        self,
+        registry: Registry,
+        snap: Snapshot,
+        pinned: Mapping[str, tuple[ModuleRecord, FunctionRecord]],
+        needs: tuple[tuple[str, ...], ...],
+    ) -> None:
+        super().__init__(needs)
+        self._registry, self._snap, self._pinned = registry, snap, pinned
+
+    def function(self, name: str, module: str) -> tuple[ModuleRecord, FunctionRecord]:
+        hit = self._pinned.get(name)
+        if hit is not None:
+            return hit
+        try:
+            record = self._snap.module(module)
+        except CacheDamagedError:
+            record = None
+        if record is None:  # a damaged cache file: the registry reads the pin again
+            return self._registry._hit(name)
+        bare = name.partition("[")[0]  # sharpen[torch], listed so when names repeat
+        return record, next(f for f in record[3] if f[0] == bare)
+
+    def load(self, name: str, module: str) -> Callable[..., Any]:
+        record, fn = self.function(name, module)
+        return self._registry._load_allowed(name, record, fn)  # the trust policy decides
+
+    def trust(self, name: str, module: str) -> tuple[bool, str | None]:
+        if self._registry._gate.open:
+            return True, None
+        return self._registry._trust_of(name, self.function(name, module)[0])
+
+
+def build_listing(
+    registry: Registry,
+    snap: Snapshot,
+    pinned: Mapping[str, tuple[ModuleRecord, FunctionRecord]],
+) -> dict[str, FunctionMetadata]:
+    """Return ``"<registry>:<name>"`` -> metadata for every function at the pin, by name."""
+    rows: tuple[Row, ...] = snap.rows
+    needs = snap.needs
+    if pinned:
+        # Overrides replace their names' rows; their package sets join the table.
+        table = {packages: i for i, packages in enumerate(needs)}
+        by_name = {row[0]: row for row in rows}
+        for name, (record, fn) in pinned.items():
+            index = table.setdefault(needed_packages(record), len(table))
+            by_name[name] = row_of(record, fn, index, name)
+        rows, needs = tuple(by_name[n] for n in sorted(by_name)), tuple(table)
+    source = RegistrySource(registry, snap, pinned, needs)
+    return without_gc(_listing, rows, source)
+
+
+def _listing(rows: tuple[Row, ...], source: RegistrySource) -> dict[str, FunctionMetadata]:
+    prefix = f"{REGISTRY_NAME}:"
+    return dict(
+        zip(
+            [prefix + row[0] for row in rows],
+            map(FunctionMetadata, rows, repeat(source)),
+            strict=True,
+        )
+    )
+
+
+def _untrusted(record: ModuleRecord, refusal: str) -> UntrustedCodeError:
+    """Return the error for running a module version the trust policy refuses."""
+    from fnstore.registry._trustgate import untrusted_error
+
+    return untrusted_error(record[0], record[1], record[2], refusal)
 
 
 def _text(source: str) -> Callable[[], str]:

@@ -31,7 +31,6 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from fnstore.errors import FnStoreError, FunctionNotFoundError
 from fnstore.layout import MANIFEST, module_path, sha1_hex
 from fnstore.registry import _where
 
@@ -492,6 +491,7 @@ def read_from_store(
 
 def add_overrides(snap: Snapshot, store: FunctionStore, overrides: Mapping[str, str]) -> None:
     """Read the manifests of the per-function overrides into ``snap``."""
+    from fnstore.errors import FnStoreError, FunctionNotFoundError
     from fnstore.registry._records import module_record_from_manifest
 
     for name, cid in overrides.items():

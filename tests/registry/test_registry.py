@@ -116,7 +116,9 @@ def test_a_second_start_reads_only_the_cache(store: FunctionStore) -> None:
         "from fnstore.registry import Registry\n"
         f"r = Registry.load({str(store.path)!r})\n"
         "names = [m.name for m in r.functions().values() if m.available]\n"
-        "heavy = ['pygit2', 'pydantic', 'fnstore.layout._reader']\n"
+        # Nor the error classes or the trust gate: nothing is raised or run.
+        "heavy = ['pygit2', 'pydantic', 'fnstore.layout._reader', 'fnstore.errors',\n"
+        "         'fnstore.registry._trustgate']\n"
         "print(json.dumps([names, [m for m in heavy if m in sys.modules]]))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
