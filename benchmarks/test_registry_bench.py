@@ -42,7 +42,10 @@ PYTHONDONTWRITEBYTECODE, which would make both sides compile fnstore's
 modules on every start), and each child runs
 ``import numpy`` (the host application has it loaded) and waits 0.3 s for
 numpy's BLAS threads to stop spinning (for 50-100 ms after the import they
-burn a core each, which the CPU clock would count), then starts a clock,
+burn a core each, which the CPU clock would count) and runs the garbage
+collector once (numpy's import leaves its young objects for the collector's
+next pass, which the first thousand-odd allocations after it would pay for,
+whoever makes them), then starts a clock,
 does its work and prints the elapsed time, wall and CPU (its own and its
 children's: git's, on a first start).  So the interpreter's start-up and
 numpy's import are left out of *both* sides; the baseline still pays for the
@@ -80,12 +83,16 @@ ROUNDS = 7
 # Both scripts print: wall ms, functions found, CPU ms (the process's own and
 # its children's, such as git's), then anything else.
 CLOCK = """
-import os, resource, sys, time
+import gc, os, resource, sys, time
 import numpy
-# numpy's BLAS threads spin for 50-100 ms after the import before they sleep,
-# and process_time counts their spinning: it would be charged to whatever runs
-# next (4 ms of CPU to a 4 ms start-up).  A host imported numpy long before.
+# A host imported numpy long before; two things its import leaves behind would
+# be charged to whatever runs next.  numpy's BLAS threads spin for 50-100 ms
+# before they sleep, and process_time counts their spinning (4 ms of CPU to a
+# 4 ms start-up).  And the collector has not yet looked at numpy's young
+# objects (some ten thousand): the next thousand or so allocations, on either
+# side, would pay for that pass (0.5 ms here).
 time.sleep(0.3)
+gc.collect()
 def _cpu():
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return time.process_time() + children.ru_utime + children.ru_stime
