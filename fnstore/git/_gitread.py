@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING
 from fnstore.git._spawn import Process
 from fnstore.layout import (
     DERIVED,
+    FLAT_LAYOUT,
     FUNCTIONS,
     LAYOUT_BLOB_ID,
     LAYOUT_FILE,
+    LAYOUT_VERSION,
     MANIFEST,
     SOURCE,
     check_files,
@@ -85,8 +87,13 @@ def _layout_from(blob_id: str | None) -> bool:
     raise _Unreadable(f"{LAYOUT_FILE} is not this fnstore's: the store decides")
 
 
-def _listing(repo: str, target: str) -> dict[str, tuple[str, dict[str, tuple[int, str]]]]:
-    """Map each module folder at ``target`` to its path and files (name -> mode, object id)."""
+def _listing(
+    repo: str, target: str
+) -> tuple[dict[str, tuple[str, dict[str, tuple[int, str]]]], bool]:
+    """Map each module folder at ``target`` to its path and files (name -> mode, object id).
+
+    Also returns whether the tree is sharded (layout 2).
+    """
     code, out = Process.output(
         _command(repo, "ls-tree", "-r", "-z", target, "--", FUNCTIONS + "/", LAYOUT_FILE),
         _env(),
@@ -117,7 +124,7 @@ def _listing(repo: str, target: str) -> dict[str, tuple[str, dict[str, tuple[int
         folder = path.rpartition(b"/")[0].decode("utf-8", "surrogateescape")
         files = modules.setdefault(module, (folder, {}))[1]
         files[parts[-1].decode("utf-8", "surrogateescape")] = (mode, oid)
-    return modules
+    return modules, sharded
 
 
 def _requests(names: list[str]) -> int:
@@ -172,23 +179,24 @@ def _stream(repo: str, names: list[str], each: Callable[[int, str, bytes], None]
 
 def read_manifests(
     repo: str, target: str, known: Mapping[str, str]
-) -> tuple[str, dict[str, ModuleReading]] | None:
+) -> tuple[str, dict[str, ModuleReading], int] | None:
     """Read every module at ``target`` (a 40-hex commit or tag id) with the one reader.
 
-    Returns the commit id and module -> reading; a module whose manifest blob
-    id equals ``known[module]`` is not read (its reading's state is ``""``).
+    Returns the commit id, module -> reading, and the tree's layout; a module
+    whose manifest blob id equals ``known[module]`` is not read (its
+    reading's state is ``""``).
     None when ``git`` cannot answer, or when a module's manifest must be
     derived from its code (the caller then asks the store).
     """
     try:
-        listing = _listing(repo, target)
+        listing, sharded = _listing(repo, target)
         readings = {
             module: check_files(module, files, path) for module, (path, files) in listing.items()
         }
         commit = _read_wanted(repo, target, readings, known)
     except (_Unreadable, OSError):
         return None
-    return commit, readings
+    return commit, readings, LAYOUT_VERSION if sharded else FLAT_LAYOUT
 
 
 def _read_wanted(
@@ -221,7 +229,8 @@ def read_changed_manifests(
     target: str,
     old: Mapping[str, tuple[str, str]],
     broken: Collection[str] = (),
-) -> tuple[str, dict[str, ModuleReading], set[str]] | None:
+    layout: int | None = None,
+) -> tuple[str, dict[str, ModuleReading], set[str], int] | None:
     """Like :func:`read_manifests`, reading only what changed since ``old_commit``.
 
     ``old`` maps each module readable at ``old_commit`` to its (manifest blob
@@ -230,7 +239,9 @@ def read_changed_manifests(
     modules cost nothing, however many there are: the readings returned are
     of the modules the diff touched (none for one it removed whole), and the
     third value is the set of those modules.  Every other module of ``old``
-    is as it was.
+    is as it was.  ``layout`` is the tree's layout at ``old_commit`` if known:
+    a diff that leaves the layout file alone leaves it as it was, so git is
+    not asked again (the fourth value says it, for the next diff).
     """
     try:
         code, out = Process.output(
@@ -239,13 +250,18 @@ def read_changed_manifests(
         )
         if code != 0 or f"\0{LAYOUT_FILE}\0".encode() in b"\0" + out:
             return None  # (a change of layout moves every module: read them all)
-        code, found = Process.output(
-            _command(repo, "ls-tree", "-z", target, "--", LAYOUT_FILE), _env()
-        )
-        if code != 0:
-            return None
-        meta = found.partition(b"\t")[0]
-        sharded = _layout_from(meta[-40:].decode("ascii") if found else None)
+        if layout is None:
+            code, found = Process.output(
+                _command(repo, "ls-tree", "-z", target, "--", LAYOUT_FILE), _env()
+            )
+            if code != 0:
+                return None
+            meta = found.partition(b"\t")[0]
+            sharded = _layout_from(meta[-40:].decode("ascii") if found else None)
+        elif layout in (FLAT_LAYOUT, LAYOUT_VERSION):
+            sharded = layout == LAYOUT_VERSION
+        else:
+            return None  # (not a layout this reader knows: the store decides)
         # An unchanged readable module holds a regular manifest and source.py.
         regular = 0o100644
         files_of: dict[str, dict[str, tuple[int, str]]] = {}
@@ -288,4 +304,4 @@ def read_changed_manifests(
         commit = _read_wanted(repo, target, readings, {})
     except (_Unreadable, OSError):
         return None
-    return commit, readings, touched
+    return commit, readings, touched, LAYOUT_VERSION if sharded else FLAT_LAYOUT

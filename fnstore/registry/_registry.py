@@ -249,15 +249,17 @@ class Registry:
         if base is not None and base.commit is not None:
             # Only what changed since a snapshot read before (a save, a pull).
             broken = [m for m in base.errors if "@" not in m]
-            changed = _gitread.read_changed_manifests(self._path, base.commit, target, old, broken)
+            changed = _gitread.read_changed_manifests(
+                self._path, base.commit, target, old, broken, base.layout
+            )
             if changed is not None:
-                commit, readings, touched = changed
+                commit, readings, touched, layout = changed
                 # The modules the diff did not touch are as they were (None: kept).
                 parsed: dict[str, tuple[str, ModuleRecord | str | None]] = {
                     m: (blob, None) for m, (blob, _) in old.items() if m not in touched
                 }
                 parsed.update(parsed_of(readings))
-                snap = build(commit, parsed, base)
+                snap = build(commit, parsed, base, layout)
                 for module, why in base.errors.items():
                     if "@" not in module and module not in touched:
                         snap.errors.setdefault(module, why)  # still broken
@@ -265,7 +267,7 @@ class Registry:
             found = _gitread.read_manifests(self._path, target, {})
             if found is None:
                 return None
-            snap = build(found[0], parsed_of(found[1]))
+            snap = build(found[0], parsed_of(found[1]), layout=found[2])
         if overrides:
             add_overrides(snap, self.store, overrides)
         if snap.commit is not None:

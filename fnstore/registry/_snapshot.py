@@ -63,7 +63,9 @@ __all__ = [
     "without_gc",
 ]
 
-_FORMAT = 7  # 6: a name in several modules is listed qualified, sharpen[torch]; 7: columns
+# 6: a name in several modules is listed qualified, sharpen[torch]; 7: columns;
+# 8: the layout of the tree at the commit.
+_FORMAT = 8
 # Lengths of the two parts and a CRC-32 of both: a damaged file is never used.
 _PREFIX = 24
 
@@ -110,6 +112,7 @@ class Snapshot:
         "_raw",
         "commit",
         "errors",
+        "layout",
         "needs",
         "overrides",
         "rows",
@@ -125,11 +128,15 @@ class Snapshot:
         packed: dict[str, tuple[str, str, bytes]] | None = None,
         listing: tuple[tuple[Row, ...], tuple[tuple[str, ...], ...]] | None = None,
         raw: tuple[str, bytes] | None = None,
+        layout: int | None = None,
     ) -> None:
         # raw: the cache file's path and its first part (lengths, checksum,
         # listing); its records are read from the file when first needed.
         #: The commit the pin resolved to; None for an empty store.
         self.commit = commit
+        #: The layout of the tree at the commit (:mod:`fnstore.layout`); None: not known.
+        #: A start at the next pin whose diff leaves the layout file alone takes it from here.
+        self.layout = layout
         #: module (or ``name@content id`` of an override) -> why it cannot be read.
         self.errors: dict[str, str] = errors if errors is not None else {}
         #: function name -> (its name in the pinned version, record of that version).
@@ -288,7 +295,7 @@ def _cache_path(key: str) -> str:
 def _head(data: memoryview) -> tuple[Any, ...] | None:
     """Unmarshal a cache file's first part, its rows rebuilt from their columns."""
     head = marshal.loads(data)
-    if not (isinstance(head, tuple) and len(head) == 7 and head[0] == _FORMAT):
+    if not (isinstance(head, tuple) and len(head) == 8 and head[0] == _FORMAT):
         return None
     columns = head[3]
     if not (isinstance(columns, tuple) and all(type(c) is tuple for c in columns)):
@@ -318,15 +325,18 @@ def load_cached(key: str) -> Snapshot | None:
         return None
     if data is None or data[1] != key:
         return None
-    _, _, commit, rows, needs, errors, overrides = data
+    _, _, commit, rows, needs, errors, overrides, layout = data
     if not (
         (commit is None or isinstance(commit, str))
         and isinstance(needs, tuple)
         and isinstance(errors, dict)
         and isinstance(overrides, dict)
+        and (layout is None or type(layout) is int)
     ):
         return None
-    return Snapshot(commit, None, errors, overrides, listing=(rows, needs), raw=(path, start))
+    return Snapshot(
+        commit, None, errors, overrides, listing=(rows, needs), raw=(path, start), layout=layout
+    )
 
 
 def _last_path(store_path: str) -> str:
@@ -392,6 +402,7 @@ def save_cached(key: str, snap: Snapshot, *, target: str | None = None) -> None:
             snap.needs,
             snap.errors,
             snap.overrides,
+            snap.layout,
         )
     )
     body = marshal.dumps(snap.packed())
@@ -430,17 +441,19 @@ def build(
     commit: str | None,
     parsed: Mapping[str, tuple[str, ModuleRecord | str | None]],
     previous: Snapshot | None = None,
+    layout: int | None = None,
 ) -> Snapshot:
     """Build a snapshot from parsed manifests (None: unchanged since ``previous``).
 
     A string is why a module cannot be read, in the one module reader's words.
+    ``layout`` is the tree's layout at ``commit`` when the reader knows it.
     """
     errors: dict[str, str] = {}
     for module, (_, record) in parsed.items():
         if isinstance(record, str):
             errors[module] = record
     if previous is None or previous._modules is None:
-        return _build_packed(commit, parsed, errors, previous)
+        return _build_packed(commit, parsed, errors, previous, layout)
     # In-process refresh: records already decoded are reused as they are.
     modules: dict[str, tuple[str, ModuleRecord]] = {}
     old = previous.modules
@@ -451,7 +464,7 @@ def build(
             modules[module] = (blob_id, record)
         elif record is None:
             errors[module] = f"{module_path(module)}/{MANIFEST} could not be read"
-    return Snapshot(commit, modules, errors)
+    return Snapshot(commit, modules, errors, layout=layout)
 
 
 def _build_packed(
@@ -459,6 +472,7 @@ def _build_packed(
     parsed: Mapping[str, tuple[str, ModuleRecord | str | None]],
     errors: dict[str, str],
     previous: Snapshot | None,
+    layout: int | None,
 ) -> Snapshot:
     """Build without decoding the records kept from ``previous``; their rows are kept too."""
     old = previous.packed() if previous is not None else {}
@@ -475,7 +489,7 @@ def _build_packed(
             rows.append(_wide_rows(module, record))
         elif record is None:
             errors[module] = f"{module_path(module)}/{MANIFEST} could not be read"
-    return Snapshot(commit, None, errors, packed=packed, listing=_index(rows))
+    return Snapshot(commit, None, errors, packed=packed, listing=_index(rows), layout=layout)
 
 
 def read_from_store(

@@ -222,6 +222,33 @@ def test_a_new_pin_reads_only_what_changed_since_the_last_one(
     assert "broken_j" in Registry.load(store).errors  # still broken, still reported
 
 
+@needs_git
+@pytest.mark.parametrize("layout", [1, 2])
+def test_a_new_pin_takes_the_layout_from_the_last_snapshot(
+    store: FunctionStore, monkeypatch: pytest.MonkeyPatch, layout: int
+) -> None:
+    from fnstore.git import _gitread
+
+    store._write_layout = layout  # layout 1: as an older fnstore wrote it
+    store.save(numpy_code("first_m", 2))
+    Registry.load(store)  # reads the whole tree, its layout included
+    flush()
+    store.save(numpy_code("second_m", 3))
+    asked: list[str] = []
+    real = _gitread.Process.output
+
+    def spy(cls: object, args: list[str], env: dict[str, str]) -> tuple[int, bytes]:
+        asked.append(args[3])  # git --no-optional-locks --git-dir=... <command>
+        return real(args, env)
+
+    monkeypatch.setattr(_gitread.Process, "output", classmethod(spy))
+    registry = Registry.load(store)
+    # The diff left fnstore.json alone: the layout is the last snapshot's, git is not asked.
+    assert asked == ["diff-tree"]
+    assert registry.names() == ["first_m", "second_m"]
+    assert registry.get("second_m")(STACK)[0, 0, 0] == 3
+
+
 def test_a_plain_git_edit_of_the_code_is_seen(store: FunctionStore, tmp_path: Path) -> None:
     store.save(numpy_code("hand_k", 2))
     Registry.load(store)
