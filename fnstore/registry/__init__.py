@@ -11,8 +11,8 @@
     get_functions_by_memory_type  the seed system's API
 
 Modules (one per concern): ``_registry`` (the class, and its listing),
-``_pins`` and ``_where`` (the pin, refs and cache directory, read without
-pygit2 or platformdirs), ``_snapshot`` (what one pin holds, and its cache
+``_where`` (the pin, refs and cache directory, read without pygit2 or
+platformdirs), ``_snapshot`` (what one pin holds, and its cache
 file; manifests are read with the git command by
 :mod:`fnstore.git._gitread`), ``_records`` (manifest -> tuples),
 ``_background`` (cache writes off the critical path), ``_loaded``,
@@ -21,7 +21,7 @@ file; manifests are read with the git command by
 policy, asked before stored code runs), ``_compat``, ``_manager``,
 ``_store_source``, ``_openhcs``.  Each module file costs a second start a
 tenth of a millisecond, a twentieth of its budget: the cached path imports
-nine of fnstore's (and no error class until an error is raised).
+eight of fnstore's (and no error class until an error is raised).
 
 How a start-up goes: read the pin and resolve it from the ref files; if the
 cache holds that commit, read its listing (one row per function) and stop (a

@@ -20,7 +20,7 @@ from functools import cached_property
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
-from fnstore.registry import _pins, _where
+from fnstore.registry import _where
 from fnstore.registry._metadata import FunctionMetadata, MetadataSource, needed_packages, row_of
 from fnstore.registry._snapshot import (
     CacheDamagedError,
@@ -160,8 +160,8 @@ class Registry:
         With ``build=False`` only a cached snapshot is installed; False means
         there was none and nothing changed.
         """
-        pin = _pins.read_pin(self._path)
-        target = _pins.resolve(self._path, pin[0]) if pin is not None else None
+        pin = _where.read_pin(self._path)
+        target = _where.resolve(self._path, pin[0]) if pin is not None else None
         if pin is not None and target is not None:
             spec, overrides = pin
             key = cache_key(target, overrides)

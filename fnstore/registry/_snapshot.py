@@ -5,7 +5,7 @@ of the per-function overrides (``blur`` pinned to an older version).  Both are
 immutable once the commit and the overrides' content ids are known, so a
 snapshot is cached under those ids in ``<cache dir>/registry/``, one
 :mod:`marshal` file each.  A second start-up at the same pin reads the pin
-(:mod:`fnstore.registry._pins`), then that one file: neither pygit2 nor
+(:mod:`fnstore.registry._where`), then that one file: neither pygit2 nor
 pydantic is imported.
 
 The file's first part is the listing: one small row per function, sorted by

@@ -113,6 +113,7 @@ def test_a_second_start_reads_only_the_cache(store: FunctionStore) -> None:
     flush()  # ...in the background
     probe = (
         "import sys, json\n"
+        "import numpy\n"  # as a host has (else availability asks importlib for numpy)
         "from fnstore.registry import Registry\n"
         f"r = Registry.load({str(store.path)!r})\n"
         "names = [m.name for m in r.functions().values() if m.available]\n"
