@@ -18,18 +18,22 @@ from typing import TYPE_CHECKING, Any
 from fnstore.registry._where import REGISTRY_NAME  # defined on the start-up path
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from fnstore.registry._records import FunctionRecord, ModuleRecord
 
 __all__ = [
+    "NO_COLUMNS",
     "REGISTRY_NAME",
+    "Columns",
     "FunctionMetadata",
     "MetadataSource",
     "Row",
+    "columns_of",
     "missing_packages",
     "needed_packages",
     "row_of",
+    "rows_of",
     "unavailable_stub",
 ]
 
@@ -106,17 +110,18 @@ class FunctionMetadata:
 
     ``func`` (also ``function``) compiles the function's module on first access;
     the other fields never run anything.  The fields a listing shows (name,
-    module, version, memory types, availability) come from one small row
-    that the registry's cache keeps ready; the rest (content id, docstring,
-    special inputs and outputs) is read from the module's record when first
-    asked for.  A plain class with two slots, not a dataclass: a listing
-    builds one per function, tens of thousands at a start-up.
+    module, version, memory types, availability) come from one row of the
+    columns that the registry's cache keeps ready (it holds the row's index,
+    not a copy); the rest (content id, docstring, special inputs and
+    outputs) is read from the module's record when first asked for.  A plain
+    class with two slots, not a dataclass: a listing builds one per function,
+    tens of thousands at a start-up.
     """
 
-    __slots__ = ("_row", "_source")
+    __slots__ = ("_i", "_source")
 
-    def __init__(self, row: Row, source: MetadataSource) -> None:
-        self._row = row
+    def __init__(self, index: int, source: MetadataSource) -> None:
+        self._i = index  # its row of the source's columns
         self._source = source
 
     def __repr__(self) -> str:
@@ -129,32 +134,32 @@ class FunctionMetadata:
     @property
     def name(self) -> str:
         """The function's name."""
-        return self._row[0]
+        return self._source.columns[0][self._i]
 
     @property
     def module(self) -> str:
         """The module (folder) that defines it."""
-        return self._row[1]
+        return self._source.columns[1][self._i]
 
     @property
     def version(self) -> int:
         """The module's version number."""
-        return self._row[2]
+        return self._source.columns[2][self._i]
 
     @property
     def input_memory_type(self) -> str:
         """The memory type of the input stack."""
-        return self._row[3]
+        return self._source.columns[3][self._i]
 
     @property
     def output_memory_type(self) -> str:
         """The memory type of the output stack."""
-        return self._row[4]
+        return self._source.columns[4][self._i]
 
     @property
     def memory_type(self) -> str:
         """The input memory type (the backend the function runs on)."""
-        return self._row[3]
+        return self._source.columns[3][self._i]
 
     @property
     def registry(self) -> str:
@@ -164,22 +169,23 @@ class FunctionMetadata:
     @property
     def key(self) -> str:
         """``"<registry>:<name>"``, the key OpenHCS's RegistryService uses."""
-        return f"{REGISTRY_NAME}:{self._row[0]}"
+        return f"{REGISTRY_NAME}:{self._source.columns[0][self._i]}"
 
     @property
     def tags(self) -> list[str]:
         """``[registry, memory type]``, as OpenHCS tags a function."""
-        return [REGISTRY_NAME, self._row[3]]
+        return [REGISTRY_NAME, self._source.columns[3][self._i]]
 
     @property
     def missing(self) -> list[str]:
         """The packages it needs that cannot be imported here (empty: it can run)."""
-        return self._source.missing(self._row[5])
+        return self._source.missing(self._source.columns[5][self._i])
 
     @property
     def available(self) -> bool:
         """Whether every package the function needs can be imported here."""
-        return not self._source._missing[self._row[5]]
+        source = self._source
+        return not source._missing[source.columns[5][self._i]]
 
     @property
     def unavailable_reason(self) -> str | None:
@@ -187,8 +193,13 @@ class FunctionMetadata:
         missing = self.missing
         return unavailable_reason(missing) if missing else None
 
+    def _named(self) -> tuple[str, str]:
+        """Return (name, module): how the source finds this function."""
+        columns = self._source.columns
+        return columns[0][self._i], columns[1][self._i]
+
     def _function(self) -> tuple[ModuleRecord, FunctionRecord]:
-        return self._source.function(self._row[0], self._row[1])
+        return self._source.function(*self._named())
 
     @property
     def content_id(self) -> str:
@@ -218,17 +229,17 @@ class FunctionMetadata:
         or raises :class:`~fnstore.errors.UntrustedCodeError` saying how to
         review it when there is none.
         """
-        return self._source.trust(self._row[0], self._row[1])[0]
+        return self._source.trust(*self._named())[0]
 
     @property
     def trust_note(self) -> str | None:
         """Why this version may not run, and what runs meanwhile (None: it may run)."""
-        return self._source.trust(self._row[0], self._row[1])[1]
+        return self._source.trust(*self._named())[1]
 
     @property
     def func(self) -> Callable[..., Any]:
         """The callable (its module is compiled and run on first access)."""
-        return self._source.load(self._row[0], self._row[1])
+        return self._source.load(*self._named())
 
     function = func
 
@@ -248,12 +259,34 @@ class FunctionMetadata:
         was renamed since (a pin on ``smooth`` holding the older ``rescale_numpy``).
         ``trust`` answers :attr:`trusted` and :attr:`trust_note` (default: trusted).
         """
-        return cls(row_of(record, fn, 0, name), _OneRecord(record, fn, resolve, trust))
+        return cls(0, _OneRecord(record, fn, resolve, trust, name))
 
 
 #: What a listing keeps of one function: (name, module, version, input memory
 #: type, output memory type, index of the module's needed packages).
 Row = tuple[str, str, int, str, str, int]
+#: A listing's rows as six columns, in :data:`Row`'s order: a start-up reads
+#: them so and builds no tuple per function.
+Columns = tuple[
+    tuple[str, ...],
+    tuple[str, ...],
+    tuple[int, ...],
+    tuple[str, ...],
+    tuple[str, ...],
+    tuple[int, ...],
+]
+#: The columns of no rows.
+NO_COLUMNS: Columns = ((), (), (), (), (), ())
+
+
+def columns_of(rows: Sequence[Row]) -> Columns:
+    """Return ``rows`` as columns."""
+    return tuple(zip(*rows, strict=True)) if rows else NO_COLUMNS  # type: ignore[return-value]
+
+
+def rows_of(columns: Columns) -> tuple[Row, ...]:
+    """Return ``columns`` as rows."""
+    return tuple(zip(*columns, strict=True))
 
 
 def needed_packages(record: ModuleRecord) -> tuple[str, ...]:
@@ -272,9 +305,11 @@ def row_of(record: ModuleRecord, fn: FunctionRecord, needs: int, name: str | Non
 class MetadataSource:
     """Where a :class:`FunctionMetadata` finds what its row does not hold."""
 
-    __slots__ = ("_missing",)
+    __slots__ = ("_missing", "columns")
 
-    def __init__(self, needs: tuple[tuple[str, ...], ...]) -> None:
+    def __init__(self, columns: Columns, needs: tuple[tuple[str, ...], ...]) -> None:
+        #: The listing's rows, as columns (a :class:`FunctionMetadata` is an index into them).
+        self.columns = columns
         # Decided now, once per distinct set of packages: a listing is complete
         # (availability included) as soon as it is built.
         self._missing = [[p for p in packages if not _importable(p)] for packages in needs]
@@ -305,8 +340,9 @@ class _OneRecord(MetadataSource):
         fn: FunctionRecord,
         resolve: Callable[[], Callable[..., Any]],
         trust: Callable[[], tuple[bool, str | None]] | None = None,
+        name: str | None = None,
     ) -> None:
-        super().__init__((needed_packages(record),))
+        super().__init__(columns_of([row_of(record, fn, 0, name)]), (needed_packages(record),))
         self._hit, self._resolve, self._trust = (record, fn), resolve, trust
 
     def trust(self, name: str, module: str) -> tuple[bool, str | None]:

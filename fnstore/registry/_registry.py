@@ -21,7 +21,14 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from fnstore.registry import _where
-from fnstore.registry._metadata import FunctionMetadata, MetadataSource, needed_packages, row_of
+from fnstore.registry._metadata import (
+    FunctionMetadata,
+    MetadataSource,
+    columns_of,
+    needed_packages,
+    row_of,
+    rows_of,
+)
 from fnstore.registry._snapshot import (
     CacheDamagedError,
     Snapshot,
@@ -38,7 +45,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from fnstore.errors import UntrustedCodeError
-    from fnstore.registry._metadata import Row
+    from fnstore.registry._metadata import Columns
     from fnstore.registry._records import FunctionRecord, ModuleRecord
     from fnstore.registry._trustgate import TrustGate
     from fnstore.store import FunctionStore
@@ -377,7 +384,7 @@ class Registry:
     # ----------------------------------------------------------------- lookup
     def __len__(self) -> int:
         if not self._pinned:
-            return len(self._snap.rows)
+            return len(self._snap.columns[0])
         return len(self._names.keys() | self._pinned.keys())
 
     def __contains__(self, name: object) -> bool:
@@ -389,7 +396,7 @@ class Registry:
     def names(self) -> list[str]:
         """Return the function names at the pin, sorted."""
         if not self._pinned:
-            return [row[0] for row in self._snap.rows]  # the rows are sorted by name
+            return list(self._snap.columns[0])  # the rows are sorted by name
         return sorted(self._names.keys() | self._pinned.keys())
 
     def _find(self, name: str) -> _Hit | None:
@@ -638,9 +645,10 @@ class RegistrySource(MetadataSource):
         registry: Registry,
         snap: Snapshot,
         pinned: Mapping[str, tuple[ModuleRecord, FunctionRecord]],
+        columns: Columns,
         needs: tuple[tuple[str, ...], ...],
     ) -> None:
-        super().__init__(needs)
+        super().__init__(columns, needs)
         self._registry, self._snap, self._pinned = registry, snap, pinned
 
     def function(self, name: str, module: str) -> tuple[ModuleRecord, FunctionRecord]:
@@ -672,26 +680,27 @@ def build_listing(
     pinned: Mapping[str, tuple[ModuleRecord, FunctionRecord]],
 ) -> dict[str, FunctionMetadata]:
     """Return ``"<registry>:<name>"`` -> metadata for every function at the pin, by name."""
-    rows: tuple[Row, ...] = snap.rows
-    needs = snap.needs
+    columns, needs = snap.columns, snap.needs
     if pinned:
         # Overrides replace their names' rows; their package sets join the table.
         table = {packages: i for i, packages in enumerate(needs)}
-        by_name = {row[0]: row for row in rows}
+        by_name = {row[0]: row for row in rows_of(columns)}
         for name, (record, fn) in pinned.items():
             index = table.setdefault(needed_packages(record), len(table))
             by_name[name] = row_of(record, fn, index, name)
-        rows, needs = tuple(by_name[n] for n in sorted(by_name)), tuple(table)
-    source = RegistrySource(registry, snap, pinned, needs)
-    return without_gc(_listing, rows, source)
+        columns = columns_of([by_name[n] for n in sorted(by_name)])
+        needs = tuple(table)
+    source = RegistrySource(registry, snap, pinned, columns, needs)
+    return without_gc(_listing, columns[0], source)
 
 
-def _listing(rows: tuple[Row, ...], source: RegistrySource) -> dict[str, FunctionMetadata]:
+def _listing(names: tuple[str, ...], source: RegistrySource) -> dict[str, FunctionMetadata]:
+    # One metadata object per row, each an index into the columns: no tuple per row.
     prefix = f"{REGISTRY_NAME}:"
     return dict(
         zip(
-            [prefix + row[0] for row in rows],
-            map(FunctionMetadata, rows, repeat(source)),
+            [prefix + name for name in names],
+            map(FunctionMetadata, range(len(names)), repeat(source)),
             strict=True,
         )
     )

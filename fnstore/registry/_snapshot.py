@@ -11,11 +11,13 @@ pydantic is imported.
 The file's first part is the listing: one small row per function, sorted by
 name (:data:`~fnstore.registry._metadata.Row`: name, module, version, memory
 types, and an index into a table of the packages modules need), all that a
-function selector shows.  The second part holds each module's full record,
-decoded when one of its functions is looked up.  Unmarshalling tens of
-thousands of rows creates as many tuples; the cyclic garbage collector is
-paused meanwhile (:func:`without_gc`), since its passes over the host's own
-objects (numpy's, a GUI's) would otherwise cost more than the rows.
+function selector shows, kept as six columns (a few long tuples unmarshal
+much faster than a tuple per row, and the listing reads the columns as they
+are).  The second part holds each module's full record, decoded when one of
+its functions is looked up.  Building tens of thousands of objects for a
+listing, the cyclic garbage collector is paused (:func:`without_gc`), since
+its passes over the host's own objects (numpy's, a GUI's) would otherwise
+cost more than the listing.
 
 A first start-up at a new pin reads every ``manifest.json`` blob in one pass;
 a new pin after a save or a pull reads only the blobs whose ids changed, and
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
     from fnstore.layout import ModuleReading
-    from fnstore.registry._metadata import Row
+    from fnstore.registry._metadata import Columns, Row
     from fnstore.registry._records import ModuleRecord
     from fnstore.store import FunctionStore
 
@@ -110,12 +112,12 @@ class Snapshot:
         "_names",
         "_packed",
         "_raw",
+        "columns",
         "commit",
         "errors",
         "layout",
         "needs",
         "overrides",
-        "rows",
     )
 
     def __init__(
@@ -126,7 +128,7 @@ class Snapshot:
         overrides: dict[str, tuple[str, ModuleRecord]] | None = None,
         *,
         packed: dict[str, tuple[str, str, bytes]] | None = None,
-        listing: tuple[tuple[Row, ...], tuple[tuple[str, ...], ...]] | None = None,
+        listing: tuple[Columns, tuple[tuple[str, ...], ...]] | None = None,
         raw: tuple[str, bytes] | None = None,
         layout: int | None = None,
     ) -> None:
@@ -150,18 +152,25 @@ class Snapshot:
         self._modules: dict[str, tuple[str, ModuleRecord]] | None = modules
         if listing is None:
             listing = _index(_wide_rows(m, r) for m, (_, r) in (modules or {}).items())
-        #: One row per function at the commit, sorted by name.
-        self.rows: tuple[Row, ...] = listing[0]
+        #: One row per function at the commit, sorted by name, as columns.
+        self.columns: Columns = listing[0]
         #: The package sets the rows' last field indexes.
         self.needs: tuple[tuple[str, ...], ...] = listing[1]
         self._names: dict[str, str] | None = None
         self._decoded: dict[str, ModuleRecord] = {}  # records looked up one by one
 
     @property
+    def rows(self) -> tuple[Row, ...]:
+        """One row per function at the commit, sorted by name."""
+        from fnstore.registry._metadata import rows_of
+
+        return rows_of(self.columns)
+
+    @property
     def names(self) -> dict[str, str]:
         """Function name -> the module that defines it at the commit."""
         if self._names is None:
-            self._names = {row[0]: row[1] for row in self.rows}
+            self._names = dict(zip(self.columns[0], self.columns[1], strict=True))
         return self._names
 
     def _unpacked(self) -> dict[str, tuple[str, str, bytes]]:
@@ -238,7 +247,7 @@ def _wide_rows(module: str, record: ModuleRecord) -> list[_WideRow]:
 
 def _index(
     modules: Iterable[list[_WideRow]],
-) -> tuple[tuple[Row, ...], tuple[tuple[str, ...], ...]]:
+) -> tuple[Columns, tuple[tuple[str, ...], ...]]:
     """Sort the rows by name and number their package sets.
 
     A name that several modules hold once per memory type (OpenHCS's
@@ -264,7 +273,9 @@ def _index(
         row = keyed[name]
         index = table.setdefault(row[5], len(table))
         listing.append((name, row[1], row[2], row[3], row[4], index))
-    return tuple(listing), tuple(table)
+    from fnstore.registry._metadata import columns_of
+
+    return columns_of(listing), tuple(table)
 
 
 def _previous_rows(previous: Snapshot | None) -> dict[str, list[_WideRow]]:
@@ -293,14 +304,16 @@ def _cache_path(key: str) -> str:
 
 
 def _head(data: memoryview) -> tuple[Any, ...] | None:
-    """Unmarshal a cache file's first part, its rows rebuilt from their columns."""
+    """Unmarshal a cache file's first part (its rows are columns, kept as such)."""
     head = marshal.loads(data)
     if not (isinstance(head, tuple) and len(head) == 8 and head[0] == _FORMAT):
         return None
     columns = head[3]
     if not (isinstance(columns, tuple) and all(type(c) is tuple for c in columns)):
         return None
-    return (*head[:3], tuple(zip(*columns, strict=True)), *head[4:])
+    if len(columns) != 6 or len({len(c) for c in columns}) > 1:
+        return None
+    return head
 
 
 def load_cached(key: str) -> Snapshot | None:
@@ -325,7 +338,7 @@ def load_cached(key: str) -> Snapshot | None:
         return None
     if data is None or data[1] != key:
         return None
-    _, _, commit, rows, needs, errors, overrides, layout = data
+    _, _, commit, columns, needs, errors, overrides, layout = data
     if not (
         (commit is None or isinstance(commit, str))
         and isinstance(needs, tuple)
@@ -335,7 +348,7 @@ def load_cached(key: str) -> Snapshot | None:
     ):
         return None
     return Snapshot(
-        commit, None, errors, overrides, listing=(rows, needs), raw=(path, start), layout=layout
+        commit, None, errors, overrides, listing=(columns, needs), raw=(path, start), layout=layout
     )
 
 
@@ -392,13 +405,13 @@ def save_cached(key: str, snap: Snapshot, *, target: str | None = None) -> None:
     """Write ``snap`` under ``key``; a cache that cannot be written is skipped."""
     target = target or _cache_path(key)
     head = marshal.dumps(
-        # The rows as columns: unmarshalling a few long tuples of strings and
-        # rebuilding the rows with zip() is much faster than unmarshalling rows.
+        # The rows as columns: unmarshalling a few long tuples of strings is
+        # much faster than unmarshalling rows, and the listing reads columns.
         (
             _FORMAT,
             key,
             snap.commit,
-            tuple(zip(*snap.rows, strict=True)),
+            snap.columns,
             snap.needs,
             snap.errors,
             snap.overrides,
