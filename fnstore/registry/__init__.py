@@ -12,9 +12,10 @@
 
 Modules (one per concern): ``_registry`` (the class, and its listing),
 ``_where`` (the pin, refs and cache directory, read without pygit2 or
-platformdirs), ``_snapshot`` (what one pin holds, and its cache
-file; manifests are read with the git command by
-:mod:`fnstore.git._gitread`), ``_records`` (manifest -> tuples),
+platformdirs), ``_snapshot`` (what one pin holds, and its cache file),
+``_build`` (a pin's snapshot when the cache lacks it: manifests are read with
+the git command by :mod:`fnstore.git._gitread`), ``_records`` (manifest ->
+tuples),
 ``_background`` (cache writes off the critical path), ``_loaded``,
 ``_modcache`` and ``_resolve`` (stored code as real, picklable modules),
 ``_metadata`` (what ``functions()`` returns), ``_trustgate`` (the trust

@@ -32,7 +32,6 @@ from fnstore.registry._metadata import (
 from fnstore.registry._snapshot import (
     CacheDamagedError,
     Snapshot,
-    build_lock,
     cache_key,
     load_cached,
     save_cached,
@@ -178,7 +177,17 @@ class Registry:
             if snap is None and not build:
                 return False
             if snap is None:
-                snap = self._build_cached(key, target, overrides, previous, use_cache=use_cache)
+                from fnstore.registry._build import build_cached
+
+                snap = build_cached(
+                    self._path,
+                    lambda: self.store,
+                    key,
+                    target,
+                    overrides,
+                    previous,
+                    use_cache=use_cache,
+                )
             if snap is not None:
                 self._install(snap, key, spec, overrides)
                 return True
@@ -187,7 +196,7 @@ class Registry:
         if not os.path.exists(self._path) and not self._explicit:
             self._install(Snapshot(None), "", None, {})  # no store yet: nothing saved
             return True
-        from fnstore.registry._snapshot import add_overrides, read_from_store
+        from fnstore.registry._build import add_overrides, read_from_store
 
         store = self.store
         spec, commit, overrides = store.pin_spec, store.pinned_commit, store.pinned_functions
@@ -198,88 +207,6 @@ class Registry:
             save_cached(key, snap)
         self._install(snap, key, spec, overrides)
         return True
-
-    def _build_cached(
-        self,
-        key: str,
-        target: str,
-        overrides: dict[str, str],
-        previous: Snapshot | None,
-        *,
-        use_cache: bool,
-    ) -> Snapshot | None:
-        """Read the pin with git and write its cache file, one process at a time.
-
-        Workers started together at a pin whose cache is cold would each read
-        every manifest; instead the first takes the pin's build lock and the
-        others wait for it, then read the file it wrote.  A process killed
-        while building drops the lock with its file descriptor and leaves no
-        cache file (files are renamed into place whole): the next one builds.
-        The file is written before the lock is released, not in the
-        background, so that the waiting workers find it.
-        """
-        lock = build_lock(key) if use_cache else None
-        try:
-            if lock is not None:
-                snap = load_cached(key)  # built by another process while this one waited
-                if snap is not None:
-                    return snap
-            snap = self._read_with_git(target, overrides, previous)
-            if snap is not None:
-                by_commit = cache_key(snap.commit, overrides) if snap.commit else key
-                for name in {key, by_commit}:  # an annotated tag: also filed under its commit
-                    save_cached(name, snap)
-            return snap
-        finally:
-            if lock is not None:
-                os.close(lock)
-
-    def _read_with_git(
-        self, target: str, overrides: dict[str, str], previous: Snapshot | None
-    ) -> Snapshot | None:
-        """Read the snapshot at ``target`` with the git command; None if git cannot."""
-        from fnstore.git import _gitread
-        from fnstore.registry._snapshot import (
-            add_overrides,
-            build,
-            last_snapshot,
-            parsed_of,
-            remember_last,
-        )
-
-        base = previous if previous is not None else last_snapshot(self._path)
-        snap = None
-        try:
-            old = base.content_ids() if base is not None else {}
-        except CacheDamagedError:
-            base = None  # the last snapshot's file is damaged: read everything
-        if base is not None and base.commit is not None:
-            # Only what changed since a snapshot read before (a save, a pull).
-            broken = [m for m in base.errors if "@" not in m]
-            changed = _gitread.read_changed_manifests(
-                self._path, base.commit, target, old, broken, base.layout
-            )
-            if changed is not None:
-                commit, readings, touched, layout = changed
-                # The modules the diff did not touch are as they were (None: kept).
-                parsed: dict[str, tuple[str, ModuleRecord | str | None]] = {
-                    m: (blob, None) for m, (blob, _) in old.items() if m not in touched
-                }
-                parsed.update(parsed_of(readings))
-                snap = build(commit, parsed, base, layout)
-                for module, why in base.errors.items():
-                    if "@" not in module and module not in touched:
-                        snap.errors.setdefault(module, why)  # still broken
-        if snap is None:
-            found = _gitread.read_manifests(self._path, target, {})
-            if found is None:
-                return None
-            snap = build(found[0], parsed_of(found[1]), layout=found[2])
-        if overrides:
-            add_overrides(snap, self.store, overrides)
-        if snap.commit is not None:
-            remember_last(self._path, cache_key(snap.commit, overrides))
-        return snap
 
     _key = ""
 

@@ -30,37 +30,24 @@ from __future__ import annotations
 import gc
 import marshal
 import os
-import sys
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from fnstore.layout import MANIFEST, module_path, sha1_hex
+from fnstore.layout import sha1_hex
 from fnstore.registry import _where
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Mapping
 
-    from fnstore.layout import ModuleReading
     from fnstore.registry._metadata import Columns, Row
     from fnstore.registry._records import ModuleRecord
-    from fnstore.store import FunctionStore
-
-    #: A row with the module's needed packages themselves instead of their index.
-    _WideRow = tuple[str, str, int, str, str, tuple[str, ...]]
 
 _T = TypeVar("_T")
 
 __all__ = [
     "CacheDamagedError",
     "Snapshot",
-    "add_overrides",
-    "build",
-    "build_lock",
     "cache_key",
-    "last_snapshot",
     "load_cached",
-    "parsed_of",
-    "read_from_store",
-    "remember_last",
     "save_cached",
     "without_gc",
 ]
@@ -150,8 +137,10 @@ class Snapshot:
         self._packed = packed
         self._raw = raw
         self._modules: dict[str, tuple[str, ModuleRecord]] | None = modules
-        if listing is None:
-            listing = _index(_wide_rows(m, r) for m, (_, r) in (modules or {}).items())
+        if listing is None:  # an empty snapshot (its builders give the listing)
+            from fnstore.registry._metadata import NO_COLUMNS
+
+            listing = (NO_COLUMNS, ())
         #: One row per function at the commit, sorted by name, as columns.
         self.columns: Columns = listing[0]
         #: The package sets the rows' last field indexes.
@@ -232,65 +221,6 @@ class Snapshot:
         }
 
 
-def _wide_rows(module: str, record: ModuleRecord) -> list[_WideRow]:
-    """Return the rows of one module's functions, with its needed packages spelled out."""
-    from fnstore.registry._metadata import needed_packages
-
-    needs = needed_packages(record)
-    version = record[1]
-    intern = sys.intern  # memory types repeat: shared strings marshal as references
-    return [
-        (module if fn[0] == module else fn[0], module, version, intern(fn[1]), intern(fn[2]), needs)
-        for fn in record[3]
-    ]
-
-
-def _index(
-    modules: Iterable[list[_WideRow]],
-) -> tuple[Columns, tuple[tuple[str, ...], ...]]:
-    """Sort the rows by name and number their package sets.
-
-    A name that several modules hold once per memory type (OpenHCS's
-    ``sharpen`` for numpy and torch) is listed qualified, ``sharpen[numpy]``
-    and ``sharpen[torch]``, so that each can be picked; otherwise a later
-    module wins a name (two modules with the same function for the same
-    memory type, which the store refuses, from a hand edit).
-    """
-    by_name: dict[str, list[_WideRow]] = {}
-    for rows in modules:
-        for row in rows:
-            by_name.setdefault(row[0], []).append(row)
-    keyed: dict[str, _WideRow] = {}
-    for name, same in by_name.items():
-        if len(same) > 1 and len({row[3] for row in same}) == len(same):
-            for row in same:
-                keyed[f"{name}[{row[3]}]"] = row
-        else:
-            keyed[name] = same[-1]
-    table: dict[tuple[str, ...], int] = {}
-    listing = []
-    for name in sorted(keyed):
-        row = keyed[name]
-        index = table.setdefault(row[5], len(table))
-        listing.append((name, row[1], row[2], row[3], row[4], index))
-    from fnstore.registry._metadata import columns_of
-
-    return columns_of(listing), tuple(table)
-
-
-def _previous_rows(previous: Snapshot | None) -> dict[str, list[_WideRow]]:
-    """Return an earlier snapshot's rows by module (kept for modules that did not change)."""
-    by_module: dict[str, list[_WideRow]] = {}
-    if previous is not None:
-        needs = previous.needs
-        for row in previous.rows:
-            # The function's own name: _index qualifies it again if still needed.
-            name = row[0].partition("[")[0]
-            wide = (name, row[1], row[2], row[3], row[4], needs[row[5]])
-            by_module.setdefault(row[1], []).append(wide)
-    return by_module
-
-
 def cache_key(target: str, overrides: Mapping[str, str]) -> str:
     """Return the cache file name for a pinned object id and its overrides."""
     if not overrides:
@@ -352,55 +282,6 @@ def load_cached(key: str) -> Snapshot | None:
     )
 
 
-def _last_path(store_path: str) -> str:
-    # 64-bit FNV-1a of the path: a file name per store, without importing hashlib
-    # (OpenSSL) on a path that is otherwise a few milliseconds long.
-    digest = 0xCBF29CE484222325
-    for byte in os.path.abspath(store_path).encode():
-        digest = ((digest ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return os.path.join(_where.cache_dir(), "registry", f"last-{digest:016x}")
-
-
-def last_snapshot(store_path: str) -> Snapshot | None:
-    """Return the snapshot last read from git for this store, if still cached."""
-    try:
-        with open(_last_path(store_path), encoding="ascii") as fh:
-            key = fh.read().strip()
-    except (OSError, UnicodeDecodeError):
-        return None
-    return load_cached(key) if key else None
-
-
-def remember_last(store_path: str, key: str) -> None:
-    """Note ``key`` as this store's latest snapshot (the base of the next diff)."""
-    from fnstore.registry._background import write_atomically
-
-    write_atomically(_last_path(store_path), key.encode("ascii"))
-
-
-def build_lock(key: str) -> int | None:
-    """Wait for and take the lock under which one process builds cache file ``key``.
-
-    Returns its file descriptor (closing it releases the lock, as does the
-    process's death), or None where no lock can be taken (then each process
-    builds for itself, as before).
-    """
-    try:
-        import fcntl
-
-        path = os.path.join(_where.cache_dir(), "registry-locks", key)  # empty files
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except (ImportError, OSError):
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    except OSError:
-        os.close(fd)
-        return None
-    return fd
-
-
 def save_cached(key: str, snap: Snapshot, *, target: str | None = None) -> None:
     """Write ``snap`` under ``key``; a cache that cannot be written is skipped."""
     target = target or _cache_path(key)
@@ -429,106 +310,6 @@ def save_cached(key: str, snap: Snapshot, *, target: str | None = None) -> None:
     write_atomically(target, blob)
 
 
-def parsed_of(
-    readings: Mapping[str, ModuleReading],
-) -> dict[str, tuple[str, ModuleRecord | str | None]]:
-    """Turn the one module reader's readings into what :func:`build` takes.
-
-    Module -> (manifest blob id, its record, or why it cannot be read, or
-    None when unchanged since the snapshot it is built on).
-    """
-    from fnstore.registry._records import record_of
-
-    return {
-        module: (reading.manifest_id or "", None if not reading.state else record_of(reading))
-        for module, reading in readings.items()
-    }
-
-
 def _decode(payload: bytes) -> ModuleRecord:
     """Return a record kept marshalled in a cache file (its checksum already verified)."""
     return marshal.loads(payload)  # type: ignore[no-any-return]
-
-
-def build(
-    commit: str | None,
-    parsed: Mapping[str, tuple[str, ModuleRecord | str | None]],
-    previous: Snapshot | None = None,
-    layout: int | None = None,
-) -> Snapshot:
-    """Build a snapshot from parsed manifests (None: unchanged since ``previous``).
-
-    A string is why a module cannot be read, in the one module reader's words.
-    ``layout`` is the tree's layout at ``commit`` when the reader knows it.
-    """
-    errors: dict[str, str] = {}
-    for module, (_, record) in parsed.items():
-        if isinstance(record, str):
-            errors[module] = record
-    if previous is None or previous._modules is None:
-        return _build_packed(commit, parsed, errors, previous, layout)
-    # In-process refresh: records already decoded are reused as they are.
-    modules: dict[str, tuple[str, ModuleRecord]] = {}
-    old = previous.modules
-    for module, (blob_id, record) in parsed.items():
-        if record is None and module in old and old[module][0] == blob_id:
-            modules[module] = old[module]
-        elif isinstance(record, tuple):
-            modules[module] = (blob_id, record)
-        elif record is None:
-            errors[module] = f"{module_path(module)}/{MANIFEST} could not be read"
-    return Snapshot(commit, modules, errors, layout=layout)
-
-
-def _build_packed(
-    commit: str | None,
-    parsed: Mapping[str, tuple[str, ModuleRecord | str | None]],
-    errors: dict[str, str],
-    previous: Snapshot | None,
-    layout: int | None,
-) -> Snapshot:
-    """Build without decoding the records kept from ``previous``; their rows are kept too."""
-    old = previous.packed() if previous is not None else {}
-    old_rows = _previous_rows(previous)
-    packed: dict[str, tuple[str, str, bytes]] = {}
-    rows: list[list[_WideRow]] = []
-    for module, (blob_id, record) in parsed.items():
-        kept = old.get(module)
-        if record is None and kept is not None and kept[0] == blob_id:
-            packed[module] = kept
-            rows.append(old_rows.get(module, []))
-        elif isinstance(record, tuple):
-            packed[module] = (blob_id, record[2], marshal.dumps(record))
-            rows.append(_wide_rows(module, record))
-        elif record is None:
-            errors[module] = f"{module_path(module)}/{MANIFEST} could not be read"
-    return Snapshot(commit, None, errors, packed=packed, listing=_index(rows), layout=layout)
-
-
-def read_from_store(
-    store: FunctionStore, commit: str | None, previous: Snapshot | None = None
-) -> Snapshot:
-    """Read the snapshot at ``commit`` through the store, reusing unchanged blobs."""
-    if commit is None:
-        return Snapshot(None)
-    known = {m: blob for m, (blob, _) in previous.modules.items()} if previous else {}
-    _, readings = store.readings(rev=commit, known=known)
-    return build(commit, parsed_of(readings), previous=previous)
-
-
-def add_overrides(snap: Snapshot, store: FunctionStore, overrides: Mapping[str, str]) -> None:
-    """Read the manifests of the per-function overrides into ``snap``."""
-    from fnstore.errors import FnStoreError, FunctionNotFoundError
-    from fnstore.registry._records import module_record_from_manifest
-
-    for name, cid in overrides.items():
-        try:
-            version: Any = store.get(f"{name}@{cid}")
-            if version.function is None:
-                raise FunctionNotFoundError(f"{name!r} names no function of {version.module}")
-            snap.overrides[name] = (
-                version.function,
-                module_record_from_manifest(version.manifest),
-            )
-        except FnStoreError as exc:
-            snap.errors[f"{name}@{cid[:12]}"] = f"the pinned version cannot be read: {exc}"
