@@ -13,16 +13,16 @@
 Modules (one per concern): ``_registry`` (the class, and its listing),
 ``_where`` (the pin, refs and cache directory, read without pygit2 or
 platformdirs), ``_snapshot`` (what one pin holds, and its cache file),
-``_build`` (a pin's snapshot when the cache lacks it: manifests are read with
-the git command by :mod:`fnstore.git._gitread`), ``_records`` (manifest ->
-tuples),
-``_background`` (cache writes off the critical path), ``_loaded``,
-``_modcache`` and ``_resolve`` (stored code as real, picklable modules),
-``_metadata`` (what ``functions()`` returns), ``_trustgate`` (the trust
-policy, asked before stored code runs), ``_compat``, ``_manager``,
+``_build`` (a pin's snapshot when the cache lacks it: manifests are read
+with the git command by :mod:`fnstore.git._gitread`), ``_records``
+(manifest -> tuples), ``_background`` (cache writes off the critical path),
+``_loaded``, ``_modcache`` and ``_resolve`` (stored code as real, picklable
+modules), ``_metadata`` (what ``functions()`` returns), ``_trustgate`` (the
+trust policy, asked before stored code runs), ``_compat``, ``_manager``,
 ``_store_source``, ``_openhcs``.  Each module file costs a second start a
 tenth of a millisecond, a twentieth of its budget: the cached path imports
-eight of fnstore's (and no error class until an error is raised).
+eight of fnstore's (and no error class until an error is raised, nor the
+code that builds what the cache lacks).
 
 How a start-up goes: read the pin and resolve it from the ref files; if the
 cache holds that commit, read its listing (one row per function) and stop (a
