@@ -35,11 +35,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fnstore.errors import ManifestError, SchemaVersionError
 from fnstore.layout import MANIFEST, SCHEMA_VERSION, SOURCE, module_path
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+
+    from fnstore.errors import ManifestError
 
 # The state names (OK, DERIVED...) are imported by name; the package exports them all.
 __all__ = [
@@ -136,6 +137,10 @@ class ModuleReading:
     @staticmethod
     def error_for(state: str, reason: str | None) -> ManifestError:
         """Return the error for an unreadable state and its reason."""
+        # The error tree is imported on the error path only (a reading that
+        # succeeds, the common case, needs none of its 34 classes).
+        from fnstore.errors import ManifestError, SchemaVersionError
+
         kind = SchemaVersionError if state == NEWER_SCHEMA else ManifestError
         return kind(reason or "the manifest cannot be read")
 
@@ -143,6 +148,8 @@ class ModuleReading:
         """Return the manifest's JSON object (parsed on first need after a quick read)."""
         if self.doc is None:
             import json
+
+            from fnstore.errors import ManifestError  # (see error_for)
 
             if self.data is None:
                 raise ManifestError(f"{self.path} has no {MANIFEST}")

@@ -165,13 +165,18 @@ def _index(
     module wins a name (two modules with the same function for the same
     memory type, which the store refuses, from a hand edit).
     """
-    by_name: dict[str, list[_WideRow]] = {}
+    keyed: dict[str, _WideRow] = {}
+    repeated: dict[str, list[_WideRow]] = {}  # names held by several modules (rare)
     for rows in modules:
         for row in rows:
-            by_name.setdefault(row[0], []).append(row)
-    keyed: dict[str, _WideRow] = {}
-    for name, same in by_name.items():
-        if len(same) > 1 and len({row[3] for row in same}) == len(same):
+            name = row[0]
+            if name in keyed:
+                repeated.setdefault(name, [keyed[name]]).append(row)
+            else:
+                keyed[name] = row
+    for name, same in repeated.items():
+        if len({row[3] for row in same}) == len(same):
+            del keyed[name]
             for row in same:
                 keyed[f"{name}[{row[3]}]"] = row
         else:
@@ -197,11 +202,15 @@ def _previous_rows(previous: Snapshot | None) -> dict[str, list[_WideRow]]:
     by_module: dict[str, list[_WideRow]] = {}
     if previous is not None:
         needs = previous.needs
-        for row in previous.rows:
-            # The function's own name: _index qualifies it again if still needed.
-            name = row[0].partition("[")[0]
-            wide = (name, row[1], row[2], row[3], row[4], needs[row[5]])
-            by_module.setdefault(row[1], []).append(wide)
+        for name, module, version, kind_in, kind_out, need in zip(*previous.columns, strict=True):
+            if "[" in name:  # sharpen[torch]: _index qualifies it again if still needed
+                name = name.partition("[")[0]
+            wide = (name, module, version, kind_in, kind_out, needs[need])
+            rows = by_module.get(module)
+            if rows is None:
+                by_module[module] = [wide]
+            else:
+                rows.append(wide)
     return by_module
 
 
@@ -217,8 +226,9 @@ def _last_path(store_path: str) -> str:
 def last_snapshot(store_path: str) -> Snapshot | None:
     """Return the snapshot last read from git for this store, if still cached."""
     try:
-        with open(_last_path(store_path), encoding="ascii") as fh:
-            key = fh.read().strip()
+        # Bytes, decoded here: a text file would look up (import) the ascii codec.
+        with open(_last_path(store_path), "rb") as fh:
+            key = fh.read().decode("ascii").strip()
     except (OSError, UnicodeDecodeError):
         return None
     return load_cached(key) if key else None

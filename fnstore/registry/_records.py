@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fnstore.errors import FnStoreError, ManifestError
 from fnstore.layout import (
     MAX_MANIFEST_BYTES,
     SCHEMA_VERSION,
@@ -45,10 +44,19 @@ FunctionRecord = tuple[str, str, str, str | None, int, tuple[str, ...], tuple[st
 ModuleRecord = tuple[str, int, str, tuple[FunctionRecord, ...], tuple[str, ...], tuple[str, ...]]
 
 
+def _bad(message: str) -> Exception:
+    """Return the error for a manifest the registry cannot use."""
+    # fnstore.errors is imported on the error path only: a start at a new pin
+    # reads a manifest or two, and importing the error tree costs as much.
+    from fnstore.errors import ManifestError
+
+    return ManifestError(message)
+
+
 def _str(data: dict[str, Any], key: str) -> str:
     value = data.get(key)
     if type(value) is not str:
-        raise ManifestError(f"manifest.json: {key!r} must be a string")
+        raise _bad(f"manifest.json: {key!r} must be a string")
     return value
 
 
@@ -64,18 +72,18 @@ def _strs(data: dict[str, Any], key: str) -> tuple[str, ...]:
                 break
         else:
             return found
-    raise ManifestError(f"manifest.json: {key!r} must be a list of strings")
+    raise _bad(f"manifest.json: {key!r} must be a list of strings")
 
 
 def _function(data: object) -> FunctionRecord:
     if type(data) is not dict:
-        raise ManifestError("manifest.json: each entry of 'functions' must be an object")
+        raise _bad("manifest.json: each entry of 'functions' must be an object")
     doc = data.get("docstring")
     lineno = data.get("lineno")
     if doc is not None and type(doc) is not str:
-        raise ManifestError("manifest.json: 'docstring' must be a string or null")
+        raise _bad("manifest.json: 'docstring' must be a string or null")
     if type(lineno) is not int:
-        raise ManifestError("manifest.json: 'lineno' must be an integer")
+        raise _bad("manifest.json: 'lineno' must be an integer")
     return (
         _str(data, "name"),
         _str(data, "input_memory_type"),
@@ -106,7 +114,7 @@ def module_record(text: bytes | str, module: str = "?") -> ModuleRecord:
     version = data.get("version")
     functions = data.get("functions")
     if not isinstance(version, int) or not isinstance(functions, list) or not functions:
-        raise ManifestError("manifest.json: needs an integer 'version' and a list 'functions'")
+        raise _bad("manifest.json: needs an integer 'version' and a list 'functions'")
     return (
         _str(data, "module"),
         version,
@@ -129,7 +137,11 @@ def record_of(reading: ModuleReading) -> ModuleRecord | str:
         if reading.doc is None and reading.data is not None:
             return module_record(reading.data, reading.module)
         return module_record_from_manifest(_validated(reading.parsed()))
-    except FnStoreError as exc:
+    except Exception as exc:
+        from fnstore.errors import FnStoreError  # (see _bad)
+
+        if not isinstance(exc, FnStoreError):
+            raise
         where = f"{reading.path}/manifest.json"
         return str(exc) if where in str(exc) else f"{where} cannot be read: {exc}"
 
