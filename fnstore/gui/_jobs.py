@@ -118,25 +118,31 @@ class _Runner(QRunnable):
         try:
             result = self._call(job)
         except Cancelled:
-            _emit(job.cancelled)
+            _emit(job, "cancelled")
         except BaseException as exc:  # reported to the UI thread, never lost
             if job.is_cancelled:
-                _emit(job.cancelled)
+                _emit(job, "cancelled")
             else:
                 if not _is_user_error(exc):
                     traceback.print_exception(exc)
-                _emit(job.failed, exc)
+                _emit(job, "failed", exc)
         else:
             if job.is_cancelled:
-                _emit(job.cancelled)
+                _emit(job, "cancelled")
             else:
-                _emit(job.done, result)
-        _emit(job.finished)
+                _emit(job, "done", result)
+        _emit(job, "finished")
 
 
-def _emit(signal: Any, *args: object) -> None:
+def _emit(job: Job, signal: str, *args: object) -> None:
+    """Emit one of ``job``'s signals, unless Qt already deleted the job.
+
+    When the application quits while a job still runs, Qt deletes the job's
+    C++ half; even looking its signal up then raises, and an exception that
+    leaves a QRunnable aborts the whole process (a crash at exit).
+    """
     try:
-        signal.emit(*args)
+        getattr(job, signal).emit(*args)
     except RuntimeError:  # the application is shutting down: nobody is listening
         pass
 
