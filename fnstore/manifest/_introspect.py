@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fnstore._parse import parse as parse_source
 from fnstore.errors import InvalidCodeError, InvalidNameError
 from fnstore.manifest._models import DecoratorPackage, FunctionInfo, Parameter
 from fnstore.manifest._names import check_name
@@ -95,7 +96,7 @@ def introspect(code: str) -> Introspection:
 def parse(code: str) -> ast.Module:
     """Parse ``code``, turning every way parsing can fail into :class:`InvalidCodeError`."""
     try:
-        return ast.parse(code, filename="source.py")
+        return parse_source(code, filename="source.py")
     except SyntaxError as exc:
         where = f" at line {exc.lineno}" if exc.lineno else ""
         raise InvalidCodeError(

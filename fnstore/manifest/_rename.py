@@ -24,6 +24,8 @@ from __future__ import annotations
 import ast
 import re
 
+from fnstore._parse import parse as parse_source
+
 __all__ = ["rename_functions"]
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -146,7 +148,7 @@ def rename_functions(source: str, renames: dict[str, str]) -> str:
     str
         The code with the definitions and their references renamed.
     """
-    tree = ast.parse(source)
+    tree = parse_source(source)
     lines = [line.encode("utf-8") for line in source.splitlines(keepends=True)]
     # (line, start byte, end byte, new name); ast offsets are UTF-8 byte offsets
     edits: list[tuple[int, int, int, str]] = []

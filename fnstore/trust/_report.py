@@ -26,6 +26,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from fnstore._parse import parse as parse_source
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -137,7 +139,7 @@ class ImportReport:
 def import_report(source: str) -> ImportReport:
     """Read ``source``'s syntax tree and report what its import would run (never runs it)."""
     try:
-        tree = ast.parse(source)
+        tree = parse_source(source)
     except (SyntaxError, ValueError) as exc:
         return ImportReport(error=str(exc))
     walker = _Walker(
