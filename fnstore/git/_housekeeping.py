@@ -166,8 +166,9 @@ def _repack(repo_dir: Path) -> bool:
 def pack(repo_dir: Path, limit: int = LOOSE_LIMIT, lock: int | None = None) -> bool:
     """Pack until at most ``limit`` loose objects are left; False if another packer runs.
 
-    Each round packs what the saves wrote during the previous one; a round
-    that leaves as many loose objects as before (git failing, say) ends it.
+    Each round packs what the saves wrote during the previous one; three
+    rounds in a row that leave as many loose objects as before (git failing,
+    say) end it.
     ``lock``: the packing lock's descriptor, when the caller took it already.
     """
     ran = False
@@ -178,12 +179,18 @@ def pack(repo_dir: Path, limit: int = LOOSE_LIMIT, lock: int | None = None) -> b
             return ran  # that packer checks again after letting the lock go
         try:
             before = loose_estimate(repo_dir)
+            stalled = 0
             while before > limit:
                 ran = True
                 if not _repack(repo_dir):
                     return ran
                 after = loose_estimate(repo_dir)
-                if after >= before:
+                # The estimate counts one fan-out folder in 256, so during a
+                # burst the saves' new objects can make a round that packed
+                # everything look like none; only three such rounds in a row
+                # (git leaving objects loose) end it.
+                stalled = stalled + 1 if after >= before else 0
+                if stalled == 3:
                     return ran
                 before = after
         finally:
