@@ -217,3 +217,31 @@ def test_head_index_round_trip_and_unwritable_names() -> None:
     assert HeadIndex.from_bytes(data, "other-branch") is None
     index.set("odd\tname", ModuleEntry("e" * 40, ("x",), None))
     assert index.to_bytes() is None  # kept in memory only
+
+
+def _digits_only_content_id(name: str) -> str:
+    """Code for ``name`` whose content id begins with 12 decimal digits (1 in 280 does)."""
+    from fnstore.manifest import content_id
+
+    for n in range(100_000):
+        code = snippet(name, f"return image + {n}")
+        if content_id(code.encode())[:12].isdigit():
+            return code
+    raise AssertionError("no such code in 100,000 tries")
+
+
+def test_a_content_id_prefix_of_digits_only_is_not_read_as_a_version(
+    store: FunctionStore,
+) -> None:
+    # `fnstore pending` shows name@<12 digits of the content id>; when those
+    # happen to be decimal digits, accept/get read them as a version number
+    # and failed ("has no version 400813712455"), in CI once.
+    store.save(snippet("blur"))
+    store.save(_digits_only_content_id("blur"))
+    cid = store.get("blur").content_id
+    assert store.get(f"blur@{cid[:12]}").version == 2
+    assert store.get("blur@1").version == 1  # a version number still names a version
+    with pytest.raises(RevisionNotFoundError, match="has no version 9"):
+        store.get("blur@9")
+    with pytest.raises(RevisionNotFoundError, match="nor one whose content id"):
+        store.get("blur@99999999")
