@@ -129,7 +129,7 @@ def main() -> int:
     selector = FunctionSelectorDialog(store)
     settle(selector.browser)
     selector.browser.select("blur")
-    shot(selector, "selector", (900, 420))
+    shot(selector, "selector", (1000, 420))  # its default width
 
     bad = BLUR.format(passes=5).replace("out = image.astype(np.float32)", "out = image.astype(")
     editor = FunctionEditor(store, bad, module="blur")

@@ -196,9 +196,10 @@ class FunctionBrowser(QWidget):
         self.model.set_rows(listing.rows)
         self._fill_tree(listing)
         self.table.resizeColumnsToContents()
-        for column, most in ((0, 260), (1, 200), (6, 260)):  # long names and reasons: tooltips
+        for column, most in ((0, 260), (1, 200)):  # long names: tooltips
             if self.table.columnWidth(column) > most:
                 self.table.setColumnWidth(column, most)
+        self._fit_last_column()
         self._update_count()
         if announce_later:  # from the constructor: once the caller has connected its slots
             count = len(listing.rows)
@@ -210,6 +211,18 @@ class FunctionBrowser(QWidget):
             self.loaded.emit(len(listing.rows))
         if self.model.rows:
             self._load_authors(registry)
+
+    def _fit_last_column(self) -> None:
+        """Give "Available here" the width left, not its longest reason's.
+
+        It stretches to the table's edge; sized to a reason ("needs cupy, not
+        installed here: ...") it pushed itself out of view behind a scroll
+        bar, header and all.  The full reason is the cell's tooltip.
+        """
+        header = self.table.horizontalHeader()
+        assert header is not None
+        last = header.count() - 1
+        header.resizeSection(last, header.sectionSizeHint(last))
 
     def _announce(self, count: int) -> None:
         """Say what the constructor listed: the count, and the row it highlighted."""
@@ -228,6 +241,7 @@ class FunctionBrowser(QWidget):
             self.model.set_authors(by_module)
             for column in (4, 5):  # sized now that they hold text
                 self.table.resizeColumnToContents(column)
+            self._fit_last_column()
 
         _jobs.start("Reading authors", read, done=show, owner=self)
 
@@ -376,7 +390,7 @@ class FunctionSelectorDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.browser, 1)
         layout.addLayout(bottom)
-        self.resize(900, 520)
+        self.resize(1000, 520)  # every column in view at 100% with short names
         self.browser.search.setFocus()
 
     @property

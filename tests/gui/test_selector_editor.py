@@ -225,3 +225,24 @@ def test_a_check_that_loops_or_exits_keeps_the_editor_open(
     assert editor.isVisible() and store.head is None
     assert words in editor.error.text()
     assert editor.text().startswith(top_level)
+
+
+def test_every_column_is_in_view_at_the_default_size(qtbot, store) -> None:
+    # "Available here" was sized to its longest reason and pushed itself out
+    # of view behind a scroll bar, header and all.
+    store.save(code("blur"))
+    store.save(code("threshold_cupy", deco="cupy"))  # cupy is missing here: a long reason
+    dialog = FunctionSelectorDialog(store)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.browser.loaded, timeout=20000):
+        dialog.show()
+    model, table = dialog.browser.model, dialog.browser.table
+    qtbot.waitUntil(lambda: bool(model.data(model.index(0, 4))), timeout=20000)  # authors read
+    qtbot.wait(50)
+    assert "needs cupy" in str(model.data(model.index(1, 6)))
+    assert table.horizontalScrollBar().maximum() == 0
+    header = table.horizontalHeader()
+    last = header.count() - 1
+    assert header.sectionViewportPosition(last) + header.sectionSize(last) <= (
+        table.viewport().width()
+    )
