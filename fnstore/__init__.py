@@ -1,9 +1,11 @@
 """fnstore: a versioned store for custom image-processing functions, backed by git.
 
 The public API is re-exported here and loaded lazily: ``import fnstore`` only
-imports this file, :mod:`fnstore._lazy` and :mod:`fnstore.errors`, so it stays fast and never pulls
-in cupy, torch, jax, tensorflow, pyclesperanto or Qt.  Each public name maps to
+imports this file and :mod:`fnstore._lazy`, so it stays fast and never pulls in
+cupy, torch, jax, tensorflow, pyclesperanto or Qt.  Each public name maps to
 the module that defines it in ``_LAZY``; the first access imports that module.
+The error classes are loaded so too (``fnstore.FnStoreError`` imports
+:mod:`fnstore.errors`): a registry's start-up raises none of them.
 """
 
 from __future__ import annotations

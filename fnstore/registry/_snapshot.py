@@ -34,11 +34,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from fnstore.layout import sha1_hex
 from fnstore.registry import _where
+from fnstore.registry._metadata import NO_COLUMNS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from fnstore.registry._metadata import Columns, Row
+    from fnstore.registry._metadata import Columns
     from fnstore.registry._records import ModuleRecord
 
 _T = TypeVar("_T")
@@ -138,8 +139,6 @@ class Snapshot:
         self._raw = raw
         self._modules: dict[str, tuple[str, ModuleRecord]] | None = modules
         if listing is None:  # an empty snapshot (its builders give the listing)
-            from fnstore.registry._metadata import NO_COLUMNS
-
             listing = (NO_COLUMNS, ())
         #: One row per function at the commit, sorted by name, as columns.
         self.columns: Columns = listing[0]
@@ -147,13 +146,6 @@ class Snapshot:
         self.needs: tuple[tuple[str, ...], ...] = listing[1]
         self._names: dict[str, str] | None = None
         self._decoded: dict[str, ModuleRecord] = {}  # records looked up one by one
-
-    @property
-    def rows(self) -> tuple[Row, ...]:
-        """One row per function at the commit, sorted by name."""
-        from fnstore.registry._metadata import rows_of
-
-        return rows_of(self.columns)
 
     @property
     def names(self) -> dict[str, str]:

@@ -147,4 +147,4 @@ def test_loading_in_the_host_warms_the_cache_for_its_workers(saved: FunctionStor
     assert (paths.cache_dir() / "registry" / str(saved.head)).is_file()
     snap = load_cached(str(saved.head))
     assert snap is not None
-    assert [row[0] for row in snap.rows] == NAMES
+    assert list(snap.columns[0]) == NAMES
