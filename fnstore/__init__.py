@@ -8,8 +8,6 @@ The error classes are loaded so too (``fnstore.FnStoreError`` imports
 :mod:`fnstore.errors`): a registry's start-up raises none of them.
 """
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 from fnstore._lazy import lazy_exports

@@ -8,8 +8,6 @@
 module and keeps the value, so later lookups are plain attribute reads.
 """
 
-from __future__ import annotations
-
 import importlib
 import sys
 from typing import TYPE_CHECKING, Any
@@ -21,8 +19,8 @@ __all__ = ["lazy_exports"]
 
 
 def lazy_exports(
-    package: str, names: Mapping[str, str]
-) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    package: str, names: "Mapping[str, str]"
+) -> "tuple[Callable[[str], Any], Callable[[], list[str]]]":
     """Return ``(__getattr__, __dir__)`` for ``package``, resolving ``names`` on first use."""
     namespace = sys.modules[package].__dict__
 

@@ -25,8 +25,6 @@ are loaded on first use (:mod:`fnstore._lazy`).  Importing it imports
 neither pygit2 nor pydantic.
 """
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 from fnstore._lazy import lazy_exports

@@ -22,7 +22,10 @@ trust policy, asked before stored code runs), ``_compat``, ``_manager``,
 ``_store_source``, ``_openhcs``.  Each module file costs a second start a
 tenth of a millisecond, a twentieth of its budget: the cached path imports
 eight of fnstore's (and no error class until an error is raised, nor the
-code that builds what the cache lacks).
+code that builds what the cache lacks).  Nor ``__future__``: ``from __future__
+import annotations`` imports that module too, so the cached path's modules do
+without it and quote the annotations that name what only a type checker
+imports.
 
 How a start-up goes: read the pin and resolve it from the ref files; if the
 cache holds that commit, read its listing (one row per function) and stop (a
@@ -35,8 +38,6 @@ unusual goes to the store (pygit2).  ``functions()`` builds the listing from
 the rows.  The cached path imports neither pygit2, pydantic, json nor
 subprocess.
 """
-
-from __future__ import annotations
 
 from typing import TYPE_CHECKING
 

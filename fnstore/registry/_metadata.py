@@ -9,8 +9,6 @@ listed, with the reason; calling it raises
 :class:`~fnstore.errors.BackendUnavailableError`.
 """
 
-from __future__ import annotations
-
 import functools
 import sys
 from typing import TYPE_CHECKING, Any
@@ -66,7 +64,7 @@ def _importable(package: str) -> bool:
         return False
 
 
-def missing_packages(record: ModuleRecord) -> list[str]:
+def missing_packages(record: "ModuleRecord") -> list[str]:
     """List the packages a module version needs that cannot be imported here."""
     return [p for p in needed_packages(record) if not _importable(p)]
 
@@ -88,7 +86,7 @@ def unavailable_reason(packages: list[str]) -> str:
     )
 
 
-def unavailable_stub(name: str, fn: FunctionRecord, reason: str) -> Callable[..., Any]:
+def unavailable_stub(name: str, fn: "FunctionRecord", reason: str) -> "Callable[..., Any]":
     """Make a stand-in for a function that cannot run here: calling it says why."""
 
     def unavailable(*args: Any, **kwargs: Any) -> Any:
@@ -120,7 +118,7 @@ class FunctionMetadata:
 
     __slots__ = ("_i", "_source")
 
-    def __init__(self, index: int, source: MetadataSource) -> None:
+    def __init__(self, index: int, source: "MetadataSource") -> None:
         self._i = index  # its row of the source's columns
         self._source = source
 
@@ -198,7 +196,7 @@ class FunctionMetadata:
         columns = self._source.columns
         return columns[0][self._i], columns[1][self._i]
 
-    def _function(self) -> tuple[ModuleRecord, FunctionRecord]:
+    def _function(self) -> "tuple[ModuleRecord, FunctionRecord]":
         return self._source.function(*self._named())
 
     @property
@@ -237,7 +235,7 @@ class FunctionMetadata:
         return self._source.trust(*self._named())[1]
 
     @property
-    def func(self) -> Callable[..., Any]:
+    def func(self) -> "Callable[..., Any]":
         """The callable (its module is compiled and run on first access)."""
         return self._source.load(*self._named())
 
@@ -246,13 +244,13 @@ class FunctionMetadata:
     @classmethod
     def from_record(
         cls,
-        record: ModuleRecord,
-        fn: FunctionRecord,
-        resolve: Callable[[], Callable[..., Any]],
+        record: "ModuleRecord",
+        fn: "FunctionRecord",
+        resolve: "Callable[[], Callable[..., Any]]",
         *,
         name: str | None = None,
-        trust: Callable[[], tuple[bool, str | None]] | None = None,
-    ) -> FunctionMetadata:
+        trust: "Callable[[], tuple[bool, str | None]] | None" = None,
+    ) -> "FunctionMetadata":
         """Describe function ``fn`` of module version ``record``, listed as ``name``.
 
         ``name`` differs from the function's own name in that version when it
@@ -279,7 +277,7 @@ Columns = tuple[
 NO_COLUMNS: Columns = ((), (), (), (), (), ())
 
 
-def columns_of(rows: Sequence[Row]) -> Columns:
+def columns_of(rows: "Sequence[Row]") -> Columns:
     """Return ``rows`` as columns."""
     return tuple(zip(*rows, strict=True)) if rows else NO_COLUMNS  # type: ignore[return-value]
 
@@ -289,7 +287,7 @@ def rows_of(columns: Columns) -> tuple[Row, ...]:
     return tuple(zip(*columns, strict=True))
 
 
-def needed_packages(record: ModuleRecord) -> tuple[str, ...]:
+def needed_packages(record: "ModuleRecord") -> tuple[str, ...]:
     """Return the packages a module version needs: its imports and its memory types."""
     needed = set(record[4])
     for fn in record[3]:
@@ -297,7 +295,9 @@ def needed_packages(record: ModuleRecord) -> tuple[str, ...]:
     return tuple(sorted(needed))
 
 
-def row_of(record: ModuleRecord, fn: FunctionRecord, needs: int, name: str | None = None) -> Row:
+def row_of(
+    record: "ModuleRecord", fn: "FunctionRecord", needs: int, name: str | None = None
+) -> Row:
     """Return the listing row of function ``fn`` of ``record`` (listed as ``name``)."""
     return (name or fn[0], record[0], record[1], fn[1], fn[2], needs)
 
@@ -318,11 +318,11 @@ class MetadataSource:
         """Return the packages of needs set number ``needs`` that cannot be imported here."""
         return list(self._missing[needs])
 
-    def function(self, name: str, module: str) -> tuple[ModuleRecord, FunctionRecord]:
+    def function(self, name: str, module: str) -> "tuple[ModuleRecord, FunctionRecord]":
         """Return the module version's record and function record listed as ``name``."""
         raise NotImplementedError
 
-    def load(self, name: str, module: str) -> Callable[..., Any]:
+    def load(self, name: str, module: str) -> "Callable[..., Any]":
         """Return the callable ``name`` (compiling its module if needed)."""
         raise NotImplementedError
 
@@ -336,10 +336,10 @@ class _OneRecord(MetadataSource):
 
     def __init__(
         self,
-        record: ModuleRecord,
-        fn: FunctionRecord,
-        resolve: Callable[[], Callable[..., Any]],
-        trust: Callable[[], tuple[bool, str | None]] | None = None,
+        record: "ModuleRecord",
+        fn: "FunctionRecord",
+        resolve: "Callable[[], Callable[..., Any]]",
+        trust: "Callable[[], tuple[bool, str | None]] | None" = None,
         name: str | None = None,
     ) -> None:
         super().__init__(columns_of([row_of(record, fn, 0, name)]), (needed_packages(record),))
@@ -348,8 +348,8 @@ class _OneRecord(MetadataSource):
     def trust(self, name: str, module: str) -> tuple[bool, str | None]:
         return self._trust() if self._trust is not None else (True, None)
 
-    def function(self, name: str, module: str) -> tuple[ModuleRecord, FunctionRecord]:
+    def function(self, name: str, module: str) -> "tuple[ModuleRecord, FunctionRecord]":
         return self._hit
 
-    def load(self, name: str, module: str) -> Callable[..., Any]:
+    def load(self, name: str, module: str) -> "Callable[..., Any]":
         return self._resolve()

@@ -12,8 +12,6 @@ References: ``name`` (at the pin, or at its override), ``name@3`` (version 3),
 versions), ``name@<tag or commit>``.
 """
 
-from __future__ import annotations
-
 import _thread
 import os
 from functools import cached_property
@@ -104,7 +102,7 @@ def _remember_store(path: str) -> None:
 class Registry:
     """The functions of a store at its pin; build one with :meth:`load`."""
 
-    def __init__(self, path: str, store: FunctionStore | None = None) -> None:
+    def __init__(self, path: str, store: "FunctionStore | None" = None) -> None:
         self._path = path
         self._store = store
         self._lock = _thread.RLock()
@@ -123,7 +121,7 @@ class Registry:
 
     # ----------------------------------------------------------------- loading
     @classmethod
-    def load(cls, store: FunctionStore | str | os.PathLike[str] | None = None) -> Registry:
+    def load(cls, store: "FunctionStore | str | os.PathLike[str] | None" = None) -> "Registry":
         """Load the store's pinned revision (default: the user's store).
 
         Reads manifests only, from the cache when this pin was read before.
@@ -146,7 +144,7 @@ class Registry:
         return reg
 
     @classmethod
-    def load_cached(cls, store: FunctionStore) -> Registry | None:
+    def load_cached(cls, store: "FunctionStore") -> "Registry | None":
         """Load the store's pin only if this pin was read before; else None.
 
         A warm load reads one cache file (a few milliseconds), so a GUI can
@@ -211,7 +209,7 @@ class Registry:
     _key = ""
 
     @cached_property
-    def _gate(self) -> TrustGate:
+    def _gate(self) -> "TrustGate":
         """The trust policy, asked before stored code runs (made on first use: not by a listing)."""
         from fnstore.registry._trustgate import TrustGate
 
@@ -238,14 +236,14 @@ class Registry:
         return self._snap.names
 
     @property
-    def path(self) -> Path:
+    def path(self) -> "Path":
         """The store's repository directory."""
         from pathlib import Path
 
         return Path(self._path)
 
     @property
-    def store(self) -> FunctionStore:
+    def store(self) -> "FunctionStore":
         """The store behind this registry (opened on first use: imports pygit2)."""
         if self._store is None:
             from fnstore.store import open_store
@@ -287,7 +285,7 @@ class Registry:
                 callback(change)
         return change
 
-    def _fingerprints(self) -> dict[str, tuple[str, FunctionRecord, bool]]:
+    def _fingerprints(self) -> "dict[str, tuple[str, FunctionRecord, bool]]":
         from fnstore.errors import ManifestError
 
         found = {}
@@ -303,7 +301,7 @@ class Registry:
                 found[name] = (hit[0][2], hit[1], trusted)
         return found
 
-    def on_change(self, callback: Callable[[RegistryChange], None]) -> Callable[[], None]:
+    def on_change(self, callback: "Callable[[RegistryChange], None]") -> "Callable[[], None]":
         """Call ``callback`` after each refresh that changed something; returns an unsubscriber."""
         self._callbacks.append(callback)
         return lambda: self._callbacks.remove(callback) if callback in self._callbacks else None
@@ -317,7 +315,7 @@ class Registry:
     def __contains__(self, name: object) -> bool:
         return name in self._names or name in self._pinned
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> "Iterator[str]":
         return iter(self.names())
 
     def names(self) -> list[str]:
@@ -326,7 +324,7 @@ class Registry:
             return list(self._snap.columns[0])  # the rows are sorted by name
         return sorted(self._names.keys() | self._pinned.keys())
 
-    def _find(self, name: str) -> _Hit | None:
+    def _find(self, name: str) -> "_Hit | None":
         from fnstore.errors import ManifestError
 
         hit = self._pinned.get(name)
@@ -355,7 +353,7 @@ class Registry:
         fn = next((f for f in record[3] if f[0] == bare), None)
         return (record, fn) if fn is not None else None
 
-    def _hit(self, name: str) -> _Hit:
+    def _hit(self, name: str) -> "_Hit":
         hit = self._find(name)
         if hit is None:
             from fnstore.errors import AmbiguousNameError, FunctionNotFoundError
@@ -406,7 +404,7 @@ class Registry:
             )
         error = _untrusted(record, refusal)
 
-        def refuse() -> Callable[..., Any]:
+        def refuse() -> "Callable[..., Any]":
             raise _untrusted(record, refusal)
 
         return FunctionMetadata.from_record(
@@ -414,11 +412,11 @@ class Registry:
         )
 
     # ----------------------------------------------------------------- trust
-    def _refusal_at_pin(self, name: str, record: ModuleRecord) -> str | None:
+    def _refusal_at_pin(self, name: str, record: "ModuleRecord") -> str | None:
         overridden = name in self._pinned
         return self._gate.refusal(record[0], record[2], None if overridden else self._snap.commit)
 
-    def _trust_of(self, name: str, record: ModuleRecord) -> tuple[bool, str | None]:
+    def _trust_of(self, name: str, record: "ModuleRecord") -> tuple[bool, str | None]:
         """Whether ``name``'s version at the pin may run, and a note saying why not."""
         refusal = self._refusal_at_pin(name, record)
         if refusal is None:
@@ -432,8 +430,8 @@ class Registry:
         )
 
     def _load_allowed(
-        self, name: str, record: ModuleRecord, fn: FunctionRecord
-    ) -> Callable[..., Any]:
+        self, name: str, record: "ModuleRecord", fn: "FunctionRecord"
+    ) -> "Callable[..., Any]":
         """Run ``name`` at the pin if the policy allows, else its last trusted version."""
         from fnstore.registry._resolve import compiled, store_source
 
@@ -446,8 +444,8 @@ class Registry:
         return compiled(*older)
 
     def _last_trusted(
-        self, name: str, record: ModuleRecord
-    ) -> tuple[ModuleRecord, FunctionRecord, Callable[[], str]] | None:
+        self, name: str, record: "ModuleRecord"
+    ) -> "tuple[ModuleRecord, FunctionRecord, Callable[[], str]] | None":
         """Return the newest earlier version of ``name``'s module that may run (None: none)."""
         from fnstore.errors import FnStoreError
         from fnstore.registry._records import module_record_from_manifest
@@ -497,7 +495,7 @@ class Registry:
                 out[f"{name}@{record[2][:12]}"] = refusal
         return out
 
-    def get(self, ref: str) -> Callable[..., Any]:
+    def get(self, ref: str) -> "Callable[..., Any]":
         """Return the callable for ``name`` or ``name@<version|content id|tag|commit>``.
 
         A function whose packages are missing here comes back as a stand-in
@@ -535,7 +533,7 @@ class Registry:
     # ----------------------------------------------------------------- exact versions
     def _exact_hit(
         self, name: str, at: str
-    ) -> tuple[ModuleRecord, FunctionRecord, Callable[[], str]]:
+    ) -> "tuple[ModuleRecord, FunctionRecord, Callable[[], str]]":
         from fnstore.registry._resolve import exact_version, store_source
 
         current = self._find(name)
@@ -571,14 +569,14 @@ class RegistrySource(MetadataSource):
         self,
         registry: Registry,
         snap: Snapshot,
-        pinned: Mapping[str, tuple[ModuleRecord, FunctionRecord]],
-        columns: Columns,
+        pinned: "Mapping[str, tuple[ModuleRecord, FunctionRecord]]",
+        columns: "Columns",
         needs: tuple[tuple[str, ...], ...],
     ) -> None:
         super().__init__(columns, needs)
         self._registry, self._snap, self._pinned = registry, snap, pinned
 
-    def function(self, name: str, module: str) -> tuple[ModuleRecord, FunctionRecord]:
+    def function(self, name: str, module: str) -> "tuple[ModuleRecord, FunctionRecord]":
         hit = self._pinned.get(name)
         if hit is not None:
             return hit
@@ -591,7 +589,7 @@ class RegistrySource(MetadataSource):
         bare = name.partition("[")[0]  # sharpen[torch], listed so when names repeat
         return record, next(f for f in record[3] if f[0] == bare)
 
-    def load(self, name: str, module: str) -> Callable[..., Any]:
+    def load(self, name: str, module: str) -> "Callable[..., Any]":
         record, fn = self.function(name, module)
         return self._registry._load_allowed(name, record, fn)  # the trust policy decides
 
@@ -604,7 +602,7 @@ class RegistrySource(MetadataSource):
 def build_listing(
     registry: Registry,
     snap: Snapshot,
-    pinned: Mapping[str, tuple[ModuleRecord, FunctionRecord]],
+    pinned: "Mapping[str, tuple[ModuleRecord, FunctionRecord]]",
 ) -> dict[str, FunctionMetadata]:
     """Return ``"<registry>:<name>"`` -> metadata for every function at the pin, by name."""
     columns, needs = snap.columns, snap.needs
@@ -633,12 +631,12 @@ def _listing(names: tuple[str, ...], source: RegistrySource) -> dict[str, Functi
     )
 
 
-def _untrusted(record: ModuleRecord, refusal: str) -> UntrustedCodeError:
+def _untrusted(record: "ModuleRecord", refusal: str) -> "UntrustedCodeError":
     """Return the error for running a module version the trust policy refuses."""
     from fnstore.registry._trustgate import untrusted_error
 
     return untrusted_error(record[0], record[1], record[2], refusal)
 
 
-def _text(source: str) -> Callable[[], str]:
+def _text(source: str) -> "Callable[[], str]":
     return lambda: source

@@ -25,8 +25,6 @@ keeps the other rows as they were.  A damaged cache file is ignored and
 written again.
 """
 
-from __future__ import annotations
-
 import gc
 import marshal
 import os
@@ -72,7 +70,7 @@ def _intact(raw: memoryview) -> bool:
     return zlib.crc32(raw[_PREFIX:]) == int.from_bytes(raw[16:_PREFIX], "little")
 
 
-def without_gc(work: Callable[..., _T], *args: Any) -> _T:
+def without_gc(work: "Callable[..., _T]", *args: Any) -> _T:
     """Run ``work(*args)`` with the cyclic garbage collector paused (see the module docstring)."""
     paused = gc.isenabled()
     gc.disable()
@@ -111,12 +109,12 @@ class Snapshot:
     def __init__(
         self,
         commit: str | None,
-        modules: dict[str, tuple[str, ModuleRecord]] | None = None,
+        modules: "dict[str, tuple[str, ModuleRecord]] | None" = None,
         errors: dict[str, str] | None = None,
-        overrides: dict[str, tuple[str, ModuleRecord]] | None = None,
+        overrides: "dict[str, tuple[str, ModuleRecord]] | None" = None,
         *,
         packed: dict[str, tuple[str, str, bytes]] | None = None,
-        listing: tuple[Columns, tuple[tuple[str, ...], ...]] | None = None,
+        listing: "tuple[Columns, tuple[tuple[str, ...], ...]] | None" = None,
         raw: tuple[str, bytes] | None = None,
         layout: int | None = None,
     ) -> None:
@@ -177,14 +175,14 @@ class Snapshot:
         return self._packed
 
     @property
-    def modules(self) -> dict[str, tuple[str, ModuleRecord]]:
+    def modules(self) -> "dict[str, tuple[str, ModuleRecord]]":
         """Module -> (manifest.json blob id, record), for every readable module."""
         if self._modules is None:
             packed = self._unpacked()
             self._modules = {m: (blob, _decode(data)) for m, (blob, _, data) in packed.items()}
         return self._modules
 
-    def module(self, module: str) -> ModuleRecord | None:
+    def module(self, module: str) -> "ModuleRecord | None":
         """Return one module's record, decoding only that one."""
         if self._modules is not None:
             entry = self._modules.get(module)
@@ -213,7 +211,7 @@ class Snapshot:
         }
 
 
-def cache_key(target: str, overrides: Mapping[str, str]) -> str:
+def cache_key(target: str, overrides: "Mapping[str, str]") -> str:
     """Return the cache file name for a pinned object id and its overrides."""
     if not overrides:
         return target
@@ -302,6 +300,6 @@ def save_cached(key: str, snap: Snapshot, *, target: str | None = None) -> None:
     write_atomically(target, blob)
 
 
-def _decode(payload: bytes) -> ModuleRecord:
+def _decode(payload: bytes) -> "ModuleRecord":
     """Return a record kept marshalled in a cache file (its checksum already verified)."""
     return marshal.loads(payload)  # type: ignore[no-any-return]

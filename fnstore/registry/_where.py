@@ -28,8 +28,6 @@ an annotated tag's object id rather than a commit's: it is just as
 immutable, so it still names a cache entry.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 

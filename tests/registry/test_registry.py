@@ -118,9 +118,10 @@ def test_a_second_start_reads_only_the_cache(store: FunctionStore) -> None:
         f"r = Registry.load({str(store.path)!r})\n"
         "names = [m.name for m in r.functions().values() if m.available]\n"
         # Nor the error classes or the trust gate (nothing is raised or run), nor
-        # the code that builds a snapshot when the cache lacks it.
+        # the code that builds a snapshot when the cache lacks it, nor __future__
+        # (a module file like any other: the cached path's modules do without it).
         "heavy = ['pygit2', 'pydantic', 'fnstore.layout._reader', 'fnstore.errors',\n"
-        "         'fnstore.registry._trustgate', 'fnstore.registry._build']\n"
+        "         'fnstore.registry._trustgate', 'fnstore.registry._build', '__future__']\n"
         "print(json.dumps([names, [m for m in heavy if m in sys.modules]]))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
