@@ -11,8 +11,8 @@
     get_functions_by_memory_type  the seed system's API
 
 Modules (one per concern): ``_registry`` (the class, and its listing),
-``_where`` (the pin, refs and cache directory, read without pygit2 or
-platformdirs), ``_snapshot`` (what one pin holds, and its cache file),
+``_snapshot`` (the pin, refs and cache directory, read without pygit2 or
+platformdirs; what one pin holds, and its cache file),
 ``_build`` (a pin's snapshot when the cache lacks it: manifests are read
 with the git command by :mod:`fnstore.git._gitread`), ``_records``
 (manifest -> tuples), ``_background`` (cache writes off the critical path),
@@ -21,7 +21,7 @@ modules), ``_metadata`` (what ``functions()`` returns), ``_trustgate`` (the
 trust policy, asked before stored code runs), ``_compat``, ``_manager``,
 ``_store_source``, ``_openhcs``.  Each module file costs a second start a
 tenth of a millisecond, a twentieth of its budget: the cached path imports
-eight of fnstore's (and no error class until an error is raised, nor the
+seven of fnstore's (and no error class until an error is raised, nor the
 code that builds what the cache lacks).  Nor ``__future__``: ``from __future__
 import annotations`` imports that module too, so the cached path's modules do
 without it and quote the annotations that name what only a type checker

@@ -20,7 +20,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from fnstore.layout import MANIFEST, module_path
-from fnstore.registry import _where
+from fnstore.registry import _snapshot
 from fnstore.registry._metadata import columns_of, needed_packages
 from fnstore.registry._snapshot import (
     CacheDamagedError,
@@ -220,7 +220,7 @@ def _last_path(store_path: str) -> str:
     digest = 0xCBF29CE484222325
     for byte in os.path.abspath(store_path).encode():
         digest = ((digest ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return os.path.join(_where.cache_dir(), "registry", f"last-{digest:016x}")
+    return os.path.join(_snapshot.cache_dir(), "registry", f"last-{digest:016x}")
 
 
 def last_snapshot(store_path: str) -> Snapshot | None:
@@ -251,7 +251,7 @@ def build_lock(key: str) -> int | None:
     try:
         import fcntl
 
-        path = os.path.join(_where.cache_dir(), "registry-locks", key)  # empty files
+        path = os.path.join(_snapshot.cache_dir(), "registry-locks", key)  # empty files
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except (ImportError, OSError):

@@ -13,8 +13,6 @@ import functools
 import sys
 from typing import TYPE_CHECKING, Any
 
-from fnstore.registry._where import REGISTRY_NAME  # defined on the start-up path
-
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
@@ -35,6 +33,9 @@ __all__ = [
     "unavailable_stub",
 ]
 
+
+#: The registry name in ``"<registry>:<name>"`` keys, as OpenHCS's RegistryService keys them.
+REGISTRY_NAME = "fnstore"
 
 # The fnstore extra that installs each backend package, for the message.
 _EXTRAS = {

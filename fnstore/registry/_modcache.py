@@ -20,7 +20,7 @@ import os
 import types
 from importlib.util import MAGIC_NUMBER
 
-from fnstore.registry import _where
+from fnstore.registry import _snapshot
 from fnstore.registry._background import flush, in_background, write_atomically
 
 __all__ = ["blob_id", "find", "flush", "load", "store"]  # flush: see _snapshot
@@ -38,7 +38,7 @@ def blob_id(text: str) -> str:
 
 
 def _path(module: str, content_id: str) -> str:
-    return os.path.join(_where.cache_dir(), "modules", f"{module}_{content_id[:_DIGITS]}")
+    return os.path.join(_snapshot.cache_dir(), "modules", f"{module}_{content_id[:_DIGITS]}")
 
 
 def _read(module: str, prefix: str) -> tuple[str, str, bytes, bytes] | None:

@@ -18,8 +18,9 @@ from functools import cached_property
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
-from fnstore.registry import _where
+from fnstore.registry import _snapshot
 from fnstore.registry._metadata import (
+    REGISTRY_NAME,
     FunctionMetadata,
     MetadataSource,
     columns_of,
@@ -28,6 +29,7 @@ from fnstore.registry._metadata import (
     rows_of,
 )
 from fnstore.registry._snapshot import (
+    STORES_ENV,
     CacheDamagedError,
     Snapshot,
     cache_key,
@@ -35,7 +37,6 @@ from fnstore.registry._snapshot import (
     save_cached,
     without_gc,
 )
-from fnstore.registry._where import REGISTRY_NAME, STORES_ENV
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -134,7 +135,7 @@ class Registry:
             An explicitly given store path holds no store.
         """
         if store is None:
-            reg = cls(_where.default_store_path())
+            reg = cls(_snapshot.default_store_path())
         elif isinstance(store, str | os.PathLike):
             reg = cls(os.path.expanduser(os.fspath(store)))
         else:
@@ -164,8 +165,8 @@ class Registry:
         With ``build=False`` only a cached snapshot is installed; False means
         there was none and nothing changed.
         """
-        pin = _where.read_pin(self._path)
-        target = _where.resolve(self._path, pin[0]) if pin is not None else None
+        pin = _snapshot.read_pin(self._path)
+        target = _snapshot.resolve(self._path, pin[0]) if pin is not None else None
         if pin is not None and target is not None:
             spec, overrides = pin
             key = cache_key(target, overrides)

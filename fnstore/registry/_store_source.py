@@ -14,8 +14,8 @@ import os
 from typing import TYPE_CHECKING
 
 from fnstore.errors import FnStoreError
-from fnstore.registry import _modcache, _where
-from fnstore.registry._where import STORES_ENV
+from fnstore.registry import _modcache, _snapshot
+from fnstore.registry._snapshot import STORES_ENV
 
 if TYPE_CHECKING:
     from fnstore.store import FunctionStore
@@ -33,7 +33,7 @@ def blob_text(store: FunctionStore, content_id: str) -> tuple[str, str]:
 def _stores() -> list[str]:
     listed = os.environ.get(STORES_ENV, "")
     candidates = [p for p in listed.split(os.pathsep) if p]
-    candidates.append(_where.default_store_path())
+    candidates.append(_snapshot.default_store_path())
     unique: list[str] = []
     for path in candidates:
         if path not in unique and os.path.isdir(path):

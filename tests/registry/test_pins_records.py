@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from fnstore.errors import ManifestError, SchemaVersionError
-from fnstore.registry import _records, _where
+from fnstore.registry import _records, _snapshot
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -28,42 +28,42 @@ def _repo(tmp_path: Path) -> Path:
 def test_loose_refs_win_over_packed_refs(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     (repo / "packed-refs").write_text(f"# pack-refs with: peeled\n{B} refs/heads/main\n")
-    assert _where.resolve(repo, "main") == B
+    assert _snapshot.resolve(repo, "main") == B
     (repo / "refs" / "heads" / "main").write_text(A + "\n")
-    assert _where.resolve(repo, "main") == A
+    assert _snapshot.resolve(repo, "main") == A
 
 
 def test_tags_and_commit_ids_resolve(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     (repo / "refs" / "tags" / "v1").write_text(B + "\n")
-    assert _where.resolve(repo, "v1") == B
-    assert _where.resolve(repo, A) == A
+    assert _snapshot.resolve(repo, "v1") == B
+    assert _snapshot.resolve(repo, A) == A
 
 
 @pytest.mark.parametrize("spec", ["nope", "../main", "", "-x", "main~2"])
 def test_anything_unsure_is_left_to_the_store(tmp_path: Path, spec: str) -> None:
     repo = _repo(tmp_path)
     (repo / "refs" / "heads" / "main").write_text(A + "\n")
-    assert _where.resolve(repo, spec) is None
+    assert _snapshot.resolve(repo, spec) is None
 
 
 def test_a_symbolic_or_ambiguous_ref_is_left_to_the_store(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     (repo / "refs" / "heads" / "x").write_text("ref: refs/heads/main\n")
     (repo / "packed-refs").write_text(f"{A} refs/heads/x\n")
-    assert _where.resolve(repo, "x") is None
+    assert _snapshot.resolve(repo, "x") is None
     (repo / "refs" / "heads" / "both").write_text(A + "\n")
     (repo / "refs" / "tags" / "both").write_text(B + "\n")
-    assert _where.resolve(repo, "both") is None
+    assert _snapshot.resolve(repo, "both") is None
 
 
 def test_pin_file(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
-    assert _where.read_pin(repo) == ("main", {})
+    assert _snapshot.read_pin(repo) == ("main", {})
     (repo / "fnstore").mkdir()
     pins = repo / "fnstore" / "pins.json"
     pins.write_text(json.dumps({"format": 1, "spec": "v1", "functions": {"blur": A}}))
-    assert _where.read_pin(repo) == ("v1", {"blur": A})
+    assert _snapshot.read_pin(repo) == ("v1", {"blur": A})
     broken_docs = [
         "{",
         "[]",
@@ -73,8 +73,8 @@ def test_pin_file(tmp_path: Path) -> None:
     ]
     for broken in broken_docs:
         pins.write_text(broken)
-        assert _where.read_pin(repo) is None
-    assert _where.read_pin(tmp_path / "nothing-here") is None
+        assert _snapshot.read_pin(repo) is None
+    assert _snapshot.read_pin(tmp_path / "nothing-here") is None
 
 
 def _manifest(**changes: object) -> dict[str, object]:
@@ -162,15 +162,15 @@ def test_fast_paths_agree_with_fnstore_paths(
     env: dict[str, str | None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from fnstore import paths
-    from fnstore.registry import _where
+    from fnstore.registry import _snapshot
 
     for name, value in env.items():
         if value is None:
             monkeypatch.delenv(name, raising=False)
         else:
             monkeypatch.setenv(name, value)
-    assert _where.cache_dir() == str(paths.cache_dir())
-    assert _where.default_store_path() == str(paths.default_store_path())
+    assert _snapshot.cache_dir() == str(paths.cache_dir())
+    assert _snapshot.default_store_path() == str(paths.default_store_path())
 
 
 @pytest.mark.parametrize(
@@ -186,4 +186,4 @@ def test_the_pin_file_reader_agrees_with_json(doc: dict[str, object], tmp_path: 
     repo = _repo(tmp_path)
     (repo / "fnstore").mkdir()
     (repo / "fnstore" / "pins.json").write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
-    assert _where.read_pin(str(repo)) == (doc["spec"], doc["functions"])
+    assert _snapshot.read_pin(str(repo)) == (doc["spec"], doc["functions"])
