@@ -1,16 +1,15 @@
 """fnstore: a versioned store for custom image-processing functions, backed by git.
 
 The public API is re-exported here and loaded lazily: ``import fnstore`` only
-imports this file and :mod:`fnstore._lazy`, so it stays fast and never pulls in
-cupy, torch, jax, tensorflow, pyclesperanto or Qt.  Each public name maps to
+imports this file, so it stays fast and never pulls in cupy, torch, jax,
+tensorflow, pyclesperanto or Qt.  Each public name maps to
 the module that defines it in ``_LAZY``; the first access imports that module.
 The error classes are loaded so too (``fnstore.FnStoreError`` imports
 :mod:`fnstore.errors`): a registry's start-up raises none of them.
 """
 
-from typing import TYPE_CHECKING
-
-from fnstore._lazy import lazy_exports
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 # public name -> module that defines it (imported on first attribute access)
 _LAZY: dict[str, str] = {
@@ -71,14 +70,14 @@ _LAZY: dict[str, str] = {
     "PullResult": "fnstore.sync",
     "PushResult": "fnstore.sync",
     "TransferProgress": "fnstore.sync",
-    "CustomFunctionManager": "fnstore.registry",
-    "FUNC_REGISTRY": "fnstore.registry",
-    "FunctionMetadata": "fnstore.registry",
-    "Registry": "fnstore.registry",
-    "RegistryChange": "fnstore.registry",
-    "get_function_by_name": "fnstore.registry",
-    "get_functions_by_memory_type": "fnstore.registry",
-    "register_function": "fnstore.registry",
+    "CustomFunctionManager": "fnstore.registry._manager",
+    "FUNC_REGISTRY": "fnstore.registry._compat",
+    "FunctionMetadata": "fnstore.registry._metadata",
+    "Registry": "fnstore.registry._registry",
+    "RegistryChange": "fnstore.registry._registry",
+    "get_function_by_name": "fnstore.registry._compat",
+    "get_functions_by_memory_type": "fnstore.registry._compat",
+    "register_function": "fnstore.registry._compat",
     "MigrationReport": "fnstore.migrate",
     "migrate_directory": "fnstore.migrate",
     "BenchRecord": "fnstore.bench",
@@ -160,7 +159,22 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use (PEP 562); later lookups find it here.
+
+    :func:`fnstore._lazy.load`'s work, done here: a registry's start-up reads
+    ``fnstore.Registry``, and importing that module would cost it a tenth of a
+    millisecond.
+    """
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fnstore' has no attribute {name!r}")
+    value = globals()[name] = getattr(import_module(module), name)
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 if TYPE_CHECKING:  # let type checkers and IDEs see the lazy names

@@ -25,9 +25,7 @@ are loaded on first use (:mod:`fnstore._lazy`).  Importing it imports
 neither pygit2 nor pydantic.
 """
 
-from typing import TYPE_CHECKING
-
-from fnstore._lazy import lazy_exports
+from typing import TYPE_CHECKING, Any
 
 #: The top-level folder holding one folder per function module.
 FUNCTIONS = "functions"
@@ -201,7 +199,19 @@ __all__ = [
     "shard",
 ]
 
-__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+
+def __getattr__(name: str) -> Any:
+    # PEP 562, with fnstore._lazy imported on first use only (it says why).
+    from fnstore._lazy import load
+
+    return load(__name__, _LAZY, name)
+
+
+def __dir__() -> list[str]:
+    from fnstore._lazy import listing
+
+    return listing(__name__, _LAZY)
+
 
 if TYPE_CHECKING:  # let type checkers see the lazy names (redundant aliases re-export them)
     from fnstore.layout._pins import PINS_FORMAT as PINS_FORMAT

@@ -21,11 +21,11 @@ modules), ``_metadata`` (what ``functions()`` returns), ``_trustgate`` (the
 trust policy, asked before stored code runs), ``_compat``, ``_manager``,
 ``_store_source``, ``_openhcs``.  Each module file costs a second start a
 tenth of a millisecond, a twentieth of its budget: the cached path imports
-seven of fnstore's (and no error class until an error is raised, nor the
-code that builds what the cache lacks).  Nor ``__future__``: ``from __future__
-import annotations`` imports that module too, so the cached path's modules do
-without it and quote the annotations that name what only a type checker
-imports.
+six of fnstore's (not :mod:`fnstore._lazy`, no error class until an error is
+raised, nor the code that builds what the cache lacks).  Nor ``__future__``:
+``from __future__ import annotations`` imports that module too, so the cached
+path's modules do without it and quote the annotations that name what only a
+type checker imports.
 
 How a start-up goes: read the pin and resolve it from the ref files; if the
 cache holds that commit, read its listing (one row per function) and stop (a
@@ -39,9 +39,7 @@ the rows.  The cached path imports neither pygit2, pydantic, json nor
 subprocess.
 """
 
-from typing import TYPE_CHECKING
-
-from fnstore._lazy import lazy_exports
+from typing import TYPE_CHECKING, Any
 
 # Public name -> defining module, imported on first use: `from fnstore.registry
 # import Registry` must not import the compatibility layer and the manager.
@@ -61,7 +59,17 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+def __getattr__(name: str) -> Any:
+    # PEP 562, with fnstore._lazy imported on first use only (it says why).
+    from fnstore._lazy import load
+
+    return load(__name__, _LAZY, name)
+
+
+def __dir__() -> list[str]:
+    from fnstore._lazy import listing
+
+    return listing(__name__, _LAZY)
 
 
 if TYPE_CHECKING:  # let type checkers see the lazy names (redundant aliases re-export them)

@@ -18,7 +18,6 @@ from functools import cached_property
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
-from fnstore.registry import _snapshot
 from fnstore.registry._metadata import (
     REGISTRY_NAME,
     FunctionMetadata,
@@ -33,7 +32,10 @@ from fnstore.registry._snapshot import (
     CacheDamagedError,
     Snapshot,
     cache_key,
+    default_store_path,
     load_cached,
+    read_pin,
+    resolve,
     save_cached,
     without_gc,
 )
@@ -135,7 +137,7 @@ class Registry:
             An explicitly given store path holds no store.
         """
         if store is None:
-            reg = cls(_snapshot.default_store_path())
+            reg = cls(default_store_path())
         elif isinstance(store, str | os.PathLike):
             reg = cls(os.path.expanduser(os.fspath(store)))
         else:
@@ -165,8 +167,8 @@ class Registry:
         With ``build=False`` only a cached snapshot is installed; False means
         there was none and nothing changed.
         """
-        pin = _snapshot.read_pin(self._path)
-        target = _snapshot.resolve(self._path, pin[0]) if pin is not None else None
+        pin = read_pin(self._path)
+        target = resolve(self._path, pin[0]) if pin is not None else None
         if pin is not None and target is not None:
             spec, overrides = pin
             key = cache_key(target, overrides)

@@ -114,21 +114,33 @@ def test_a_second_start_reads_only_the_cache(store: FunctionStore) -> None:
     probe = (
         "import sys, json\n"
         "import numpy\n"  # as a host has (else availability asks importlib for numpy)
-        "from fnstore.registry import Registry\n"
-        f"r = Registry.load({str(store.path)!r})\n"
+        "import fnstore\n"
+        f"r = fnstore.Registry.load({str(store.path)!r})\n"
         "names = [m.name for m in r.functions().values() if m.available]\n"
         # Nor the error classes or the trust gate (nothing is raised or run), nor
         # the code that builds a snapshot when the cache lacks it, nor __future__
         # (a module file like any other: the cached path's modules do without it).
         "heavy = ['pygit2', 'pydantic', 'fnstore.layout._reader', 'fnstore.errors',\n"
         "         'fnstore.registry._trustgate', 'fnstore.registry._build', '__future__']\n"
-        "print(json.dumps([names, [m for m in heavy if m in sys.modules]]))\n"
+        "ours = sorted(m for m in sys.modules if m.startswith('fnstore'))\n"
+        "print(json.dumps([names, [m for m in heavy if m in sys.modules], ours]))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    names, loaded = json.loads(out.stdout)
+    names, loaded, ours = json.loads(out.stdout)
     assert names == ["cached_f"]
     # Neither git nor manifests are read: not even the layout's module reader.
     assert loaded == []
+    # Each module file costs this start a tenth of a millisecond, a twentieth of
+    # its budget at 1,000 functions (benchmarks/test_registry_bench.py): these
+    # six, and not fnstore._lazy (fnstore.Registry is found without it).
+    assert ours == [
+        "fnstore",
+        "fnstore.layout",
+        "fnstore.registry",
+        "fnstore.registry._metadata",
+        "fnstore.registry._registry",
+        "fnstore.registry._snapshot",
+    ]
 
 
 def test_load_cached_lists_only_a_pin_read_before(store: FunctionStore) -> None:
@@ -150,8 +162,8 @@ def test_a_first_start_imports_neither_pydantic_nor_pygit2(store: FunctionStore)
     store.save(numpy_code("fresh_g"))
     probe = (
         "import sys, json\n"
-        "from fnstore.registry import Registry\n"
-        f"r = Registry.load({str(store.path)!r})\n"
+        "import fnstore\n"
+        f"r = fnstore.Registry.load({str(store.path)!r})\n"
         "print(json.dumps([r.names(), 'pygit2' in sys.modules, 'pydantic' in sys.modules]))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
