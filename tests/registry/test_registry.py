@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -262,6 +262,63 @@ def test_a_new_pin_takes_the_layout_from_the_last_snapshot(
     assert asked == ["diff-tree"]
     assert registry.names() == ["first_m", "second_m"]
     assert registry.get("second_m")(STACK)[0, 0, 0] == 3
+
+
+@needs_git
+@pytest.mark.parametrize("packed", [False, True], ids=["loose", "packed"])
+def test_a_new_pin_reads_the_saves_loose_objects_without_git_cat_file(
+    store: FunctionStore, monkeypatch: pytest.MonkeyPatch, packed: bool
+) -> None:
+    from fnstore.git import _gitread
+
+    store.save(numpy_code("kept_n", 2))
+    store.save(numpy_code("edited_n", 2))
+    Registry.load(store)
+    flush()
+    store.save(numpy_code("edited_n", 7))
+    store.save(numpy_code("added_n", 3))
+    if packed:  # as after a pull, or once the packer ran: git reads them
+        git = ["git", f"--git-dir={store.path}"]
+        subprocess.run([*git, "repack", "-a", "-d", "-q"], check=True)
+        subprocess.run([*git, "prune-packed"], check=True)
+    started: list[str] = []
+
+    class Spy(_gitread.Process):
+        def __init__(self, args: list[str], *rest: Any, **named: Any) -> None:
+            started.append(args[3])  # git --no-optional-locks --git-dir=... <command>
+            super().__init__(args, *rest, **named)
+
+    monkeypatch.setattr(_gitread, "Process", Spy)
+    registry = Registry.load(store)
+    assert started == (["diff-tree", "cat-file"] if packed else ["diff-tree"])
+    assert registry.names() == ["added_n", "edited_n", "kept_n"]
+    assert registry.info("edited_n").version == 2
+    assert registry.get("edited_n")(STACK)[0, 0, 0] == 7
+    assert registry.get("added_n")(STACK)[0, 0, 0] == 3
+
+
+@needs_git
+def test_a_hostile_loose_object_is_left_to_git(store: FunctionStore) -> None:
+    from fnstore.git import _gitread
+    from fnstore.layout import MAX_MANIFEST_BYTES
+
+    store.save(numpy_code("small_o", 2))
+    path = str(store.path)
+    blob = (
+        subprocess.run(
+            ["git", f"--git-dir={path}", "hash-object", "-w", "--stdin"],
+            input=b" " * (MAX_MANIFEST_BYTES + 100),
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    # Too big to be a manifest (nor inflated past that), or not a blob: git's to read.
+    assert _gitread._loose(path, blob, b"blob") is None
+    assert _gitread._loose(path, store.head, b"blob") is None
+    assert _gitread._loose(path, store.head, b"commit") is not None
+    assert _gitread._loose(path, "0" * 40, b"blob") is None
 
 
 def test_a_plain_git_edit_of_the_code_is_seen(store: FunctionStore, tmp_path: Path) -> None:
