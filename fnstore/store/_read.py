@@ -288,13 +288,14 @@ class _ReadMixin(_IndexMixin):
             introduced = self._introducer(commit_id, module)
             manifest = self._manifest_at(introduced, module, self._head_tree(commit_id, module))
             return self._make_version(_bare(name), introduced, manifest)
-        no_version = f"{name!r} has no version {spec}: see store.history({name!r})"
         if spec.isdigit():
             for version in self._walk(name, commit_id):
                 if version.version == int(spec):
                     return version
             if len(spec) < 4:
-                raise RevisionNotFoundError(no_version)
+                raise RevisionNotFoundError(
+                    f"{name!r} has no version {spec}: see store.history({name!r})"
+                )
             # Not a version: a content id or a commit id can begin with digits
             # only (1 in 280 content ids does for the 12 that `pending` shows).
         at = self._named_rev(spec)
